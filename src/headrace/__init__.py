@@ -1,0 +1,7 @@
+"""headrace: AWS Lambda event source mappings, anywhere."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,396 @@
+"""Frozen config objects whose fields map one-to-one to AWS's names.
+
+Each class has ``from_aws(mapping)`` (AWS-cased keys, as in headrace.yaml or an AWS API
+call) and ``to_aws()`` (back to AWS-cased keys, defaults included). These constructors only
+convert shapes; range and combination checks live in :mod:`headrace.config.validate`, which
+reports every problem at once with AWS's exception names and messages.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid as uuidlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headrace import arn as arnlib
+
+# Namespace for deterministic mapping UUIDs: the same function + source gives the same UUID
+# on every start, so checkpoints, metrics labels and `status` stay stable across restarts.
+MAPPING_UUID_NAMESPACE = uuidlib.UUID("6f1d8a8e-2f4c-4b9e-9a57-6b2f0c7e5a11")
+
+
+class SourceKind(enum.Enum):
+    """What kind of event source an ARN names."""
+
+    SQS = "sqs"
+    KINESIS = "kinesis"
+    DYNAMODB = "dynamodb"
+
+    @classmethod
+    def of_arn(cls, text: str) -> SourceKind | None:
+        parsed = arnlib.parse(text)
+        if parsed is None:
+            return None
+        if parsed.service == "sqs":
+            return cls.SQS
+        if parsed.service == "kinesis":
+            return cls.KINESIS
+        if parsed.service == "dynamodb" and "/stream/" in parsed.resource:
+            return cls.DYNAMODB
+        if parsed.service == "dynamodb" and parsed.resource.startswith("table/"):
+            return cls.DYNAMODB
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceDefaults:
+    """Per-source defaults and limits of a mapping (§1.2, §2.4)."""
+
+    batch_size: int
+    max_batch_size: int
+    supports_window: bool = True
+    is_stream: bool = False
+    # Fields that only make sense on stream mappings.
+    starting_position_required: bool = False
+
+
+SOURCE_DEFAULTS: Mapping[SourceKind, SourceDefaults] = {
+    SourceKind.SQS: SourceDefaults(batch_size=10, max_batch_size=10_000),
+    SourceKind.KINESIS: SourceDefaults(
+        batch_size=100, max_batch_size=10_000, is_stream=True, starting_position_required=True
+    ),
+    SourceKind.DYNAMODB: SourceDefaults(
+        batch_size=100, max_batch_size=10_000, is_stream=True, starting_position_required=True
+    ),
+}
+# SQS FIFO: BatchSize 1-10 and no batching window (§1.6.8-1.6.9).
+SQS_FIFO_DEFAULTS = SourceDefaults(batch_size=10, max_batch_size=10, supports_window=False)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RedrivePolicy:
+    """SQS RedrivePolicy: where messages go after ``max_receive_count`` receives."""
+
+    dead_letter_target_arn: str
+    max_receive_count: int
+
+    @classmethod
+    def from_aws(cls, data: Mapping[str, Any]) -> RedrivePolicy:
+        return cls(
+            dead_letter_target_arn=str(data["deadLetterTargetArn"]),
+            max_receive_count=int(data["maxReceiveCount"]),
+        )
+
+    def to_aws(self) -> dict[str, Any]:
+        return {
+            "deadLetterTargetArn": self.dead_letter_target_arn,
+            "maxReceiveCount": self.max_receive_count,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QueueConfig:
+    """An embedded queue, with the attributes of SQS CreateQueue and SQS's defaults."""
+
+    name: str
+    visibility_timeout: int = 30
+    message_retention_period: int = 345_600  # 4 days, SQS's default
+    delay_seconds: int = 0
+    maximum_message_size: int = 262_144  # 256 KiB
+    receive_message_wait_time_seconds: int = 0
+    redrive_policy: RedrivePolicy | None = None
+    fifo_queue: bool = False
+    content_based_deduplication: bool = False
+
+    # AWS names of the fields above, in to_aws() order.
+    AWS_KEYS = (
+        ("visibility_timeout", "VisibilityTimeout"),
+        ("message_retention_period", "MessageRetentionPeriod"),
+        ("delay_seconds", "DelaySeconds"),
+        ("maximum_message_size", "MaximumMessageSize"),
+        ("receive_message_wait_time_seconds", "ReceiveMessageWaitTimeSeconds"),
+    )
+    # CreateQueue attributes accepted for compatibility that the embedded broker ignores.
+    IGNORED_KEYS = frozenset(
+        {
+            "KmsMasterKeyId",
+            "KmsDataKeyReusePeriodSeconds",
+            "SqsManagedSseEnabled",
+            "Policy",
+            "RedriveAllowPolicy",
+            "DeduplicationScope",
+            "FifoThroughputLimit",
+            "Tags",
+        }
+    )
+
+    @classmethod
+    def from_aws(cls, name: str, data: Mapping[str, Any]) -> QueueConfig:
+        kwargs: dict[str, Any] = {
+            attr: int(data[key]) for attr, key in cls.AWS_KEYS if key in data
+        }
+        if "RedrivePolicy" in data and data["RedrivePolicy"] is not None:
+            kwargs["redrive_policy"] = RedrivePolicy.from_aws(data["RedrivePolicy"])
+        if "FifoQueue" in data:
+            kwargs["fifo_queue"] = _boolean(data["FifoQueue"])
+        if "ContentBasedDeduplication" in data:
+            kwargs["content_based_deduplication"] = _boolean(data["ContentBasedDeduplication"])
+        return cls(name=name, **kwargs)
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {key: getattr(self, attr) for attr, key in self.AWS_KEYS}
+        if self.redrive_policy is not None:
+            out["RedrivePolicy"] = self.redrive_policy.to_aws()
+        if self.fifo_queue:
+            out["FifoQueue"] = True
+            out["ContentBasedDeduplication"] = self.content_based_deduplication
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FunctionConfig:
+    """A function, as AWS::Lambda::Function (plus SAM's ``CodeUri``) declares it."""
+
+    name: str
+    handler: str
+    code_uri: Path
+    timeout: int = 3  # seconds, Lambda's default
+    memory_size: int = 128  # MB, Lambda's default
+    reserved_concurrent_executions: int | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    role: str | None = None
+
+    # Keys of AWS::Lambda::Function / AWS::Serverless::Function that headrace accepts and
+    # does not use; anything else is rejected as a likely typo.
+    IGNORED_KEYS = frozenset(
+        {
+            "Runtime",
+            "Layers",
+            "Description",
+            "Architectures",
+            "DeadLetterConfig",
+            "EphemeralStorage",
+            "FileSystemConfigs",
+            "ImageConfig",
+            "KmsKeyArn",
+            "LoggingConfig",
+            "PackageType",
+            "RecursiveLoop",
+            "RuntimeManagementConfig",
+            "SnapStartConfig",
+            "Tags",
+            "TracingConfig",
+            "VpcConfig",
+            "CodeSigningConfigArn",
+            "FunctionName",
+        }
+    )
+
+    @classmethod
+    def from_aws(cls, name: str, data: Mapping[str, Any], base_dir: Path) -> FunctionConfig:
+        env = (data.get("Environment") or {}).get("Variables") or {}
+        reserved = data.get("ReservedConcurrentExecutions")
+        return cls(
+            name=name,
+            handler=str(data["Handler"]),
+            code_uri=(base_dir / str(data.get("CodeUri", "."))).resolve(),
+            timeout=int(data.get("Timeout", 3)),
+            memory_size=int(data.get("MemorySize", 128)),
+            reserved_concurrent_executions=None if reserved is None else int(reserved),
+            environment={str(k): str(v) for k, v in env.items()},
+            role=None if data.get("Role") is None else str(data["Role"]),
+        )
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "Handler": self.handler,
+            "CodeUri": str(self.code_uri),
+            "Timeout": self.timeout,
+            "MemorySize": self.memory_size,
+        }
+        if self.reserved_concurrent_executions is not None:
+            out["ReservedConcurrentExecutions"] = self.reserved_concurrent_executions
+        if self.environment:
+            out["Environment"] = {"Variables": dict(self.environment)}
+        if self.role is not None:
+            out["Role"] = self.role
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventSourceMappingConfig:
+    """One event source mapping, with the fields of CreateEventSourceMapping.
+
+    Fields that do not apply to a source (stream-only fields on a queue mapping) stay at
+    ``None`` and are left out of :meth:`to_aws`, as AWS leaves them out of its responses.
+    """
+
+    function_name: str
+    event_source_arn: str
+    uuid: str
+    enabled: bool = True
+    batch_size: int = 10
+    maximum_batching_window_in_seconds: int = 0
+    filter_criteria: tuple[str, ...] = ()  # the Pattern strings of FilterCriteria.Filters
+    function_response_types: tuple[str, ...] = ()
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency
+    # Stream-only fields (None on queue mappings).
+    parallelization_factor: int | None = None
+    starting_position: str | None = None
+    starting_position_timestamp: float | None = None
+    on_failure_destination: str | None = None  # DestinationConfig.OnFailure.Destination
+    maximum_record_age_in_seconds: int | None = None
+    bisect_batch_on_function_error: bool | None = None
+    maximum_retry_attempts: int | None = None
+    tumbling_window_in_seconds: int | None = None
+    metrics: tuple[str, ...] = ()  # MetricsConfig.Metrics
+
+    @property
+    def source_kind(self) -> SourceKind | None:
+        return SourceKind.of_arn(self.event_source_arn)
+
+    @property
+    def report_batch_item_failures(self) -> bool:
+        return "ReportBatchItemFailures" in self.function_response_types
+
+    @staticmethod
+    def default_uuid(function_name: str, event_source_arn: str) -> str:
+        """A UUID that stays the same for the same function and source across restarts."""
+        return str(uuidlib.uuid5(MAPPING_UUID_NAMESPACE, f"{function_name}\n{event_source_arn}"))
+
+    @classmethod
+    def from_aws(cls, data: Mapping[str, Any]) -> EventSourceMappingConfig:
+        """Build from CreateEventSourceMapping fields, filling per-source defaults."""
+        function_name = str(data["FunctionName"])
+        source_arn = str(data.get("EventSourceArn") or "")
+        kind = SourceKind.of_arn(source_arn)
+        defaults = SOURCE_DEFAULTS.get(kind) if kind else None
+        kwargs: dict[str, Any] = {
+            "function_name": function_name,
+            "event_source_arn": source_arn,
+            "uuid": str(data.get("UUID") or cls.default_uuid(function_name, source_arn)),
+            "enabled": _boolean(data.get("Enabled", True)),
+            "batch_size": int(
+                data.get("BatchSize", defaults.batch_size if defaults else 10)
+            ),
+            "maximum_batching_window_in_seconds": int(
+                data.get("MaximumBatchingWindowInSeconds", 0)
+            ),
+            "filter_criteria": tuple(
+                str(f.get("Pattern", "")) if isinstance(f, Mapping) else str(f)
+                for f in ((data.get("FilterCriteria") or {}).get("Filters") or [])
+            ),
+            "function_response_types": tuple(data.get("FunctionResponseTypes") or ()),
+            "metrics": tuple((data.get("MetricsConfig") or {}).get("Metrics") or ()),
+        }
+        scaling = data.get("ScalingConfig") or {}
+        if "MaximumConcurrency" in scaling:
+            kwargs["maximum_concurrency"] = int(scaling["MaximumConcurrency"])
+        if defaults is not None and defaults.is_stream:
+            kwargs.update(_stream_fields(data))
+        return cls(**kwargs)
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "UUID": self.uuid,
+            "FunctionName": self.function_name,
+            "EventSourceArn": self.event_source_arn,
+            "Enabled": self.enabled,
+            "BatchSize": self.batch_size,
+            "MaximumBatchingWindowInSeconds": self.maximum_batching_window_in_seconds,
+            "FunctionResponseTypes": list(self.function_response_types),
+        }
+        if self.filter_criteria:
+            out["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in self.filter_criteria]}
+        if self.maximum_concurrency is not None:
+            out["ScalingConfig"] = {"MaximumConcurrency": self.maximum_concurrency}
+        if self.metrics:
+            out["MetricsConfig"] = {"Metrics": list(self.metrics)}
+        if self.parallelization_factor is not None:
+            out.update(
+                {
+                    "ParallelizationFactor": self.parallelization_factor,
+                    "StartingPosition": self.starting_position,
+                    "MaximumRecordAgeInSeconds": self.maximum_record_age_in_seconds,
+                    "BisectBatchOnFunctionError": self.bisect_batch_on_function_error,
+                    "MaximumRetryAttempts": self.maximum_retry_attempts,
+                    "TumblingWindowInSeconds": self.tumbling_window_in_seconds,
+                    "DestinationConfig": {
+                        "OnFailure": (
+                            {"Destination": self.on_failure_destination}
+                            if self.on_failure_destination
+                            else {}
+                        )
+                    },
+                }
+            )
+            if self.starting_position_timestamp is not None:
+                out["StartingPositionTimestamp"] = self.starting_position_timestamp
+        return out
+
+
+def _stream_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The stream-only fields with the defaults AWS records (§1.3.2)."""
+    on_failure = ((data.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    timestamp = data.get("StartingPositionTimestamp")
+    return {
+        "parallelization_factor": int(data.get("ParallelizationFactor", 1)),
+        "starting_position": data.get("StartingPosition"),
+        "starting_position_timestamp": None if timestamp is None else float(timestamp),
+        "on_failure_destination": on_failure or None,
+        "maximum_record_age_in_seconds": int(data.get("MaximumRecordAgeInSeconds", -1)),
+        "bisect_batch_on_function_error": _boolean(data.get("BisectBatchOnFunctionError", False)),
+        "maximum_retry_attempts": int(data.get("MaximumRetryAttempts", -1)),
+        "tumbling_window_in_seconds": int(data.get("TumblingWindowInSeconds", 0)),
+    }
+
+
+def _boolean(value: Any) -> bool:
+    """AWS accepts booleans and the strings "true"/"false" for boolean attributes."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Config:
+    """A whole headrace.yaml."""
+
+    path: Path  # the file it came from (errors name it; relative paths resolve against it)
+    region: str = arnlib.DEFAULT_REGION
+    account: str = arnlib.DEFAULT_ACCOUNT
+    data_dir: Path = Path(".headrace")
+    # Concurrency of a function without ReservedConcurrentExecutions; raised to 5 per
+    # queue mapping of that function so AWS's initial five concurrent batches fit (§5.6).
+    default_concurrency: int = 10
+    endpoint_url: str | None = None  # aws: {endpoint_url: ...}
+    queues: Mapping[str, QueueConfig] = field(default_factory=dict)
+    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
+    event_source_mappings: tuple[EventSourceMappingConfig, ...] = ()
+
+    def queue_arn(self, name: str) -> str:
+        return arnlib.sqs_queue(self.region, self.account, name)
+
+    def queue_by_arn(self, queue_arn: str) -> QueueConfig | None:
+        """The embedded queue an ARN names, or None (a real AWS queue or a typo)."""
+        parsed = arnlib.parse(queue_arn)
+        if parsed is None or parsed.service != "sqs":
+            return None
+        if (parsed.region, parsed.account) != (self.region, self.account):
+            return None
+        return self.queues.get(parsed.resource)
+
+    def function_concurrency(self, name: str) -> int:
+        """How many workers a function may run at once (its ReservedConcurrentExecutions)."""
+        function = self.functions[name]
+        if function.reserved_concurrent_executions is not None:
+            return function.reserved_concurrent_executions
+        queue_mappings = sum(
+            1
+            for m in self.event_source_mappings
+            if m.function_name == name and m.source_kind is SourceKind.SQS
+        )
+        return max(self.default_concurrency, 5 * queue_mappings)

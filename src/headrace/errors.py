@@ -1,0 +1,167 @@
+"""One error tree for headrace.
+
+Every error headrace raises on purpose derives from :class:`HeadraceError`::
+
+    HeadraceError
+    ├── ConfigError                 a config file or setting is invalid (exit code 2)
+    │     carries ``errors``: every :class:`ConfigProblem` found, not just the first
+    ├── AwsError                    an AWS-style API error (exception name + message)
+    │   ├── InvalidParameterValueException
+    │   ├── ValidationException
+    │   ├── ResourceConflictException
+    │   ├── ResourceNotFoundException
+    │   ├── ResourceInUseException
+    │   ├── QueueDoesNotExist          (SQS)
+    │   ├── InvalidMessageContents      (SQS)
+    │   ├── MessageTooLong             (SQS, extends InvalidParameterValue semantics)
+    │   ├── BatchEntryIdsNotDistinct   (SQS)
+    │   ├── TooManyEntriesInBatchRequest (SQS)
+    │   ├── ReceiptHandleIsInvalid     (SQS)
+    │   └── MissingParameter           (SQS)
+    ├── BrokerError                 the embedded broker's storage failed or is misused
+    ├── FunctionError               a handler invocation failed (kept as data on the hot path;
+    │   ├── FunctionTimeout          raised only by helpers that want an exception)
+    │   └── WorkerCrashed
+    └── ExtraMissing                an optional dependency is not installed
+
+Messages say what to do next. Control flow inside the engine does not use exceptions:
+invocation outcomes are dataclasses (``headrace.functions.base.InvocationResult``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HeadraceError(Exception):
+    """Root of every error headrace raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One problem in a config: where it is and what AWS would say about it."""
+
+    location: str  # "headrace.yaml: event_source_mappings[1] (process-orders): BatchSize"
+    code: str  # AWS exception name, e.g. "InvalidParameterValueException"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.code}: {self.message}"
+
+
+class ConfigError(HeadraceError):
+    """A config is invalid. ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[ConfigProblem]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class AwsError(HeadraceError):
+    """An error AWS's API would return: ``code`` is its exception name."""
+
+    code = "ServiceException"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(f"{self.code}: {message}")
+
+
+class InvalidParameterValueException(AwsError):
+    code = "InvalidParameterValueException"
+    http_status = 400
+
+
+class ValidationException(AwsError):
+    code = "ValidationException"
+    http_status = 400
+
+
+class ResourceConflictException(AwsError):
+    code = "ResourceConflictException"
+    http_status = 409
+
+
+class ResourceNotFoundException(AwsError):
+    code = "ResourceNotFoundException"
+    http_status = 404
+
+
+class ResourceInUseException(AwsError):
+    code = "ResourceInUseException"
+    http_status = 400
+
+
+class QueueDoesNotExist(AwsError):
+    """SQS: the named queue is not declared (wire code AWS.SimpleQueueService.NonExistentQueue)."""
+
+    code = "QueueDoesNotExist"
+    http_status = 400
+
+
+class InvalidMessageContents(AwsError):
+    code = "InvalidMessageContents"
+    http_status = 400
+
+
+class MessageTooLong(AwsError):
+    code = "InvalidParameterValue"
+    http_status = 400
+
+
+class InvalidParameterValue(AwsError):
+    """SQS's own (non-Lambda) spelling of a bad parameter."""
+
+    code = "InvalidParameterValue"
+    http_status = 400
+
+
+class MissingParameter(AwsError):
+    code = "MissingParameter"
+    http_status = 400
+
+
+class BatchEntryIdsNotDistinct(AwsError):
+    code = "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+    http_status = 400
+
+
+class TooManyEntriesInBatchRequest(AwsError):
+    code = "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+    http_status = 400
+
+
+class EmptyBatchRequest(AwsError):
+    code = "AWS.SimpleQueueService.EmptyBatchRequest"
+    http_status = 400
+
+
+class ReceiptHandleIsInvalid(AwsError):
+    code = "ReceiptHandleIsInvalid"
+    http_status = 400
+
+
+class BrokerError(HeadraceError):
+    """The embedded broker's storage failed or was used in a way it does not allow."""
+
+
+class FunctionError(HeadraceError):
+    """A handler invocation failed."""
+
+
+class FunctionTimeout(FunctionError):
+    """A handler ran past its function's ``Timeout`` and its worker was killed."""
+
+
+class WorkerCrashed(FunctionError):
+    """A worker process died while running a handler."""
+
+
+class ExtraMissing(HeadraceError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, extra: str, module: str) -> None:
+        super().__init__(
+            f"{module} is not installed; install it with: pip install 'headrace[{extra}]'"
+        )
