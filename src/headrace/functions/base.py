@@ -14,7 +14,10 @@ from typing import Any, Protocol
 
 
 class InvocationStatus(enum.Enum):
-    """How an invocation ended. Everything but SUCCESS is a function error (§4.2.17)."""
+    """How an invocation ended.
+
+    Everything but SUCCESS and PAYLOAD_TOO_LARGE is a function error (§4.2.17).
+    """
 
     SUCCESS = "Success"
     # The handler raised (Lambda: functionError "Unhandled").
@@ -25,6 +28,10 @@ class InvocationStatus(enum.Enum):
     CRASHED = "Crashed"
     # The handler module or function could not be loaded (Runtime.ImportModuleError ...).
     INIT_ERROR = "InitError"
+    # Not a function error: the payload is over Lambda's 6 MB invocation quota and was not
+    # sent (§2.1); Lambda's Invoke API rejects it with RequestEntityTooLargeException. The
+    # handler never ran; the engine must send smaller batches.
+    PAYLOAD_TOO_LARGE = "RequestEntityTooLarge"
 
 
 @dataclass(frozen=True, slots=True)
