@@ -114,8 +114,8 @@ class InMemoryFunctionRuntime:
     async def _invoke(self, payload: bytes, request_id: str | None) -> InvocationResult:
         rid = request_id or str(uuid.uuid4())
         if len(payload) > faults.MAX_PAYLOAD_BYTES:
-            error = faults.request_too_large()
-            return InvocationResult(rid, InvocationStatus.PAYLOAD_TOO_LARGE, error=error)
+            too_large = faults.request_too_large()
+            return InvocationResult(rid, InvocationStatus.PAYLOAD_TOO_LARGE, error=too_large)
         started = time.monotonic()
         self._running += 1
         try:
