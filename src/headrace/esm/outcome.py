@@ -4,7 +4,8 @@
 reads a function's response (§3.5, §3.4.1, §4.2.17):
 
 * any function error (raised, timed out, crashed, failed to load) fails the whole batch,
-  with ``function_error = "Unhandled"`` (§4.2.12);
+  with ``function_error = "Unhandled"`` (§4.2.12); an invoke that never reached the handler
+  (payload over the quota) fails it with ``function_error = None``;
 * without ``ReportBatchItemFailures`` any response is complete success, the list ignored —
   headrace does not even parse it, so a response that is not JSON is a success too (§3.5.1);
 * with it, empty responses (``null``, ``""``, ``[]``, ``{}``, ``{"batchItemFailures":
@@ -22,11 +23,14 @@ from typing import Any
 
 import msgspec
 
-from headrace.functions.base import InvocationResult
+from headrace.functions.base import InvocationResult, InvocationStatus
 
 # Lambda's functionError for every failure where the function ran and errored (§4.2.12);
 # timeouts, crashes and init errors are reported the same way (UNCONFIRMED for timeouts).
 FUNCTION_ERROR_UNHANDLED = "Unhandled"
+# Statuses where the handler never ran: the batch failed but it is not a function error
+# (Lambda's Invoke API rejected the request; counted as FailedInvokeEventCount, §4.2.17).
+_INVOKE_FAILURES = frozenset({InvocationStatus.PAYLOAD_TOO_LARGE})
 # Longest error text copied from a handler's error into ``reason`` (logs, status).
 _REASON_DETAIL_LIMIT = 200
 
@@ -67,6 +71,10 @@ def interpret(
     raises: whatever the function returned, the answer is an outcome.
     """
     ids = tuple(item_ids)
+    if result.status in _INVOKE_FAILURES:
+        return BatchOutcome(
+            OutcomeKind.FAILURE, ids, None, f"invoke failed ({result.status.value})"
+        )
     if not result.ok:
         return _function_error(result, ids)
     if not (report_batch_item_failures or tumbling_window):

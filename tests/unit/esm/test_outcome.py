@@ -144,6 +144,17 @@ def test_every_error_status_fails_the_batch_as_unhandled(
     )
 
 
+def test_payload_too_large_fails_the_batch_without_function_error() -> None:
+    """§4.2.17: an invoke rejected before the handler ran is not a function error."""
+    result = InvocationResult("r", InvocationStatus.PAYLOAD_TOO_LARGE)
+    outcome = reporting(result)
+    assert (outcome.kind, outcome.failed_ids, outcome.function_error) == (
+        OutcomeKind.FAILURE,
+        IDS,
+        None,
+    )
+
+
 def test_function_error_reason_names_the_error() -> None:
     """§4.2.17: the reason carries the handler's errorType and errorMessage for logs."""
     error = {"errorType": "KeyError", "errorMessage": "'id'"}
