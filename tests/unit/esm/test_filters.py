@@ -568,6 +568,12 @@ def test_sqs_plain_body_never_matches_object_pattern_even_exists_false() -> None
     assert not criteria(pattern).matches(sqs_record("not json"))
 
 
+def test_sqs_body_inside_top_level_or_is_parsed() -> None:
+    """§6.3, §6.5: a body pattern inside a top-level $or still sees the parsed body."""
+    pattern = {"$or": [{"body": {"a": ["1"]}}, {"messageId": ["other"]}]}
+    assert criteria(pattern).matches(sqs_record('{"a": "1"}'))
+
+
 def test_sqs_pattern_without_body_skips_format_check() -> None:
     """§6.5: a pattern on metadata alone matches whatever the body is."""
     pattern = {"attributes": {"ApproximateReceiveCount": ["1"]}}
