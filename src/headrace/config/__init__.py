@@ -1,9 +1,12 @@
-"""headrace.yaml: the frozen config model and its loader."""
+"""headrace.yaml: the frozen config model, its loader and its validation."""
 
 from __future__ import annotations
 
+from headrace.config.load import ConfigReport, check_config, load_config, read_config
 from headrace.config.model import (
     SOURCE_DEFAULTS,
+    SQS_FIFO_DEFAULTS,
+    STARTING_POSITIONS,
     Config,
     EventSourceMappingConfig,
     FunctionConfig,
@@ -12,14 +15,34 @@ from headrace.config.model import (
     SourceDefaults,
     SourceKind,
 )
+from headrace.config.resources import (
+    AttributeDefinition,
+    KeySchemaElement,
+    StreamConfig,
+    StreamSpecification,
+    TableConfig,
+)
+from headrace.config.validate_files import validate_files
 
 __all__ = [
     "SOURCE_DEFAULTS",
+    "SQS_FIFO_DEFAULTS",
+    "STARTING_POSITIONS",
+    "AttributeDefinition",
     "Config",
+    "ConfigReport",
     "EventSourceMappingConfig",
     "FunctionConfig",
+    "KeySchemaElement",
     "QueueConfig",
     "RedrivePolicy",
     "SourceDefaults",
     "SourceKind",
+    "StreamConfig",
+    "StreamSpecification",
+    "TableConfig",
+    "check_config",
+    "load_config",
+    "read_config",
+    "validate_files",
 ]

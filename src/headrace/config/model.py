@@ -8,7 +8,6 @@ reports every problem at once with AWS's exception names and messages.
 
 from __future__ import annotations
 
-import enum
 import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,58 +15,34 @@ from pathlib import Path
 from typing import Any
 
 from headrace import arn as arnlib
+from headrace.config.kinds import (
+    SOURCE_DEFAULTS,
+    SQS_FIFO_DEFAULTS,
+    STARTING_POSITIONS,
+    SourceDefaults,
+    SourceKind,
+)
+from headrace.config.resources import StreamConfig, TableConfig
+
+__all__ = [
+    "MAPPING_UUID_NAMESPACE",
+    "SOURCE_DEFAULTS",
+    "SQS_FIFO_DEFAULTS",
+    "STARTING_POSITIONS",
+    "Config",
+    "EventSourceMappingConfig",
+    "FunctionConfig",
+    "QueueConfig",
+    "RedrivePolicy",
+    "SourceDefaults",
+    "SourceKind",
+    "StreamConfig",
+    "TableConfig",
+]
 
 # Namespace for deterministic mapping UUIDs: the same function + source gives the same UUID
 # on every start, so checkpoints, metrics labels and `status` stay stable across restarts.
 MAPPING_UUID_NAMESPACE = uuidlib.UUID("6f1d8a8e-2f4c-4b9e-9a57-6b2f0c7e5a11")
-
-
-class SourceKind(enum.Enum):
-    """What kind of event source an ARN names."""
-
-    SQS = "sqs"
-    KINESIS = "kinesis"
-    DYNAMODB = "dynamodb"
-
-    @classmethod
-    def of_arn(cls, text: str) -> SourceKind | None:
-        parsed = arnlib.parse(text)
-        if parsed is None:
-            return None
-        if parsed.service == "sqs":
-            return cls.SQS
-        if parsed.service == "kinesis":
-            return cls.KINESIS
-        if parsed.service == "dynamodb" and "/stream/" in parsed.resource:
-            return cls.DYNAMODB
-        if parsed.service == "dynamodb" and parsed.resource.startswith("table/"):
-            return cls.DYNAMODB
-        return None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SourceDefaults:
-    """Per-source defaults and limits of a mapping (§1.2, §2.4)."""
-
-    batch_size: int
-    max_batch_size: int
-    supports_window: bool = True
-    is_stream: bool = False
-    # Fields that only make sense on stream mappings.
-    starting_position_required: bool = False
-
-
-SOURCE_DEFAULTS: Mapping[SourceKind, SourceDefaults] = {
-    SourceKind.SQS: SourceDefaults(batch_size=10, max_batch_size=10_000),
-    SourceKind.KINESIS: SourceDefaults(
-        batch_size=100, max_batch_size=10_000, is_stream=True, starting_position_required=True
-    ),
-    SourceKind.DYNAMODB: SourceDefaults(
-        batch_size=100, max_batch_size=10_000, is_stream=True, starting_position_required=True
-    ),
-}
-# SQS FIFO: BatchSize 1-10 and no batching window (§1.6.8-1.6.9).
-SQS_FIFO_DEFAULTS = SourceDefaults(batch_size=10, max_batch_size=10, supports_window=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -129,9 +104,7 @@ class QueueConfig:
 
     @classmethod
     def from_aws(cls, name: str, data: Mapping[str, Any]) -> QueueConfig:
-        kwargs: dict[str, Any] = {
-            attr: int(data[key]) for attr, key in cls.AWS_KEYS if key in data
-        }
+        kwargs: dict[str, Any] = {attr: int(data[key]) for attr, key in cls.AWS_KEYS if key in data}
         if "RedrivePolicy" in data and data["RedrivePolicy"] is not None:
             kwargs["redrive_policy"] = RedrivePolicy.from_aws(data["RedrivePolicy"])
         if "FifoQueue" in data:
@@ -273,9 +246,7 @@ class EventSourceMappingConfig:
             "event_source_arn": source_arn,
             "uuid": str(data.get("UUID") or cls.default_uuid(function_name, source_arn)),
             "enabled": _boolean(data.get("Enabled", True)),
-            "batch_size": int(
-                data.get("BatchSize", defaults.batch_size if defaults else 10)
-            ),
+            "batch_size": int(data.get("BatchSize", defaults.batch_size if defaults else 10)),
             "maximum_batching_window_in_seconds": int(
                 data.get("MaximumBatchingWindowInSeconds", 0)
             ),
@@ -368,20 +339,45 @@ class Config:
     default_concurrency: int = 10
     endpoint_url: str | None = None  # aws: {endpoint_url: ...}
     queues: Mapping[str, QueueConfig] = field(default_factory=dict)
+    streams: Mapping[str, StreamConfig] = field(default_factory=dict)
+    tables: Mapping[str, TableConfig] = field(default_factory=dict)
     functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
     event_source_mappings: tuple[EventSourceMappingConfig, ...] = ()
 
     def queue_arn(self, name: str) -> str:
         return arnlib.sqs_queue(self.region, self.account, name)
 
+    def is_local(self, resource_arn: str, service: str) -> bool:
+        """Whether an ARN of ``service`` is in this config's region and account.
+
+        Such an ARN can only name an embedded resource; any other ARN is a real AWS one.
+        """
+        parsed = arnlib.parse(resource_arn)
+        return (
+            parsed is not None
+            and parsed.service == service
+            and (parsed.region, parsed.account) == (self.region, self.account)
+        )
+
     def queue_by_arn(self, queue_arn: str) -> QueueConfig | None:
         """The embedded queue an ARN names, or None (a real AWS queue or a typo)."""
-        parsed = arnlib.parse(queue_arn)
-        if parsed is None or parsed.service != "sqs":
+        if not self.is_local(queue_arn, "sqs"):
             return None
-        if (parsed.region, parsed.account) != (self.region, self.account):
+        return self.queues.get(queue_arn.rsplit(":", 1)[1])
+
+    def stream_by_arn(self, stream_arn: str) -> StreamConfig | None:
+        """The embedded stream a Kinesis stream (or consumer) ARN names, or None."""
+        parsed = arnlib.parse(stream_arn)
+        if parsed is None or not self.is_local(stream_arn, "kinesis"):
             return None
-        return self.queues.get(parsed.resource)
+        return self.streams.get(parsed.resource_name)
+
+    def table_by_arn(self, table_or_stream_arn: str) -> TableConfig | None:
+        """The embedded table a table ARN or table-stream ARN names, or None."""
+        parsed = arnlib.parse(table_or_stream_arn)
+        if parsed is None or not self.is_local(table_or_stream_arn, "dynamodb"):
+            return None
+        return self.tables.get(parsed.resource_name)
 
     def function_concurrency(self, name: str) -> int:
         """How many workers a function may run at once (its ReservedConcurrentExecutions)."""

@@ -1,0 +1,198 @@
+"""Check and build the ``functions:`` section: AWS::Lambda::Function fields with Lambda's errors.
+
+``Handler`` is required and must read ``module.function`` (``pkg.module.function`` and
+Lambda's ``folder/module.function`` too). ``CodeUri`` is a local folder, resolved against
+the config file's folder. Ranges follow Lambda: Timeout 1-900, MemorySize 128-10240,
+ReservedConcurrentExecutions >= 0. Environment variables are strings with Lambda's names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from headrace.config.model import FunctionConfig
+from headrace.config.validate import (
+    INVALID_PARAMETER,
+    VALIDATION,
+    Problems,
+    Scope,
+    check_keys,
+    read_int,
+    read_mapping,
+    read_str,
+    require,
+    type_name,
+    validation_message,
+)
+
+# Lambda's bare function names: 1-64 letters, digits, hyphens, underscores.
+FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# Lambda's environment variable names.
+ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
+# A Python identifier made of ASCII characters (module and function parts of Handler).
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Lambda's maximum Handler length.
+MAX_HANDLER_LENGTH = 128
+FUNCTION_KEYS = frozenset(
+    {
+        "Handler",
+        "CodeUri",
+        "Timeout",
+        "MemorySize",
+        "ReservedConcurrentExecutions",
+        "Environment",
+        "Role",
+    }
+)
+# Variables the Lambda runtime sets itself; Lambda refuses them in Environment.Variables.
+RESERVED_ENV_NAMES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+
+def validate_functions(
+    problems: Problems, raw: Mapping[str, Any], base_dir: Path
+) -> dict[str, FunctionConfig]:
+    """Check every function; return those that passed, ``CodeUri`` resolved against ``base_dir``."""
+    built: dict[str, FunctionConfig] = {}
+    for name, data in raw.items():
+        function = _validate_function(problems.at(f"functions.{name}"), str(name), data, base_dir)
+        if function is not None:
+            built[function.name] = function
+    return built
+
+
+def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> FunctionConfig | None:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        scope.add(
+            None, VALIDATION, f"expected a mapping of function settings, got {type_name(data)}"
+        )
+        return None
+    before = scope.count()
+    if not FUNCTION_NAME.fullmatch(name):
+        constraint = f"Member must satisfy regular expression pattern: {FUNCTION_NAME.pattern}"
+        scope.add(None, VALIDATION, validation_message(name, "functionName", constraint))
+    check_keys(scope, data, FUNCTION_KEYS, FunctionConfig.IGNORED_KEYS)
+    _check_handler(scope, data)
+    _check_code_uri(scope, data)
+    read_int(scope, data, "Timeout", 1, 900)
+    read_int(scope, data, "MemorySize", 128, 10_240)
+    read_int(scope, data, "ReservedConcurrentExecutions", 0)
+    read_str(scope, data, "Role")
+    _check_environment(scope, data)
+    if scope.count() != before:
+        return None
+    return FunctionConfig.from_aws(name, data, base_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerName:
+    """A parsed ``Handler``: the module's dotted path parts and the function's name."""
+
+    module_parts: tuple[str, ...]  # ("pkg", "orders") for pkg.orders.handler
+    function: str
+
+    @property
+    def module(self) -> str:
+        return ".".join(self.module_parts)
+
+    @classmethod
+    def parse(cls, handler: str) -> HandlerName | None:
+        """Split ``pkg.module.function`` (or Lambda's ``folder/module.function``).
+
+        Returns None when ``handler`` is not of that form.
+        """
+        module, dot, function = handler.rpartition(".")
+        if not dot or not IDENTIFIER.fullmatch(function):
+            return None
+        parts = tuple(module.replace("/", ".").split("."))
+        if not all(IDENTIFIER.fullmatch(part) for part in parts):
+            return None
+        return cls(module_parts=parts, function=function)
+
+
+def _check_handler(scope: Scope, data: Mapping[str, Any]) -> None:
+    if not require(scope, data, "Handler", INVALID_PARAMETER):
+        return
+    handler = read_str(scope, data, "Handler")
+    if handler is None:
+        return
+    if len(handler) > MAX_HANDLER_LENGTH:
+        constraint = f"Member must have length less than or equal to {MAX_HANDLER_LENGTH}"
+        scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
+    elif HandlerName.parse(handler) is None:
+        message = (
+            f"Handler '{handler}' is not of the form module.function "
+            "(for example orders.handler, or pkg.orders.handler)."
+        )
+        scope.add("Handler", INVALID_PARAMETER, message)
+
+
+def _check_code_uri(scope: Scope, data: Mapping[str, Any]) -> None:
+    code_uri = read_str(scope, data, "CodeUri")
+    if code_uri is not None and "://" in code_uri:
+        message = (
+            f"CodeUri '{code_uri}' is not a local folder; headrace runs handlers from a folder "
+            "on this machine (relative paths resolve against the config file's folder)."
+        )
+        scope.add("CodeUri", INVALID_PARAMETER, message)
+
+
+def _check_environment(scope: Scope, data: Mapping[str, Any]) -> None:
+    environment = read_mapping(scope, data, "Environment")
+    if environment is None:
+        return
+    where = scope.nested("Environment")
+    check_keys(where, environment, ("Variables",))
+    variables = read_mapping(where, environment, "Variables")
+    if variables is None:
+        return
+    bad_names = [str(k) for k in variables if not ENV_NAME.fullmatch(str(k))]
+    if bad_names:
+        constraint = (
+            "Map keys must satisfy constraint: "
+            f"[Member must satisfy regular expression pattern: {ENV_NAME.pattern}]"
+        )
+        message = validation_message(bad_names, "environment.variables", constraint)
+        where.add("Variables", VALIDATION, message)
+    reserved = sorted(str(k) for k in variables if str(k) in RESERVED_ENV_NAMES)
+    if reserved:
+        message = (
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not supported "
+            f"for modification. Reserved keys used in this request: {', '.join(reserved)}"
+        )
+        where.add("Variables", INVALID_PARAMETER, message)
+    for key, value in variables.items():
+        if not isinstance(value, str):
+            text = str(value).lower() if isinstance(value, bool) else value
+            message = (
+                f"Environment variable values must be strings, got {type_name(value)}; "
+                f'quote it: {key}: "{text}"'
+            )
+            where.add(f"Variables.{key}", VALIDATION, message)

@@ -1,0 +1,178 @@
+"""What a mapping points at: its function and its event source, resolved against the file.
+
+An ARN in the config's own region and account can only name an embedded resource, so one
+that names nothing declared gets the error AWS gives for a missing queue or stream
+(§1.6.11, §1.6.12). Any other ARN is a real AWS resource and is accepted here. A resource
+that is declared but has problems of its own resolves without a further complaint, so one
+mistake is reported once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from headrace import arn as arnlib
+from headrace.config.kinds import SOURCE_DEFAULTS, SQS_FIFO_DEFAULTS, SourceDefaults, SourceKind
+from headrace.config.model import Config, FunctionConfig, QueueConfig
+from headrace.config.validate import (
+    INVALID_PARAMETER,
+    Scope,
+    read_str,
+    require,
+)
+
+# §1.6.1, §1.6.2, §1.6.11 and §1.6.12: the texts AWS returns.
+UNRECOGNIZED_SOURCE = "Unrecognized event source."
+FUNCTION_NOT_FOUND = "Function does not exist"
+QUEUE_NOT_FOUND = (
+    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+    "SQS Error Message: The specified queue does not exist."
+)
+# Qualifier that means "the function itself"; headrace has no versions or aliases.
+LATEST = "$LATEST"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """The file's resources: those that passed (in ``config``) and every declared name."""
+
+    config: Config  # region, account, and the queues, streams, tables and functions built
+    queues: frozenset[str]
+    streams: frozenset[str]
+    tables: frozenset[str]
+    functions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedFunction:
+    """The declared function a mapping's FunctionName names."""
+
+    name: str
+    config: FunctionConfig | None  # None when the function has problems of its own
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSource:
+    """What a mapping's EventSourceArn names."""
+
+    arn: str
+    kind: SourceKind
+    defaults: SourceDefaults  # FIFO queues get SQS_FIFO_DEFAULTS
+    queue: QueueConfig | None  # the embedded queue, when it is one and valid
+    identity: str  # what counts as "the same source" for duplicates (a table and its stream)
+
+
+def resolve_function(
+    scope: Scope, data: Mapping[str, Any], declared: Declared
+) -> ResolvedFunction | None:
+    """The declared function FunctionName names, or None after recording why (§1.6.2)."""
+    if not require(scope, data, "FunctionName"):
+        return None
+    text = read_str(scope, data, "FunctionName")
+    if text is None:
+        return None
+    name = function_name(text, declared.config)
+    if name is None or name not in declared.functions:
+        scope.add("FunctionName", INVALID_PARAMETER, FUNCTION_NOT_FOUND)
+        return None
+    return ResolvedFunction(name=name, config=declared.config.functions.get(name))
+
+
+def function_name(text: str, config: Config) -> str | None:
+    """The bare name in ``name``, ``name:$LATEST`` or this config's function ARN, else None."""
+    prefix = f"arn:aws:lambda:{config.region}:{config.account}:function:"
+    partial = f"{config.account}:function:"
+    for lead in (prefix, partial):
+        if text.startswith(lead):
+            text = text[len(lead) :]
+            break
+    name, colon, qualifier = text.partition(":")
+    if colon and qualifier != LATEST:
+        return None
+    return name
+
+
+def resolve_source(
+    scope: Scope, data: Mapping[str, Any], declared: Declared
+) -> ResolvedSource | None:
+    """The source EventSourceArn names, or None after recording why (§1.6.1, §1.6.11-12)."""
+    source_arn = data.get("EventSourceArn")
+    if source_arn is None or source_arn == "":
+        scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
+        return None
+    if not isinstance(source_arn, str):
+        read_str(scope, data, "EventSourceArn")
+        return None
+    kind = SourceKind.of_arn(source_arn)
+    if kind is None:
+        scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
+        return None
+    if kind is SourceKind.SQS:
+        return _queue_source(scope, source_arn, declared)
+    return _stream_source(scope, source_arn, kind, declared)
+
+
+def _queue_source(scope: Scope, source_arn: str, declared: Declared) -> ResolvedSource | None:
+    config = declared.config
+    name = source_arn.rsplit(":", 1)[1]
+    queue = config.queue_by_arn(source_arn)
+    if config.is_local(source_arn, "sqs") and name not in declared.queues:
+        scope.add("EventSourceArn", INVALID_PARAMETER, QUEUE_NOT_FOUND)
+        return None
+    fifo = queue.fifo_queue if queue is not None else name.endswith(".fifo")
+    defaults = SQS_FIFO_DEFAULTS if fifo else SOURCE_DEFAULTS[SourceKind.SQS]
+    return ResolvedSource(source_arn, SourceKind.SQS, defaults, queue, source_arn)
+
+
+def _stream_source(
+    scope: Scope, source_arn: str, kind: SourceKind, declared: Declared
+) -> ResolvedSource | None:
+    config = declared.config
+    parsed = arnlib.parse(source_arn)
+    assert parsed is not None  # SourceKind.of_arn parsed it
+    defaults = SOURCE_DEFAULTS[kind]
+    if not config.is_local(source_arn, parsed.service):
+        return ResolvedSource(source_arn, kind, defaults, None, source_arn)
+    name = parsed.resource_name
+    if kind is SourceKind.KINESIS:
+        found = name in declared.streams
+    else:
+        table = config.table_by_arn(source_arn)
+        found = name in declared.tables and (table is None or table.has_stream)
+    if not found:
+        scope.add("EventSourceArn", INVALID_PARAMETER, f"Stream not found: {source_arn}")
+        return None
+    identity = f"{parsed.service}:{parsed.region}:{parsed.account}:{name}"
+    return ResolvedSource(source_arn, kind, defaults, None, identity)
+
+
+def check_visibility_timeout(
+    scope: Scope, function: ResolvedFunction | None, source: ResolvedSource | None
+) -> None:
+    """§1.6.10: the function's Timeout must not exceed the embedded queue's VisibilityTimeout."""
+    if function is None or function.config is None or source is None or source.queue is None:
+        return
+    timeout, visibility = function.config.timeout, source.queue.visibility_timeout
+    if timeout > visibility:
+        message = (
+            f"Queue visibility timeout: {visibility} seconds is less than "
+            f"Function timeout: {timeout} seconds"
+        )
+        scope.add("EventSourceArn", INVALID_PARAMETER, message)
+
+
+def duplicate_message(source: ResolvedSource, function: str, first_uuid: str) -> str:
+    """§1.6.15: AWS's ResourceConflictException text, naming the first mapping's UUID."""
+    if source.kind is SourceKind.SQS:
+        return (
+            f'An event source mapping with SQS arn (" {source.arn} ") and function '
+            f'(" {function} ") already exists. Please update or delete the existing mapping '
+            f"with UUID {first_uuid}"
+        )
+    return (
+        f'The event source arn (" {source.arn} ") and function (" {function} ") provided '
+        "mapping already exists. Please update or delete the existing mapping with UUID "
+        f"{first_uuid}"
+    )

@@ -1,0 +1,179 @@
+"""Check and build ``event_source_mappings:``, with the errors CreateEventSourceMapping gives.
+
+Each mapping is checked field by field (ranges in AWS's ValidationException wording, §1.2),
+then against its source kind (§1.6.3-1.6.9, §1.6.18), its function and its source (§1.6.2,
+§1.6.10-1.6.12); finally mappings are compared with each other (§1.6.15, repeated UUIDs).
+A mapping with any problem is left out of the result. Every mapping gets a stable UUID
+(:meth:`EventSourceMappingConfig.default_uuid`) unless it gives one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from headrace.config.mapping_fields import (
+    check_common_fields,
+    check_queue_fields,
+    check_stream_fields,
+    normalised_filters,
+)
+from headrace.config.model import EventSourceMappingConfig
+from headrace.config.validate import (
+    INVALID_PARAMETER,
+    RESOURCE_CONFLICT,
+    VALIDATION,
+    Problems,
+    Scope,
+    check_keys,
+    type_name,
+)
+from headrace.config.validate_links import (
+    Declared,
+    ResolvedSource,
+    check_visibility_timeout,
+    duplicate_message,
+    resolve_function,
+    resolve_source,
+)
+
+# CreateEventSourceMapping fields headrace uses for SQS, Kinesis and DynamoDB Streams.
+MAPPING_KEYS = frozenset(
+    {
+        "FunctionName",
+        "EventSourceArn",
+        "UUID",
+        "Enabled",
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FilterCriteria",
+        "FunctionResponseTypes",
+        "MetricsConfig",
+        "ScalingConfig",
+        "ProvisionedPollerConfig",
+        "ParallelizationFactor",
+        "StartingPosition",
+        "StartingPositionTimestamp",
+        "DestinationConfig",
+        "MaximumRecordAgeInSeconds",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "TumblingWindowInSeconds",
+    }
+)
+# Accepted for compatibility and not used: encryption of filters, tags.
+MAPPING_IGNORED_KEYS = frozenset({"KMSKeyArn", "Tags"})
+# Fields of Kafka, Amazon MQ and DocumentDB mappings, which headrace does not run.
+OTHER_SOURCE_KEYS = frozenset(
+    {
+        "Topics",
+        "Queues",
+        "SourceAccessConfigurations",
+        "SelfManagedEventSource",
+        "AmazonManagedKafkaEventSourceConfig",
+        "SelfManagedKafkaEventSourceConfig",
+        "DocumentDBEventSourceConfig",
+        "LoggingConfig",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A mapping without problems of its own, and the source it reads."""
+
+    mapping: EventSourceMappingConfig
+    source: ResolvedSource
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """The first mapping of a (function, source) pair or of a UUID, for duplicate checks."""
+
+    index: int
+    uuid: str
+
+
+def validate_mappings(
+    problems: Problems, raw: Sequence[Any], declared: Declared
+) -> tuple[EventSourceMappingConfig, ...]:
+    """Check every mapping and their combinations; return the mappings that passed."""
+    built: list[EventSourceMappingConfig] = []
+    pairs: dict[tuple[str, str], _Seen] = {}
+    uuids: dict[str, _Seen] = {}
+    for index, data in enumerate(raw):
+        scope = problems.at(mapping_label(index, data))
+        before = scope.count()
+        checked = _validate_mapping(scope, data, declared)
+        if checked is None:
+            continue
+        mapping = checked.mapping
+        if not _is_duplicate(scope, index, mapping, checked.source, pairs):
+            _check_uuid_reuse(scope, index, mapping, uuids)
+        if scope.count() == before:
+            built.append(mapping)
+    return tuple(built)
+
+
+def mapping_label(index: int, data: Any) -> str:
+    """``event_source_mappings[1] (process-orders)``, or without the name if it has none."""
+    label = f"event_source_mappings[{index}]"
+    name = data.get("FunctionName") if isinstance(data, Mapping) else None
+    return f"{label} ({name})" if isinstance(name, str) and name else label
+
+
+def _validate_mapping(scope: Scope, data: Any, declared: Declared) -> _Checked | None:
+    if not isinstance(data, Mapping):
+        message = f"expected a mapping of CreateEventSourceMapping fields, got {type_name(data)}"
+        scope.add(None, VALIDATION, message)
+        return None
+    before = scope.count()
+    check_keys(scope, data, MAPPING_KEYS, MAPPING_IGNORED_KEYS | OTHER_SOURCE_KEYS)
+    for key in sorted(OTHER_SOURCE_KEYS & set(data)):
+        message = (
+            f"{key} applies to Kafka, Amazon MQ and DocumentDB event sources, "
+            "which headrace does not run."
+        )
+        scope.add(key, INVALID_PARAMETER, message)
+    function = resolve_function(scope, data, declared)
+    source = resolve_source(scope, data, declared)
+    check_common_fields(scope, data, source)
+    check_queue_fields(scope, data, source)
+    timestamp = check_stream_fields(scope, data, source, declared)
+    check_visibility_timeout(scope, function, source)
+    if scope.count() != before or function is None or source is None:
+        return None
+    fields = dict(data) | {"FunctionName": function.name}
+    if timestamp is not None:
+        fields["StartingPositionTimestamp"] = timestamp
+    if "FilterCriteria" in data:
+        fields["FilterCriteria"] = normalised_filters(data["FilterCriteria"])
+    return _Checked(EventSourceMappingConfig.from_aws(fields), source)
+
+
+def _is_duplicate(
+    scope: Scope,
+    index: int,
+    mapping: EventSourceMappingConfig,
+    source: ResolvedSource,
+    pairs: dict[tuple[str, str], _Seen],
+) -> bool:
+    """§1.6.15: one mapping per (function, source); a table and its stream are one source."""
+    key = (mapping.function_name, source.identity)
+    first = pairs.setdefault(key, _Seen(index, mapping.uuid))
+    if first.index == index:
+        return False
+    message = duplicate_message(source, mapping.function_name, first.uuid)
+    scope.add(None, RESOURCE_CONFLICT, message)
+    return True
+
+
+def _check_uuid_reuse(
+    scope: Scope, index: int, mapping: EventSourceMappingConfig, uuids: dict[str, _Seen]
+) -> None:
+    """Two mappings cannot share a UUID (only reachable with an explicit ``UUID``)."""
+    first = uuids.setdefault(mapping.uuid, _Seen(index, mapping.uuid))
+    if first.index != index:
+        message = f"UUID {mapping.uuid} is already used by event_source_mappings[{first.index}]."
+        scope.add("UUID", RESOURCE_CONFLICT, message)
