@@ -40,6 +40,15 @@ class QueueSource(Protocol):
         """The queue's default visibility timeout, seconds."""
         ...
 
+    async def wait_visible(self, timeout: float) -> bool:
+        """Wait until the queue may have a visible message, or ``timeout`` seconds pass.
+
+        Returns True when a message may be visible (a hint: a receive can still come back
+        empty), False when the wait ran out. Receives nothing, so waiting costs no receive
+        counts: pollers wait here, reserve a worker, and only then receive.
+        """
+        ...
+
     async def receive(
         self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
     ) -> list[QueueMessage]:

@@ -1,0 +1,69 @@
+"""Prometheus text for GET /metrics, with AWS's metric names (§8) as the metric names.
+
+Counters are labelled like CloudWatch dimensions: ``FunctionName`` and, for event source
+mapping metrics, ``EventSourceMappingUUID`` (§8.2; the dimension name is UNCONFIRMED, this
+is the documented choice). A collector reads ``statistics()`` snapshots on each scrape; the
+hot path only bumps plain integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+from headrace.esm.statistics import MappingStatistics
+from headrace.functions.base import FunctionStatistics
+
+# (AWS metric name, MappingStatistics field, help text) for per-mapping counters (§8.3-8.4).
+MAPPING_COUNTERS = (
+    ("PolledEventCount", "polled", "Events read successfully from the source."),
+    ("FilteredOutEventCount", "filtered_out", "Events removed by filter criteria."),
+    ("InvokedEventCount", "invoked", "Events that invoked the function (retries included)."),
+    ("FailedInvokeEventCount", "failed_invoke", "Events in invocations that failed."),
+    ("DeletedEventCount", "deleted", "Events deleted from the queue after processing."),
+    ("Invocations", "invocations", "Function invocations made by the mapping."),
+    ("Errors", "errors", "Invocations that ended in a function error."),
+)
+MAPPING_LABELS = ["FunctionName", "EventSourceMappingUUID"]
+
+
+class StatisticsCollector:
+    """A prometheus-client collector over the engine's and functions' snapshots."""
+
+    def __init__(
+        self,
+        mappings: Callable[[], Sequence[MappingStatistics]],
+        functions: Callable[[], Sequence[FunctionStatistics]],
+    ) -> None:
+        self._mappings = mappings
+        self._functions = functions
+
+    def collect(self) -> Iterator[Metric]:
+        mappings = self._mappings()
+        for name, field, text in MAPPING_COUNTERS:
+            family = CounterMetricFamily(name, text, labels=MAPPING_LABELS)
+            for stats in mappings:
+                family.add_metric([stats.function_name, stats.uuid], getattr(stats, field))
+            yield family
+        functions = self._functions()
+        throttles = CounterMetricFamily(
+            "Throttles", "Invocations that had to wait for a free worker.", labels=["FunctionName"]
+        )
+        concurrent = GaugeMetricFamily(
+            "ConcurrentExecutions", "Invocations running now.", labels=["FunctionName"]
+        )
+        for fn in functions:
+            throttles.add_metric([fn.function_name], fn.throttles)
+            concurrent.add_metric([fn.function_name], fn.concurrent_executions)
+        yield throttles
+        yield concurrent
+
+
+def render(collector: StatisticsCollector) -> bytes:
+    """The Prometheus text exposition of one collector."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return generate_latest(registry)

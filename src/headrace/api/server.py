@@ -1,0 +1,74 @@
+"""The run endpoint: GET /metrics (Prometheus text) and GET /status (JSON).
+
+Served by aiohttp on the engine's own event loop. ``port=0`` in the CLI means no endpoint;
+a port already in use raises :class:`EndpointUnavailable` naming the port (exit code 2).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from headrace.api.metrics import StatisticsCollector, render
+from headrace.errors import HeadraceError
+
+# Prometheus's registered content type for the text format, version 0.0.4.
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class EndpointUnavailable(HeadraceError):
+    """The endpoint's address could not be bound (usually: the port is in use)."""
+
+
+class Endpoint:
+    """An HTTP endpoint over a statistics collector and a status snapshot."""
+
+    def __init__(
+        self,
+        collector: StatisticsCollector,
+        status: Callable[[], dict[str, Any]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+    ) -> None:
+        self._collector = collector
+        self._status = status
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> Endpoint:
+        app = web.Application()
+        app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/status", self._status_json)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            if exc.errno == errno.EADDRINUSE:
+                raise EndpointUnavailable(
+                    f"port {self.port} on {self.host} is already in use; "
+                    "choose another with --port N (or --port 0 for no endpoint)"
+                ) from exc
+            raise EndpointUnavailable(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
+        sockets = site._server.sockets
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body = render(self._collector)
+        return web.Response(body=body, headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
+
+    async def _status_json(self, request: web.Request) -> web.Response:
+        return web.json_response(self._status())

@@ -1,0 +1,54 @@
+"""Building a queue mapping from its config and the parts chosen for it."""
+
+from __future__ import annotations
+
+from headrace.clock import Clock
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.filters import compile_filter_criteria
+from headrace.esm.mapping import QueueMapping
+from headrace.esm.queue_batch import BatchRules
+from headrace.esm.queue_poller import QueuePoller
+from headrace.esm.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
+from headrace.esm.statistics import MappingCounters
+from headrace.functions.base import FunctionRuntime
+from headrace.sources.base import QueueSource
+
+
+def build_queue_mapping(
+    config: EventSourceMappingConfig,
+    source: QueueSource,
+    runtime: FunctionRuntime,
+    *,
+    clock: Clock,
+    region: str,
+    function_timeout: int,
+    function_concurrency: int,
+    ceiling: int = DEFAULT_CEILING,
+) -> QueueMapping:
+    """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules."""
+    caps = [function_concurrency]
+    if config.maximum_concurrency is not None:
+        caps.append(config.maximum_concurrency)
+    policy = ScalingPolicy(ceiling=ceiling, maximum=min(caps))
+    criteria = None
+    if config.filter_criteria and config.source_kind is not None:
+        criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
+    rules = BatchRules.for_mapping(
+        batch_size=config.batch_size,
+        window_seconds=config.maximum_batching_window_in_seconds,
+        function_timeout=function_timeout,
+        queue_visibility_timeout=source.visibility_timeout,
+        source_arn=config.event_source_arn,
+        region=region,
+    )
+    poller = QueuePoller(
+        source=source,
+        runtime=runtime,
+        rules=rules,
+        clock=clock,
+        scaler=QueueScaler(policy, clock),
+        counters=MappingCounters(),
+        report_batch_item_failures=config.report_batch_item_failures,
+        matches=criteria.matches if criteria is not None else None,
+    )
+    return QueueMapping(config, poller)

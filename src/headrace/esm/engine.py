@@ -1,0 +1,101 @@
+"""The engine: runs every mapping in one task group and knows when the work is drained.
+
+It sees mappings and sources only through their Protocols; which concrete source or
+function runtime backs a mapping is decided in :mod:`headrace.app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from headrace.clock import Clock, SystemClock
+from headrace.esm.mapping import QueueMapping
+from headrace.esm.statistics import MappingStatistics
+from headrace.sources.base import QueueSource
+
+# The drain check runs after every batch; this re-check only guards against a wake-up that
+# never comes (it is not how draining is detected).
+DRAIN_RECHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """How a run ended: ``drained`` is True when --until-drained saw every source empty."""
+
+    drained: bool
+    timed_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MappingBinding:
+    """A mapping and the source it reads (the drain check asks the source for its depth)."""
+
+    mapping: QueueMapping
+    source: QueueSource
+
+
+class Engine:
+    """Runs mappings until stopped, or until drained when asked."""
+
+    def __init__(self, bindings: Sequence[MappingBinding], *, clock: Clock | None = None) -> None:
+        self.bindings = list(bindings)
+        self._clock = clock or SystemClock()
+        self._stop = asyncio.Event()
+        self._progress = asyncio.Event()
+        for binding in self.bindings:
+            binding.mapping.watch(self._progress)
+
+    def stop(self) -> None:
+        """Stop gracefully: in-flight batches finish, no new ones start."""
+        self._stop.set()
+
+    def statistics(self) -> list[MappingStatistics]:
+        return [b.mapping.statistics() for b in self.bindings]
+
+    async def run(self, *, until_drained: bool = False, timeout: float | None = None) -> RunResult:
+        """Run every mapping; return when stopped, drained (if asked) or timed out."""
+        outcome: dict[str, bool] = {"drained": False, "timed_out": False}
+        async with asyncio.TaskGroup() as group:
+            for binding in self.bindings:
+                group.create_task(binding.mapping.run(), name=f"mapping:{binding.mapping.uuid}")
+            watchers = []
+            if until_drained:
+                watchers.append(group.create_task(self._watch_drain(outcome)))
+            if timeout is not None:
+                watchers.append(group.create_task(self._watch_timeout(timeout, outcome)))
+            await self._stop.wait()
+            for binding in self.bindings:
+                binding.mapping.stop()
+            for watcher in watchers:
+                watcher.cancel()
+        return RunResult(drained=outcome["drained"], timed_out=outcome["timed_out"])
+
+    async def drained(self) -> bool:
+        """True when every enabled mapping's source is empty and no batch is in flight."""
+        for binding in self.bindings:
+            if not binding.mapping.config.enabled:
+                continue
+            if binding.mapping.statistics().in_flight_batches:
+                return False
+            if (await binding.source.depth()).total:
+                return False
+        return True
+
+    async def _watch_drain(self, outcome: dict[str, bool]) -> None:
+        while not self._stop.is_set():
+            self._progress.clear()
+            if await self.drained():
+                outcome["drained"] = True
+                self.stop()
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), DRAIN_RECHECK_SECONDS)
+
+    async def _watch_timeout(self, timeout: float, outcome: dict[str, bool]) -> None:
+        await self._clock.sleep(timeout)
+        if not self._stop.is_set():
+            outcome["timed_out"] = True
+            self.stop()

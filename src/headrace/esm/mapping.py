@@ -1,0 +1,96 @@
+"""One queue event source mapping: its lifecycle, its lanes and its statistics.
+
+The mapping runs inside a task group owned by the engine. It keeps as many lanes as the
+scaler's target, each lane one concurrent batch (§5.6). Stopping is graceful: idle lanes are
+cancelled, busy lanes finish their batch (or, if cancelled anyway, their messages return to
+the queue through the visibility timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.queue_poller import QueuePoller
+from headrace.esm.statistics import MappingStatistics
+
+
+class QueueMapping:
+    """A running SQS-style mapping. ``run()`` returns when ``stop()`` has taken effect."""
+
+    def __init__(self, config: EventSourceMappingConfig, poller: QueuePoller) -> None:
+        self.config = config
+        self.poller = poller
+        self.lifecycle = Lifecycle()
+        self._stopping = asyncio.Event()
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        poller.watchers.append(self._wake)
+
+    @property
+    def uuid(self) -> str:
+        return self.config.uuid
+
+    def watch(self, event: asyncio.Event) -> None:
+        """Have ``event`` set after every batch of this mapping (drain checks wait on it)."""
+        self.poller.watchers.append(event)
+
+    async def run(self) -> None:
+        """Run until stopped: keep the scaler's number of lanes alive."""
+        if not self.config.enabled:
+            # §1.4.3: a mapping created disabled goes straight to Disabled.
+            self.lifecycle.move(MappingState.DISABLED)
+            await self._stopping.wait()
+            return
+        self.lifecycle.move(MappingState.ENABLED)
+        async with asyncio.TaskGroup() as group:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                self._fill_lanes(group)
+                await self._wait_for_change()
+            self._cancel_idle_lanes()
+
+    def stop(self) -> None:
+        """Begin a graceful stop: no new batches; running ones finish."""
+        self._stopping.set()
+        self._wake.set()
+        self._cancel_idle_lanes()
+
+    def statistics(self) -> MappingStatistics:
+        counters = self.poller.counters
+        return MappingStatistics(
+            uuid=self.uuid,
+            function_name=self.config.function_name,
+            event_source_arn=self.config.event_source_arn,
+            state=self.lifecycle.state.value,
+            state_transition_reason=self.lifecycle.reason,
+            last_processing_result=counters.last_processing_result,
+            in_flight_batches=counters.in_flight_batches,
+            concurrency=sum(1 for t in self._lanes.values() if not t.done()),
+            polled=counters.polled,
+            filtered_out=counters.filtered_out,
+            invoked=counters.invoked,
+            failed_invoke=counters.failed_invoke,
+            deleted=counters.deleted,
+            invocations=counters.invocations,
+            errors=counters.errors,
+            batches=counters.batches,
+        )
+
+    def _fill_lanes(self, group: asyncio.TaskGroup) -> None:
+        for lane in range(self.poller.scaler.target):
+            task = self._lanes.get(lane)
+            if task is None or task.done():
+                self._lanes[lane] = group.create_task(
+                    self.poller.run_lane(lane, self._stopping), name=f"{self.uuid}:lane{lane}"
+                )
+
+    async def _wait_for_change(self) -> None:
+        # Wakes when stopping, or after a batch (the scaler may want more lanes).
+        await self._wake.wait()
+
+    def _cancel_idle_lanes(self) -> None:
+        for lane, task in self._lanes.items():
+            if not task.done() and not self.poller.is_busy(lane):
+                task.cancel()

@@ -1,0 +1,142 @@
+"""One queue mapping's pollers: wait → reserve a worker → gather → invoke → outcome → delete.
+
+Each lane is one concurrent batch. A lane reserves a unit of the function's concurrency
+*before* it receives, so messages never sit received while waiting for a worker: no receive
+count is burned by throttling (AWS burns them, §4.1.4; headrace does better, see
+docs/semantics.md).
+
+Outcomes (§4.1.1, §3.5): success deletes the batch; a function error deletes nothing and
+leaves every message to its visibility timeout and the queue's redrive policy; a partial
+response deletes what was not reported. On FIFO queues the messages after a failed one in
+the same group are kept too, so a group's order is never broken (a deliberate deviation
+from §3.5.8, where AWS deletes them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from headrace.clock import Clock
+from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
+from headrace.esm.queue_batch import BatchRules, QueueBatch, RecordFilter, gather_batch
+from headrace.esm.scaling import QueueScaler
+from headrace.esm.statistics import MappingCounters
+from headrace.events import QueueMessage, encode_event
+from headrace.functions.base import FunctionRuntime, Slot
+from headrace.sources.base import QueueSource
+
+# How long an idle lane waits on the source before it looks at its own state again.
+# Waiting is event-driven (new messages wake it); this only bounds a stale wait.
+IDLE_WAIT_SECONDS = 20.0
+
+
+@dataclass(slots=True)
+class QueuePoller:
+    """Runs the lanes of one queue mapping. The mapping decides how many via the scaler."""
+
+    source: QueueSource
+    runtime: FunctionRuntime
+    rules: BatchRules
+    clock: Clock
+    scaler: QueueScaler
+    counters: MappingCounters
+    report_batch_item_failures: bool
+    matches: RecordFilter | None = None
+    # Events set after every batch: the mapping (to adjust lanes) and the drain check wait.
+    watchers: list[asyncio.Event] = field(default_factory=list)
+    _busy: set[int] = field(default_factory=set)
+    _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
+
+    def is_busy(self, lane: int) -> bool:
+        """Whether a lane holds messages or a worker right now (it must not be cancelled)."""
+        return lane in self._busy
+
+    async def run_lane(self, lane: int, stopping: asyncio.Event) -> None:
+        """Poll until stopping is set or the scaler no longer wants this lane."""
+        try:
+            while not stopping.is_set() and lane < self.scaler.target:
+                if not self._carried.get(lane) and not await self.source.wait_visible(
+                    IDLE_WAIT_SECONDS
+                ):
+                    continue
+                if stopping.is_set():
+                    break
+                self._busy.add(lane)
+                try:
+                    async with self._reserve() as slot:
+                        await self._one_batch(lane, slot)
+                finally:
+                    self._busy.discard(lane)
+                    for watcher in self.watchers:
+                        watcher.set()
+        finally:
+            await self._release_carried(lane)
+
+    def _reserve(self) -> AbstractAsyncContextManager[Slot]:
+        # try_reserve counts a throttle when no worker is free; then wait for one.
+        return self.runtime.try_reserve() or self.runtime.reserve()
+
+    async def _one_batch(self, lane: int, slot: Slot) -> None:
+        carried = self._carried.pop(lane, [])
+        batch = await gather_batch(
+            self.source, self.rules, self.clock, matches=self.matches, carried=carried
+        )
+        self.counters.polled += batch.polled
+        if batch.overflow:
+            self._carried[lane] = batch.overflow
+        if batch.filtered:
+            # §6.6: filtered-out SQS messages are deleted, never invoked.
+            self.counters.filtered_out += len(batch.filtered)
+            await self.source.delete(batch.filtered)
+        if not batch.messages:
+            if not batch.polled:
+                self.scaler.on_idle()
+            return
+        if len(batch.messages) >= self.rules.batch_size:
+            self.scaler.on_backlog()
+        await self._invoke(batch, slot)
+
+    async def _invoke(self, batch: QueueBatch, slot: Slot) -> None:
+        counters = self.counters
+        counters.in_flight_batches += 1
+        try:
+            result = await slot.invoke(encode_event(batch.records))
+        finally:
+            counters.in_flight_batches -= 1
+        ids = [m.message_id for m in batch.messages]
+        outcome = interpret(result, ids, report_batch_item_failures=self.report_batch_item_failures)
+        counters.invocations += 1
+        counters.batches += 1
+        counters.invoked += len(ids)
+        if outcome.function_error is not None:
+            counters.errors += 1
+        await self._settle(batch.messages, outcome)
+
+    async def _settle(self, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
+        counters = self.counters
+        if outcome.kind is OutcomeKind.SUCCESS:
+            counters.last_processing_result = "OK"
+            counters.deleted += await self.source.delete(messages)
+            return
+        counters.last_processing_result = "PROBLEM: Function call failed"
+        counters.failed_invoke += len(messages)
+        if outcome.kind is OutcomeKind.FAILURE:
+            if not self.report_batch_item_failures:
+                self.scaler.on_function_error()
+            return
+        keep = set(outcome.failed_ids)
+        if self.source.fifo:
+            pairs = [(m.message_id, m.group_id or "") for m in messages]
+            keep |= fifo_hold_back(outcome, pairs)
+        done = [m for m in messages if m.message_id not in keep]
+        if done:
+            counters.deleted += await self.source.delete(done)
+
+    async def _release_carried(self, lane: int) -> None:
+        carried = self._carried.pop(lane, [])
+        if carried:
+            # Back to the queue at once: nothing received is held past shutdown.
+            await asyncio.shield(self.source.change_visibility(carried, 0))

@@ -1,0 +1,100 @@
+"""A harness that runs queue mappings over in-memory fakes with a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from headrace.clock import FakeClock
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.build import build_queue_mapping
+from headrace.esm.engine import Engine, MappingBinding, RunResult
+from headrace.esm.mapping import QueueMapping
+from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.memory import InMemoryQueueSource
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
+DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:orders-dlq"
+
+
+async def settle(rounds: int = 30) -> None:
+    """Let every runnable task run until the loop is quiet."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Harness:
+    clock: FakeClock
+    queue: InMemoryQueueSource
+    dlq: InMemoryQueueSource
+    runtime: InMemoryFunctionRuntime
+    mapping: QueueMapping
+    engine: Engine
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.runtime.invocations
+
+    def bodies_per_batch(self) -> list[list[str]]:
+        return [[r["body"] for r in e["Records"]] for e in self.events]
+
+    async def drain(self, *, step: float = 1.0, limit: int = 2000) -> RunResult:
+        """Run until drained, advancing the fake clock ``step`` seconds at a time."""
+        task = asyncio.create_task(self.engine.run(until_drained=True))
+        for _ in range(limit):
+            await settle()
+            if task.done():
+                return task.result()
+            self.clock.advance(step)
+        self.engine.stop()
+        await settle()
+        raise AssertionError("the mapping did not drain")
+
+
+MakeHarness = Callable[..., Harness]
+
+
+@pytest.fixture
+def make_harness() -> MakeHarness:
+    def make(
+        handler: Callable[[dict[str, Any], Any], Any],
+        *,
+        fifo: bool = False,
+        max_receive_count: int | None = 3,
+        visibility_timeout: int = 30,
+        concurrency: int = 10,
+        function_timeout: int = 3,
+        **mapping: Any,
+    ) -> Harness:
+        clock = FakeClock()
+        dlq = InMemoryQueueSource(DLQ_ARN, clock=clock, fifo=fifo)
+        queue = InMemoryQueueSource(
+            QUEUE_ARN,
+            clock=clock,
+            fifo=fifo,
+            visibility_timeout=visibility_timeout,
+            max_receive_count=max_receive_count,
+            dead_letter_queue=dlq,
+        )
+        runtime = InMemoryFunctionRuntime("process-orders", handler, concurrency=concurrency)
+        config = EventSourceMappingConfig.from_aws(
+            {"FunctionName": "process-orders", "EventSourceArn": QUEUE_ARN, **mapping}
+        )
+        built = build_queue_mapping(
+            config,
+            queue,
+            runtime,
+            clock=clock,
+            region="us-east-1",
+            function_timeout=function_timeout,
+            function_concurrency=concurrency,
+        )
+        engine = Engine([MappingBinding(built, queue)], clock=clock)
+        return Harness(clock, queue, dlq, runtime, built, engine)
+
+    return make
