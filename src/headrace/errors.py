@@ -17,6 +17,8 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── BatchEntryIdsNotDistinct   (SQS)
     │   ├── TooManyEntriesInBatchRequest (SQS)
     │   ├── ReceiptHandleIsInvalid     (SQS)
+    │   ├── BatchRequestTooLong        (SQS)
+    │   ├── InvalidBatchEntryId        (SQS)
     │   └── MissingParameter           (SQS)
     ├── BrokerError                 the embedded broker's storage failed or is misused
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
@@ -139,6 +141,16 @@ class EmptyBatchRequest(AwsError):
 
 class ReceiptHandleIsInvalid(AwsError):
     code = "ReceiptHandleIsInvalid"
+    http_status = 400
+
+
+class BatchRequestTooLong(AwsError):
+    code = "AWS.SimpleQueueService.BatchRequestTooLong"
+    http_status = 400
+
+
+class InvalidBatchEntryId(AwsError):
+    code = "AWS.SimpleQueueService.InvalidBatchEntryId"
     http_status = 400
 
 

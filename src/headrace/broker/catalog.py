@@ -1,0 +1,161 @@
+"""The declared queues: names and redrive policies checked as SQS checks them, row ids.
+
+Queues are declared by config; every start re-reads their attributes from it. A queue's
+row (id, CreatedTimestamp, FIFO sequence counter) is created the first time it is seen.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from headrace import arn as arnlib
+from headrace.broker.names import validate_queue_name
+from headrace.broker.sql import Target
+from headrace.config.model import QueueConfig
+from headrace.errors import InvalidParameterValue, QueueDoesNotExist
+
+# SQS's range for RedrivePolicy.maxReceiveCount.
+MAX_RECEIVE_COUNT_RANGE = range(1, 1001)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """Where a queue's exhausted messages go, and after how many receives."""
+
+    name: str
+    arn: str
+    target: Target
+    max_receive_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A declared queue as the broker uses it."""
+
+    id: int
+    name: str
+    arn: str
+    config: QueueConfig
+    created_at: int  # epoch seconds
+    dead_letter: DeadLetter | None
+
+    @property
+    def fifo(self) -> bool:
+        return self.config.fifo_queue
+
+    def retention_start(self, now: int) -> int:
+        """The ``enqueued_at`` at or before which a message has expired (epoch ms)."""
+        return now - self.config.message_retention_period * 1000
+
+    def redrive_policy_json(self) -> str | None:
+        """RedrivePolicy as GetQueueAttributes returns it (compact JSON), if any."""
+        if self.dead_letter is None:
+            return None
+        policy = {
+            "deadLetterTargetArn": self.dead_letter.arn,
+            "maxReceiveCount": self.dead_letter.max_receive_count,
+        }
+        return json.dumps(policy, separators=(",", ":"))
+
+
+class Catalog:
+    """Resolves queue names and ARNs to :class:`Queue` objects.
+
+    Construction raises :class:`~headrace.errors.InvalidParameterValue` with SQS's message
+    for an invalid queue name or redrive policy.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        configs: Mapping[str, QueueConfig],
+        *,
+        region: str,
+        account: str,
+        now_s: int,
+    ) -> None:
+        self.region = region
+        self.account = account
+        for name, config in configs.items():
+            problem = validate_queue_name(name, config.fifo_queue)
+            if problem is not None:
+                raise InvalidParameterValue(f"{name}: {problem}")
+        rows = _ensure_rows(conn, configs, now_s)
+        bare = {
+            name: Queue(id_, name, self.arn(name), config, created, None)
+            for name, config in configs.items()
+            for id_, created in [rows[name]]
+        }
+        self._queues = {name: self._with_dead_letter(q, bare) for name, q in bare.items()}
+
+    def arn(self, name: str) -> str:
+        return arnlib.sqs_queue(self.region, self.account, name)
+
+    def names(self) -> list[str]:
+        return list(self._queues)
+
+    def get(self, queue: str) -> Queue:
+        """The queue named by ``queue`` (a name or an ARN); QueueDoesNotExist otherwise."""
+        found = self._queues.get(queue)
+        if found is None and queue.startswith("arn:"):
+            parsed = arnlib.parse(queue)
+            if parsed is not None and (parsed.service, parsed.region, parsed.account) == (
+                "sqs",
+                self.region,
+                self.account,
+            ):
+                found = self._queues.get(parsed.resource)
+        if found is None:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+        return found
+
+    def _with_dead_letter(self, queue: Queue, queues: Mapping[str, Queue]) -> Queue:
+        policy = queue.config.redrive_policy
+        if policy is None:
+            return queue
+        problem = _max_receive_problem(policy.max_receive_count)
+        parsed = arnlib.parse(policy.dead_letter_target_arn)
+        target = None
+        if parsed is not None and (parsed.service, parsed.region, parsed.account) == (
+            "sqs",
+            self.region,
+            self.account,
+        ):
+            target = queues.get(parsed.resource)
+        if problem is None and target is None:
+            problem = "Dead letter target does not exist."
+        elif problem is None and target is not None and target.fifo != queue.fifo:
+            problem = "Dead-letter queue must be same type of queue as the source."
+        if problem is not None or target is None:
+            raise InvalidParameterValue(
+                f"Value {json.dumps(policy.to_aws())} for parameter RedrivePolicy is invalid. "
+                f"Reason: {problem}"
+            )
+        dead_letter = DeadLetter(
+            target.name, target.arn, Target(target.id, target.fifo), policy.max_receive_count
+        )
+        return Queue(queue.id, queue.name, queue.arn, queue.config, queue.created_at, dead_letter)
+
+
+def _max_receive_problem(max_receive_count: int) -> str | None:
+    if max_receive_count in MAX_RECEIVE_COUNT_RANGE:
+        return None
+    return (
+        f"Invalid value for maxReceiveCount: {max_receive_count}, valid values are from 1 to "
+        "1000 both inclusive."
+    )
+
+
+def _ensure_rows(
+    conn: sqlite3.Connection, configs: Mapping[str, QueueConfig], now_s: int
+) -> dict[str, tuple[int, int]]:
+    """Create missing queue rows; return each queue's (row id, created_at)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO queues (name, created_at) VALUES (?, ?)",
+        [(name, now_s) for name in configs],
+    )
+    rows = conn.execute("SELECT name, id, created_at FROM queues").fetchall()
+    return {name: (id_, created) for name, id_, created in rows if name in configs}

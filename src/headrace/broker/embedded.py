@@ -1,0 +1,153 @@
+"""The embedded broker of one data_dir, as ``headrace run`` holds it.
+
+:class:`EmbeddedBroker` owns the :class:`~headrace.broker.queues.QueueBroker` (opened on a
+dedicated broker thread, where every call to it runs), the :class:`~headrace.broker.wake.Waker`
+and the wake-up socket listener, and hands out one
+:class:`~headrace.sources.embedded.EmbeddedQueueSource` per queue ARN::
+
+    async with EmbeddedBroker(data_dir, config.queues, region=..., account=...) as broker:
+        source = broker.source_for(queue_arn)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+
+from headrace.broker.queues import QueueBroker
+from headrace.broker.results import BrokerStatistics
+from headrace.broker.wake import WakeListener, Waker, WakerStatistics, wake_address
+from headrace.clock import Clock, SystemClock
+from headrace.config.model import QueueConfig
+from headrace.errors import BrokerError
+from headrace.sources.embedded import EmbeddedQueueSource
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# The broker file's name inside data_dir.
+BROKER_FILE_NAME = "broker.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedBrokerStatistics:
+    """The queue broker's counters and the wake-ups it delivered."""
+
+    queues: BrokerStatistics
+    wake: WakerStatistics
+
+
+class EmbeddedBroker:
+    """The embedded queues of ``data_dir`` with their wake-ups; use ``async with``.
+
+    ``listen=False`` skips the wake-up socket (other processes' sends then wake nobody
+    here; in-process sends still do). Starting raises
+    :class:`~headrace.errors.BrokerError` if the file cannot be opened or another process
+    already listens on the data_dir's wake-up socket.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        queues: Mapping[str, QueueConfig],
+        *,
+        region: str,
+        account: str,
+        clock: Clock | None = None,
+        listen: bool = True,
+    ) -> None:
+        self.data_dir = data_dir
+        self._configs = dict(queues)
+        self._region = region
+        self._account = account
+        self._clock = clock or SystemClock()
+        self._listen = listen
+        self._executor: ThreadPoolExecutor | None = None
+        self._queues: QueueBroker | None = None
+        self._waker: Waker | None = None
+        self._listener: WakeListener | None = None
+
+    async def __aenter__(self) -> EmbeddedBroker:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Open the broker file on the broker thread and start listening for wake-ups."""
+        loop = asyncio.get_running_loop()
+        self._waker = Waker(loop)
+        # One thread: SQLite takes one writer at a time anyway, and a single thread keeps
+        # the connection's lock uncontended and calls in the order they were made.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headrace-broker")
+        self._queues = await self.call(
+            QueueBroker,
+            self.data_dir / BROKER_FILE_NAME,
+            self._configs,
+            region=self._region,
+            account=self._account,
+            clock=self._clock,
+            notify=self._waker.notify_threadsafe,
+        )
+        if self._listen:
+            self._listener = WakeListener(wake_address(self.data_dir), self._waker, loop)
+            try:
+                self._listener.start()
+            except BrokerError:
+                await self.aclose()
+                raise
+
+    @property
+    def queues(self) -> QueueBroker:
+        """The synchronous queue broker; call it through :meth:`call` from async code."""
+        if self._queues is None:
+            raise BrokerError("the embedded broker is not started (use `async with`)")
+        return self._queues
+
+    @property
+    def waker(self) -> Waker:
+        """Per-ARN wake-ups, for sources that wait on embedded resources."""
+        if self._waker is None:
+            raise BrokerError("the embedded broker is not started (use `async with`)")
+        return self._waker
+
+    async def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` on the broker thread and return its result."""
+        if self._executor is None:
+            raise BrokerError("the embedded broker is not started (use `async with`)")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def source_for(self, queue_arn: str) -> EmbeddedQueueSource:
+        """A source over the embedded queue ``queue_arn`` names; QueueDoesNotExist otherwise."""
+        queue = self.queues.queue(queue_arn)
+        return EmbeddedQueueSource(
+            self.queues, queue, waker=self.waker, call=self.call, clock=self._clock
+        )
+
+    def statistics(self) -> EmbeddedBrokerStatistics:
+        return EmbeddedBrokerStatistics(self.queues.statistics(), self.waker.statistics())
+
+    async def aclose(self) -> None:
+        """Stop listening, close the file and the broker thread. Safe to call twice."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._queues is not None:
+            await self.call(self._queues.close)
+            self._queues = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None

@@ -1,0 +1,413 @@
+"""The embedded broker's queues: SQS semantics over one SQLite file.
+
+:class:`QueueBroker` is synchronous and thread-safe; the engine calls it from one broker
+thread (see :mod:`headrace.broker.embedded`), the CLI calls it directly. Several processes
+may open the same file at once. Deliberate differences from SQS are listed in
+``docs/broker.md``: a stale receipt handle deletes nothing, standard queues hand out
+messages in send order, and :meth:`QueueBroker.receive_messages` has no 10-message cap
+(the SQS-shaped :meth:`~headrace.broker.sqs_api.SqsApi.receive_message` keeps it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from operator import itemgetter
+from pathlib import Path
+
+from headrace.broker import fifo, sql
+from headrace.broker.catalog import Catalog, Queue
+from headrace.broker.results import BrokerStatistics, PeekedMessage, SendResult
+from headrace.broker.sqs_api import SqsApi, check_visibility_timeout
+from headrace.broker.store import Database
+from headrace.broker.validation import Outgoing, decode_attributes
+from headrace.broker.wake import WakeSender, wake_address
+from headrace.clock import Clock, SystemClock
+from headrace.config.model import QueueConfig
+from headrace.errors import InvalidParameterValue
+from headrace.events import QueueMessage
+from headrace.sources.base import QueueDepth
+
+# How often (clock time) a queue's expired messages and closed deduplication windows are
+# deleted. Expired messages are never returned or counted in between; this only frees space.
+SWEEP_INTERVAL_MS = 10_000
+
+
+@dataclass(slots=True)
+class _Counters:
+    sent: int = 0
+    duplicates: int = 0
+    received: int = 0
+    deleted: int = 0
+    moved_to_dead_letter: int = 0
+    expired: int = 0
+
+
+class QueueBroker(SqsApi):
+    """The declared queues of one broker file, with SQS's semantics.
+
+    ``queues`` maps queue names to their config. ``notify`` is called with a queue's ARN
+    after every committed change that can make a message receivable (a send, a visibility
+    change, a move); by default it sends a wake-up datagram to the ``headrace run``
+    listening on ``path``'s folder. Errors are SQS's (``headrace.errors``); storage
+    failures are :class:`~headrace.errors.BrokerError`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        queues: Mapping[str, QueueConfig],
+        *,
+        region: str,
+        account: str,
+        clock: Clock | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self._clock = clock or SystemClock()
+        self._sender_id = account
+        self._wake_sender: WakeSender | None = None
+        if notify is None:
+            self._wake_sender = WakeSender(wake_address(path.parent))
+            notify = self._wake_sender.notify
+        self._notify = notify
+        self._db = Database(path)
+        self._counters = _Counters()
+        self._next_sweep: dict[int, int] = {}
+        with self._db.write() as conn:
+            self._catalog = Catalog(
+                conn, queues, region=region, account=account, now_s=int(self._clock.time())
+            )
+
+    # -- queues -----------------------------------------------------------------------
+
+    @property
+    def queue_names(self) -> list[str]:
+        """The declared queues' names."""
+        return self._catalog.names()
+
+    def queue(self, queue: str) -> Queue:
+        """The declared queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
+        return self._catalog.get(queue)
+
+    # -- send -------------------------------------------------------------------------
+
+    def _send_prepared(self, queue: Queue, messages: Sequence[Outgoing]) -> list[SendResult]:
+        now = self._now()
+        with self._db.write() as conn:
+            results = [self._insert(conn, queue, message, now) for message in messages]
+        if any(not r.duplicate for r in results):
+            self._notify(queue.arn)
+        return results
+
+    def _insert(
+        self, conn: sqlite3.Connection, queue: Queue, message: Outgoing, now: int
+    ) -> SendResult:
+        sequence_number = None
+        if queue.fifo:
+            assert message.dedup_id is not None  # validation fills it on FIFO queues
+            duplicate = fifo.find_duplicate(conn, queue.id, message.dedup_id, now)
+            if duplicate is not None:
+                self._counters.duplicates += 1
+                return self._result(message, *duplicate, duplicate=True)
+            sequence_number = fifo.next_sequence_number(conn, queue.id)
+        message_id = str(uuid.uuid4())
+        sql.insert(conn, queue.id, message_id, message, now, sequence_number)
+        if sequence_number is not None:
+            fifo.remember(conn, queue.id, message.dedup_id or "", message_id, sequence_number, now)
+        self._counters.sent += 1
+        return self._result(message, message_id, sequence_number)
+
+    @staticmethod
+    def _result(
+        message: Outgoing, message_id: str, sequence_number: str | None, duplicate: bool = False
+    ) -> SendResult:
+        return SendResult(
+            message_id=message_id,
+            md5_of_body=message.md5_of_body,
+            md5_of_message_attributes=message.md5_of_message_attributes,
+            sequence_number=sequence_number,
+            duplicate=duplicate,
+        )
+
+    # -- receive ----------------------------------------------------------------------
+
+    def receive_messages(
+        self, queue: str, max_messages: int, *, visibility_timeout: int | None = None
+    ) -> list[QueueMessage]:
+        """Receive up to ``max_messages`` visible messages in one transaction; never waits.
+
+        Each is hidden for ``visibility_timeout`` seconds (default: the queue's), counted,
+        and gets a new receipt handle (the previous one goes stale). A message already
+        received maxReceiveCount times is moved to the dead-letter queue instead (§4.1.2).
+        FIFO queues skip groups with a message in flight (§4.1.7). No upper cap here.
+        """
+        q = self._catalog.get(queue)
+        if visibility_timeout is not None:
+            check_visibility_timeout(visibility_timeout)
+        if max_messages <= 0:
+            return []
+        timeout = q.config.visibility_timeout if visibility_timeout is None else visibility_timeout
+        now = self._now()
+        with self._db.write() as conn:
+            self._sweep_if_due(conn, q, now)
+            if q.fifo:
+                rows, moved = self._receive_fifo(conn, q, now, max_messages, timeout)
+            else:
+                rows, moved = self._receive_standard(conn, q, now, max_messages, timeout)
+            self._counters.received += len(rows)
+            self._counters.moved_to_dead_letter += moved
+        if moved and q.dead_letter is not None:
+            self._notify(q.dead_letter.arn)
+        rows.sort(key=itemgetter(0))
+        return [sql.to_message(row, self._sender_id) for row in rows]
+
+    def _receive_standard(
+        self, conn: sqlite3.Connection, q: Queue, now: int, limit: int, timeout: int
+    ) -> tuple[list[sql.Row], int]:
+        oldest = q.retention_start(now)
+        moved = 0
+        if q.dead_letter is not None:
+            while True:
+                count = sql.move_exhausted(
+                    conn,
+                    q.id,
+                    q.dead_letter.target,
+                    now=now,
+                    oldest=oldest,
+                    limit=limit,
+                    max_receive=q.dead_letter.max_receive_count,
+                )
+                moved += count
+                if not count:
+                    break
+        return sql.receive_next(conn, q.id, now, oldest, limit, now + timeout * 1000), moved
+
+    def _receive_fifo(
+        self, conn: sqlite3.Connection, q: Queue, now: int, limit: int, timeout: int
+    ) -> tuple[list[sql.Row], int]:
+        dead_letter = q.dead_letter
+        chosen = fifo.select(
+            conn,
+            q.id,
+            now=now,
+            oldest=q.retention_start(now),
+            limit=limit,
+            max_receive=None if dead_letter is None else dead_letter.max_receive_count,
+        )
+        moved = 0
+        if chosen.exhausted and dead_letter is not None:
+            moved = sql.move_listed(conn, chosen.exhausted, dead_letter.target, now)
+        if not chosen.take:
+            return [], moved
+        return sql.receive_listed(conn, chosen.take, now, now + timeout * 1000), moved
+
+    def _sweep_if_due(self, conn: sqlite3.Connection, q: Queue, now: int) -> None:
+        if now < self._next_sweep.get(q.id, 0):
+            return
+        self._next_sweep[q.id] = now + SWEEP_INTERVAL_MS
+        self._counters.expired += sql.delete_expired(conn, q.id, q.retention_start(now))
+        if q.fifo:
+            fifo.forget_expired(conn, q.id, now)
+
+    # -- delete and visibility ---------------------------------------------------------
+
+    def delete_messages(self, queue: str, receipt_handles: Sequence[str]) -> list[bool]:
+        """Delete messages by receipt handle; True for each one deleted by this call.
+
+        A handle that is malformed, stale (its message was received again since, or moved)
+        or names a message already gone deletes nothing and gets False.
+        """
+        q = self._catalog.get(queue)
+        return self._by_handles(q, receipt_handles, self._delete_current)
+
+    def _delete_current(self, conn: sqlite3.Connection, q: Queue, seqs: list[int]) -> None:
+        self._counters.deleted += sql.delete_listed(conn, seqs)
+
+    def change_visibility(
+        self, queue: str, receipt_handles: Sequence[str], visibility_timeout: int
+    ) -> list[bool]:
+        """Make in-flight messages visible again ``visibility_timeout`` seconds from now.
+
+        True for each message changed. A message that is not in flight, or whose handle is
+        stale or malformed, is left alone and gets False (0 makes a message visible now).
+        """
+        check_visibility_timeout(visibility_timeout)
+        q = self._catalog.get(queue)
+        until = self._now() + visibility_timeout * 1000
+
+        def hide(conn: sqlite3.Connection, q: Queue, seqs: list[int]) -> None:
+            sql.hide_listed(conn, seqs, until)
+
+        changed = self._by_handles(q, receipt_handles, hide, in_flight_only=True)
+        if any(changed):
+            self._notify(q.arn)
+        return changed
+
+    def _by_handles(
+        self,
+        q: Queue,
+        receipt_handles: Sequence[str],
+        action: Callable[[sqlite3.Connection, Queue, list[int]], None],
+        *,
+        in_flight_only: bool = False,
+    ) -> list[bool]:
+        """Apply ``action`` to the messages whose handles are current; report which were."""
+        parsed = [sql.parse_handle(h) for h in receipt_handles]
+        valid = [p for p in parsed if p is not None]
+        if not valid:
+            return [False] * len(parsed)
+        now = self._now()
+        with self._db.write() as conn:
+            current = sql.current_handles(conn, q.id, valid)
+            chosen: list[int] = []
+            results = []
+            for handle in parsed:
+                state = None if handle is None else current.get(handle[0])
+                ok = (
+                    handle is not None
+                    and state is not None
+                    and state[0] == handle[1]
+                    and (not in_flight_only or state[1] > now)
+                )
+                if ok and handle is not None:
+                    chosen.append(handle[0])
+                    del current[handle[0]]  # a repeated handle counts once
+                results.append(ok)
+            if chosen:
+                action(conn, q, chosen)
+        return results
+
+    # -- whole queues ------------------------------------------------------------------
+
+    def purge_queue(self, queue: str) -> int:
+        """Delete every message of the queue, in flight or not; return how many."""
+        q = self._catalog.get(queue)
+        with self._db.write() as conn:
+            return conn.execute("DELETE FROM messages WHERE queue_id = ?", (q.id,)).rowcount
+
+    def queue_depth(self, queue: str) -> QueueDepth:
+        """How many messages are visible, in flight and delayed (expired ones not counted)."""
+        q = self._catalog.get(queue)
+        now = self._now()
+        with self._db.read() as conn:
+            return sql.depth(conn, q.id, now, q.retention_start(now))
+
+    def next_visible_at(self, queue: str) -> float | None:
+        """Epoch seconds at which the next delayed or in-flight message becomes visible."""
+        q = self._catalog.get(queue)
+        with self._db.read() as conn:
+            at = sql.next_visible_at(conn, q.id, self._now())
+        return None if at is None else at / 1000
+
+    def has_receivable(self, queue: str) -> bool:
+        """Whether a receive now would return (or dead-letter) a message. Changes nothing."""
+        q = self._catalog.get(queue)
+        now = self._now()
+        with self._db.read() as conn:
+            if not q.fifo:
+                return sql.depth(conn, q.id, now, q.retention_start(now)).visible > 0
+            chosen = fifo.select(
+                conn, q.id, now=now, oldest=q.retention_start(now), limit=1, max_receive=None
+            )
+            return bool(chosen.take)
+
+    def get_queue_attributes(self, queue: str) -> dict[str, str]:
+        """The queue's attributes with SQS's names, every value a string (GetQueueAttributes)."""
+        q = self._catalog.get(queue)
+        depth = self.queue_depth(queue)
+        config = q.config
+        attributes = {
+            "QueueArn": q.arn,
+            "ApproximateNumberOfMessages": str(depth.visible),
+            "ApproximateNumberOfMessagesNotVisible": str(depth.in_flight),
+            "ApproximateNumberOfMessagesDelayed": str(depth.delayed),
+            "CreatedTimestamp": str(q.created_at),
+            "LastModifiedTimestamp": str(q.created_at),
+            "VisibilityTimeout": str(config.visibility_timeout),
+            "MaximumMessageSize": str(config.maximum_message_size),
+            "MessageRetentionPeriod": str(config.message_retention_period),
+            "DelaySeconds": str(config.delay_seconds),
+            "ReceiveMessageWaitTimeSeconds": str(config.receive_message_wait_time_seconds),
+        }
+        policy = q.redrive_policy_json()
+        if policy is not None:
+            attributes["RedrivePolicy"] = policy
+        if q.fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(
+                config.content_based_deduplication
+            ).lower()
+        return attributes
+
+    # -- dead-letter queues ------------------------------------------------------------
+
+    def peek_messages(self, queue: str, limit: int) -> list[PeekedMessage]:
+        """Up to ``limit`` messages in send order, read without receiving them."""
+        q = self._catalog.get(queue)
+        now = self._now()
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT message_id, body, sent_at, receive_count, visible_at, group_id, "
+                "attributes FROM messages WHERE queue_id = ? AND enqueued_at > ? "
+                "ORDER BY seq LIMIT ?",
+                (q.id, q.retention_start(now), limit),
+            ).fetchall()
+        return [
+            PeekedMessage(
+                message_id=message_id,
+                body=body,
+                sent_timestamp=sent,
+                receive_count=count,
+                in_flight=count > 0 and visible_at > now,
+                message_group_id=group,
+                message_attributes=decode_attributes(blob),
+            )
+            for message_id, body, sent, count, visible_at, group, blob in rows
+        ]
+
+    def move_messages(self, source: str, target: str, limit: int | None = None) -> int:
+        """Move visible messages from ``source`` to ``target`` in send order; return how many.
+
+        As SQS's StartMessageMoveTask: same message id, body and attributes, receive count
+        reset, visible at once. In-flight messages stay. A standard source cannot feed a
+        FIFO target (its messages have no group): InvalidParameterValue.
+        """
+        src, dst = self._catalog.get(source), self._catalog.get(target)
+        if dst.fifo and not src.fifo:
+            raise InvalidParameterValue(
+                "Destination queue must be of the same type as the source queue."
+            )
+        now = self._now()
+        with self._db.write() as conn:
+            seqs = [
+                seq
+                for (seq,) in conn.execute(
+                    "SELECT seq FROM messages WHERE queue_id = ? AND visible_at <= ? "
+                    "AND enqueued_at > ? ORDER BY seq LIMIT ?",
+                    (src.id, now, src.retention_start(now), -1 if limit is None else limit),
+                )
+            ]
+            moved = sql.move_listed(conn, seqs, sql.Target(dst.id, dst.fifo), now)
+        if moved:
+            self._notify(dst.arn)
+        return moved
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def statistics(self) -> BrokerStatistics:
+        """Counters since this broker was opened (this process only)."""
+        c = replace(self._counters)
+        return BrokerStatistics(
+            c.sent, c.duplicates, c.received, c.deleted, c.moved_to_dead_letter, c.expired
+        )
+
+    def close(self) -> None:
+        """Close the file (and the wake-up socket)."""
+        self._db.close()
+        if self._wake_sender is not None:
+            self._wake_sender.close()
+
+    def _now(self) -> int:
+        return int(self._clock.time() * 1000)

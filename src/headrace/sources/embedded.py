@@ -1,0 +1,173 @@
+"""The embedded broker's queues as the engine reads them: a :class:`QueueSource`.
+
+Long polls wait for what can make a message receivable, never on a timer: a send or a
+visibility change (a :class:`~headrace.broker.wake.Waker` notification, also from other
+processes), the moment the next delayed or in-flight message becomes visible, or the end
+of the wait, whichever comes first. Waits use the injected clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
+
+from headrace.clock import Clock
+from headrace.events import QueueMessage
+from headrace.sources.base import QueueDepth
+
+if TYPE_CHECKING:
+    from headrace.broker.catalog import Queue
+    from headrace.broker.queues import QueueBroker
+    from headrace.broker.wake import Waker
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# The broker's time resolution: a wait for the next visible message is never shorter, so
+# a message due within the current millisecond cannot make a poll spin.
+MIN_WAIT_S = 0.001
+
+
+class BrokerCall(Protocol):
+    """Runs a blocking broker call off the event loop (``EmbeddedBroker.call``)."""
+
+    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
+        """Run ``fn`` on the broker thread."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Poll:
+    """One look at the queue: what was received, or when something becomes visible."""
+
+    messages: list[QueueMessage]
+    next_visible_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedQueueStatistics:
+    """What one source did: receive calls, messages received and deleted, wake-ups."""
+
+    receives: int
+    empty_receives: int
+    messages_received: int
+    messages_deleted: int
+    wakeups: int
+
+
+class EmbeddedQueueSource:
+    """One embedded queue as a :class:`~headrace.sources.base.QueueSource`."""
+
+    def __init__(
+        self,
+        broker: QueueBroker,
+        queue: Queue,
+        *,
+        waker: Waker,
+        call: BrokerCall,
+        clock: Clock,
+    ) -> None:
+        self._broker = broker
+        self._queue = queue
+        self._waker = waker
+        self._call = call
+        self._clock = clock
+        self._counts = {"receives": 0, "empty": 0, "received": 0, "deleted": 0, "wakeups": 0}
+
+    @property
+    def arn(self) -> str:
+        return self._queue.arn
+
+    @property
+    def fifo(self) -> bool:
+        return self._queue.fifo
+
+    @property
+    def visibility_timeout(self) -> int:
+        return self._queue.config.visibility_timeout
+
+    async def receive(
+        self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
+    ) -> list[QueueMessage]:
+        """Receive up to ``max_messages``, waiting up to ``wait_seconds`` for the first.
+
+        Raises SQS's errors from the broker (e.g. an out-of-range visibility timeout).
+        """
+        deadline = self._clock.monotonic() + wait_seconds
+        while True:
+            version = self._waker.version(self.arn)
+            poll = await self._call(self._poll, max_messages, visibility_timeout)
+            self._counts["receives"] += 1
+            if poll.messages:
+                self._counts["received"] += len(poll.messages)
+                return poll.messages
+            self._counts["empty"] += 1
+            if not await self._wait(version, deadline, poll.next_visible_at):
+                return []
+
+    async def wait_visible(self, timeout: float) -> bool:
+        """Wait until a receive would find a message (True) or ``timeout`` runs out (False).
+
+        Receives nothing. On FIFO queues a message of a group with one in flight does not
+        count: it could not be received.
+        """
+        deadline = self._clock.monotonic() + timeout
+        while True:
+            version = self._waker.version(self.arn)
+            ready, next_at = await self._call(self._peek)
+            if ready:
+                return True
+            if not await self._wait(version, deadline, next_at):
+                return False
+
+    async def delete(self, messages: Sequence[QueueMessage]) -> int:
+        """Delete by receipt handle; return how many were deleted (stale handles are not)."""
+        if not messages:
+            return 0
+        handles = [m.receipt_handle for m in messages]
+        deleted = sum(await self._call(self._broker.delete_messages, self.arn, handles))
+        self._counts["deleted"] += deleted
+        return deleted
+
+    async def change_visibility(self, messages: Sequence[QueueMessage], timeout: int) -> None:
+        """Set the remaining visibility timeout of in-flight messages; others are left."""
+        if messages:
+            handles = [m.receipt_handle for m in messages]
+            await self._call(self._broker.change_visibility, self.arn, handles, timeout)
+
+    async def depth(self) -> QueueDepth:
+        return await self._call(self._broker.queue_depth, self.arn)
+
+    def statistics(self) -> EmbeddedQueueStatistics:
+        c = self._counts
+        return EmbeddedQueueStatistics(
+            c["receives"], c["empty"], c["received"], c["deleted"], c["wakeups"]
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release: the :class:`EmbeddedBroker` owns the file and the thread."""
+
+    def _poll(self, max_messages: int, visibility_timeout: int | None) -> _Poll:
+        """Receive; when nothing came, also read when the next message becomes visible."""
+        messages = self._broker.receive_messages(
+            self.arn, max_messages, visibility_timeout=visibility_timeout
+        )
+        next_at = None if messages else self._broker.next_visible_at(self.arn)
+        return _Poll(messages, next_at)
+
+    def _peek(self) -> tuple[bool, float | None]:
+        if self._broker.has_receivable(self.arn):
+            return True, None
+        return False, self._broker.next_visible_at(self.arn)
+
+    async def _wait(self, version: int, deadline: float, next_visible_at: float | None) -> bool:
+        """Wait for a change after ``version``; False once ``deadline`` has passed."""
+        remaining = deadline - self._clock.monotonic()
+        if remaining <= 0:
+            return False
+        if next_visible_at is not None:
+            remaining = min(remaining, max(MIN_WAIT_S, next_visible_at - self._clock.time()))
+        if await self._waker.wait(self.arn, version, remaining, self._clock):
+            self._counts["wakeups"] += 1
+        return True
