@@ -21,6 +21,7 @@ from headrace.config.validate import (
     VALIDATION,
     Scope,
     check_keys,
+    member_name,
     read_bool,
     read_enum,
     read_int,
@@ -129,10 +130,10 @@ def _check_filters(scope: Scope, data: Mapping[str, Any], source: ResolvedSource
         )
         where.add("Filters", INVALID_PARAMETER, message)
     for index, item in enumerate(filters):
-        _check_filter(where.nested(f"Filters[{index}]"), index, item, source)
+        _check_filter(where.nested(f"Filters[{index}]"), item, source)
 
 
-def _check_filter(scope: Scope, index: int, item: Any, source: ResolvedSource | None) -> None:
+def _check_filter(scope: Scope, item: Any, source: ResolvedSource | None) -> None:
     if not isinstance(item, Mapping):
         scope.add(None, VALIDATION, f"expected a mapping with a Pattern, got {type_name(item)}")
         return
@@ -143,7 +144,7 @@ def _check_filter(scope: Scope, index: int, item: Any, source: ResolvedSource | 
     if pattern is None:
         read_str(scope, item, "Pattern")
     elif len(pattern) > MAX_PATTERN_LENGTH:
-        member = f"filterCriteria.filters.{index + 1}.member.pattern"
+        member = member_name(scope.prefix + "Pattern")
         constraint = f"Member must have length less than or equal to {MAX_PATTERN_LENGTH}"
         scope.add(
             "Pattern", VALIDATION, validation_message(pattern[:40] + "...", member, constraint)

@@ -11,6 +11,7 @@ it. Field readers return the value when it has the right type and range, else ``
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from headrace.errors import ConfigProblem
 VALIDATION = "ValidationException"
 INVALID_PARAMETER = "InvalidParameterValueException"
 RESOURCE_CONFLICT = "ResourceConflictException"
+# A list index in a location ("Filters[0]"); AWS writes it as "filters.1.member".
+_LIST_INDEX = re.compile(r"\[(\d+)\]")
 # How close a misspelt key must be to a valid one for "did you mean" (difflib ratio, 0-1).
 SUGGESTION_CUTOFF = 0.6
 
@@ -72,6 +75,7 @@ def display_path(path: Path) -> str:
 
 def member_name(label: str) -> str:
     """AWS's lower-camel member path: ``ScalingConfig.MaxConcurrency`` → ``scalingConfig...``."""
+    label = _LIST_INDEX.sub(lambda m: f".{int(m.group(1)) + 1}.member", label)
     return ".".join(part[:1].lower() + part[1:] for part in label.split("."))
 
 
