@@ -1,0 +1,40 @@
+"""Shared values of the embedded broker's tests (imported by name: no package here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from headrace.broker import QueueBroker
+from headrace.config.model import QueueConfig, RedrivePolicy
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+BrokerFactory = Callable[..., QueueBroker]
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+
+
+def declared_queues() -> dict[str, QueueConfig]:
+    """The queues most tests use: a standard queue with a DLQ, FIFO ones, a plain one."""
+    return {
+        "orders": QueueConfig(
+            name="orders",
+            redrive_policy=RedrivePolicy(
+                dead_letter_target_arn=queue_arn("orders-dlq"), max_receive_count=3
+            ),
+        ),
+        "orders-dlq": QueueConfig(name="orders-dlq"),
+        "plain": QueueConfig(name="plain", visibility_timeout=10),
+        "jobs.fifo": QueueConfig(
+            name="jobs.fifo",
+            fifo_queue=True,
+            redrive_policy=RedrivePolicy(
+                dead_letter_target_arn=queue_arn("jobs-dlq.fifo"), max_receive_count=2
+            ),
+        ),
+        "jobs-dlq.fifo": QueueConfig(name="jobs-dlq.fifo", fifo_queue=True),
+        "cbd.fifo": QueueConfig(name="cbd.fifo", fifo_queue=True, content_based_deduplication=True),
+    }
