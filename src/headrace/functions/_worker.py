@@ -14,9 +14,7 @@ outlive headrace), a parent-pid watch elsewhere, and EOF on the request pipe.
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
-import inspect
 import json
 import logging
 import os
@@ -26,9 +24,12 @@ import termios
 import threading
 import time
 from collections.abc import Awaitable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from headrace.functions import faults
+
+if TYPE_CHECKING:
+    import asyncio
 from headrace.functions.context import LambdaContext
 from headrace.functions.framing import (
     FLAG_LOG_TAIL,
@@ -191,7 +192,6 @@ class _Runner:
         self._function_arn = function_arn
         self._tracker = tracker
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._skip_files = (__file__, asyncio.base_events.__file__)
 
     def invoke(self, request_id: str, deadline_ms: int, payload: bytes) -> tuple[ReplyKind, bytes]:
         global _current_request_id
@@ -203,10 +203,10 @@ class _Runner:
         context = LambdaContext(request_id, deadline_ms, self._function_arn)
         try:
             result = self._handler(event, context)
-            if inspect.isawaitable(result):
+            if hasattr(result, "__await__"):  # a coroutine: inspect costs 10 ms to import
                 result = self._event_loop().run_until_complete(_await(result))
         except Exception as exc:
-            return self._fail(faults.from_exception(exc, request_id, self._skip_files))
+            return self._fail(faults.from_exception(exc, request_id, _own_files()))
         try:
             body = encode_response(result)
         except Exception as exc:
@@ -220,11 +220,24 @@ class _Runner:
         return ReplyKind.HANDLER_ERROR, json.dumps(error).encode()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
-        """One loop for the worker's life, so module-level async clients stay usable."""
+        """One loop for the worker's life, so module-level async clients stay usable.
+
+        asyncio is imported here, not at start: it is most of a worker's start-up time and
+        sync handlers never need it.
+        """
         if self._loop is None:
+            import asyncio
+
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
         return self._loop
+
+
+def _own_files() -> tuple[str, ...]:
+    """Files whose frames lead a handler's traceback and are not the handler's."""
+    base_events = sys.modules.get("asyncio.base_events")
+    extra = (base_events.__file__,) if base_events and base_events.__file__ else ()
+    return (__file__, *extra)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import signal
 import traceback
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 # errorType values of Lambda's Python runtime (awslambdaric FaultException) and sandbox.
@@ -151,8 +150,3 @@ def log_lines(error: dict[str, Any]) -> list[str]:
         for entry in error["stackTrace"]:
             lines.extend(str(entry).splitlines())
     return lines
-
-
-def traceback_of(tb: TracebackType | None) -> list[str]:
-    """``traceback.format_list`` entries of a traceback (for load-time errors)."""
-    return traceback.format_list(traceback.extract_tb(tb))

@@ -200,11 +200,11 @@ class ProcessFunctionRuntime:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        busy = [w for w in self._workers if w not in self._idle]
-        for worker in busy:
-            worker.kill()
-        idle, self._idle = self._idle, []
-        await asyncio.gather(*(self._discard(w) for w in idle))
+        for worker in self._workers:
+            if worker not in self._idle:
+                worker.kill()  # busy: its invocation sees the worker die and ends CRASHED
+        self._idle = []
+        await asyncio.gather(*(self._discard(w) for w in list(self._workers)))
 
     async def __aenter__(self) -> ProcessFunctionRuntime:
         return self

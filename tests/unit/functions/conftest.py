@@ -89,6 +89,11 @@ def chatty(event, context):
     return "ok"
 
 
+def c_level_only(event, context):
+    os.write(1, ("c-level " + context.aws_request_id + "\\n").encode())
+    return None
+
+
 def describe(event, context):
     keys = [
         "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",

@@ -120,6 +120,16 @@ async def test_output_of_consecutive_invocations_is_tagged_with_each_request(
     )
 
 
+async def test_c_level_output_is_tagged_with_its_own_request(make_runtime, invoke_once, caplog):
+    """Output written below Python (os.write to fd 1) is tied to the right request too."""
+    caplog.set_level(logging.INFO, logger="headrace.function.fn")
+    runtime = make_runtime("handlers.c_level_only")
+    for i in range(5):
+        await invoke_once(runtime, request_id=f"req-{i}")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [f"[fn req-{i}] c-level req-{i}" for i in range(5)]
+
+
 async def test_handler_exception_is_logged_like_lambda(make_runtime, invoke_once, caplog):
     """A raised exception is also printed to the function's log as '[ERROR] Type: message'."""
     caplog.set_level(logging.INFO, logger="headrace.function.fn")
