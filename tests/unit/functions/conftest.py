@@ -63,6 +63,10 @@ def exit3(event, context):
     os._exit(3)
 
 
+def sys_exit(event, context):
+    sys.exit(2)
+
+
 def segfault(event, context):
     ctypes.string_at(0)
 

@@ -56,6 +56,14 @@ async def test_os_exit_is_a_crash_with_lambdas_exit_error(make_runtime, invoke_o
     }
 
 
+async def test_sys_exit_in_a_handler_is_a_crash(make_runtime, invoke_once):
+    """sys.exit() ends the runtime process, as on Lambda: Runtime.ExitError."""
+    runtime = make_runtime("handlers.sys_exit")
+    result = await invoke_once(runtime, request_id="req-sys")
+    assert result.status is InvocationStatus.CRASHED
+    assert result.error["errorMessage"].endswith("exit status 2")
+
+
 async def test_segfault_is_a_crash_naming_the_signal(make_runtime, invoke_once):
     """§4.2.17: a segfaulting handler is a function error: 'signal: segmentation fault'."""
     runtime = make_runtime("handlers.segfault")
