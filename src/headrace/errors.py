@@ -19,7 +19,11 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── ReceiptHandleIsInvalid     (SQS)
     │   ├── BatchRequestTooLong        (SQS)
     │   ├── InvalidBatchEntryId        (SQS)
-    │   └── MissingParameter           (SQS)
+    │   ├── MissingParameter           (SQS)
+    │   ├── InvalidArgumentException   (Kinesis)
+    │   ├── ExpiredIteratorException   (Kinesis)
+    │   ├── LimitExceededException     (Kinesis)
+    │   └── ProvisionedThroughputExceededException (Kinesis)
     ├── BrokerError                 the embedded broker's storage failed or is misused
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
     │   ├── FunctionTimeout          raised only by helpers that want an exception)
@@ -151,6 +155,34 @@ class BatchRequestTooLong(AwsError):
 
 class InvalidBatchEntryId(AwsError):
     code = "AWS.SimpleQueueService.InvalidBatchEntryId"
+    http_status = 400
+
+
+class InvalidArgumentException(AwsError):
+    """Kinesis: an argument is well-formed but not acceptable (a hash key, a sequence number)."""
+
+    code = "InvalidArgumentException"
+    http_status = 400
+
+
+class ExpiredIteratorException(AwsError):
+    """Kinesis: a shard iterator is older than the five minutes it stays valid."""
+
+    code = "ExpiredIteratorException"
+    http_status = 400
+
+
+class LimitExceededException(AwsError):
+    """Kinesis: a request goes past a limit of the stream (e.g. UpdateShardCount's range)."""
+
+    code = "LimitExceededException"
+    http_status = 400
+
+
+class ProvisionedThroughputExceededException(AwsError):
+    """Kinesis: a shard's read or write rate limit was exceeded; retry with backoff."""
+
+    code = "ProvisionedThroughputExceededException"
     http_status = 400
 
 

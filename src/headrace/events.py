@@ -61,6 +61,21 @@ class QueueMessage:
         return int(self.attributes.get("ApproximateReceiveCount", "0"))
 
 
+@dataclass(frozen=True, slots=True)
+class StreamRecord:
+    """A Kinesis record as read from a shard, before it becomes an event record (§3.2).
+
+    ``sequence_number`` is a decimal digit string, increasing within the shard;
+    ``approximate_arrival_timestamp`` is epoch seconds with millisecond precision (§3.2.1).
+    """
+
+    sequence_number: str
+    partition_key: str
+    data: bytes
+    approximate_arrival_timestamp: float
+    shard_id: str
+
+
 class SqsRecord(TypedDict, total=False):
     messageId: str
     receiptHandle: str
