@@ -45,6 +45,7 @@ __all__ = [
     "validate_files",
 ]
 
+# headrace.yaml's own top-level keys (design.md, "Config file").
 TOP_LEVEL_KEYS = frozenset(
     {
         "region",

@@ -54,10 +54,12 @@ MAX_FILTERS = 5
 MAX_PATTERN_LENGTH = 4096
 # Longest OnFailure destination the API accepts (§1.2).
 MAX_DESTINATION_LENGTH = 350
+# The API's enums (§1.2).
 FUNCTION_RESPONSE_TYPES = ("ReportBatchItemFailures",)
 METRICS = ("EventCount", "ErrorCount", "KafkaMetrics")
 # Services an OnFailure destination may be (§1.2.0: SQS, SNS and S3).
 DESTINATION_SERVICES = frozenset({"sqs", "sns", "s3"})
+# Fields that apply to Kinesis and DynamoDB Streams only (§1.2, §4.1.10).
 STREAM_ONLY_KEYS = (
     "ParallelizationFactor",
     "StartingPosition",
@@ -68,6 +70,7 @@ STREAM_ONLY_KEYS = (
     "MaximumRetryAttempts",
     "TumblingWindowInSeconds",
 )
+# Fields that apply to SQS only (§1.2).
 QUEUE_ONLY_KEYS = ("ScalingConfig", "ProvisionedPollerConfig")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from headrace.config.validate import INVALID_PARAMETER, VALIDATION, Scope, validation_message
 
+# The one StartingPosition that reads StartingPositionTimestamp.
 AT_TIMESTAMP = "AT_TIMESTAMP"
 
 

@@ -37,6 +37,7 @@ ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Lambda's maximum Handler length.
 MAX_HANDLER_LENGTH = 128
+# AWS::Lambda::Function keys (plus SAM's CodeUri) that headrace uses.
 FUNCTION_KEYS = frozenset(
     {
         "Handler",

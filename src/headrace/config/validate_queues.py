@@ -46,6 +46,7 @@ ATTRIBUTE_RANGES: Mapping[str, AttributeRange] = {
 QUEUE_KEYS = frozenset(
     {*ATTRIBUTE_RANGES, "RedrivePolicy", "FifoQueue", "ContentBasedDeduplication"}
 )
+# The two attributes of SQS's RedrivePolicy, both mandatory.
 REDRIVE_KEYS = frozenset({"deadLetterTargetArn", "maxReceiveCount"})
 # RedrivePolicy.maxReceiveCount, as SQS bounds it.
 MAX_RECEIVE_COUNT_RANGE = AttributeRange(1, 1_000, "receives")

@@ -34,9 +34,11 @@ STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 # Kinesis retention: one day to one year, in hours.
 RETENTION_HOURS = (24, 8_760)
+# CreateStream keys the embedded stream uses.
 STREAM_KEYS = frozenset({"ShardCount", "RetentionPeriodHours"})
 # CreateStream / AWS::Kinesis::Stream keys accepted and not used.
 STREAM_IGNORED_KEYS = frozenset({"Name", "StreamModeDetails", "StreamEncryption", "Tags"})
+# CreateTable keys the embedded table uses.
 TABLE_KEYS = frozenset({"KeySchema", "AttributeDefinitions", "StreamSpecification"})
 # CreateTable / AWS::DynamoDB::Table keys accepted and not used by the embedded table.
 TABLE_IGNORED_KEYS = frozenset(
@@ -60,7 +62,9 @@ TABLE_IGNORED_KEYS = frozenset(
         "Tags",
     }
 )
+# StreamSpecification keys; ShardCount is headrace's extension.
 STREAM_SPEC_KEYS = frozenset({"StreamEnabled", "StreamViewType", "ShardCount"})
+# DynamoDB's enums, in the order its messages list them.
 STREAM_VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 KEY_TYPES = ("HASH", "RANGE")
 ATTRIBUTE_TYPES = ("S", "N", "B")
