@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headrace.config.model import Config
+from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.config.validate import (
     VALIDATION,
     Problems,
@@ -137,10 +137,24 @@ def _build(problems: Problems, data: Mapping[str, Any], path: Path) -> Config:
         tables=frozenset(sections["tables"]),
         functions=frozenset(sections["functions"]),
     )
-    mappings = _mapping_list(top, data)
-    return dataclasses.replace(
-        config, event_source_mappings=validate_mappings(problems, mappings, declared)
-    )
+    mappings = validate_mappings(problems, _mapping_list(top, data), declared)
+    # A mapping of a function or embedded source that has problems of its own passes its
+    # own checks; leave it out so the config's mappings always point into the config.
+    usable = tuple(m for m in mappings if _points_into(config, m))
+    return dataclasses.replace(config, event_source_mappings=usable)
+
+
+def _points_into(config: Config, mapping: EventSourceMappingConfig) -> bool:
+    source_arn = mapping.event_source_arn
+    if mapping.function_name not in config.functions:
+        return False
+    if config.is_local(source_arn, "sqs"):
+        return config.queue_by_arn(source_arn) is not None
+    if config.is_local(source_arn, "kinesis"):
+        return config.stream_by_arn(source_arn) is not None
+    if config.is_local(source_arn, "dynamodb"):
+        return config.table_by_arn(source_arn) is not None
+    return True
 
 
 def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) -> Config:

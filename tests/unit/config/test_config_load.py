@@ -233,3 +233,17 @@ def test_base_document_is_valid(loaded: Loaded) -> None:
     """The shared test document has no problems (every other test relies on it)."""
     config = loaded(base_document())
     assert sorted(config.queues) == ["jobs.fifo", "orders", "orders-dlq"]
+
+
+def test_partial_config_leaves_out_mappings_of_broken_entries(write: Write) -> None:
+    """design: read_config's partial config never has a mapping pointing at a missing function."""
+    document = base_document()
+    document["functions"]["f"]["Timeout"] = 0
+    document["event_source_mappings"] = [
+        {"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:us-east-1:111111111111:orders"}
+    ]
+    write(document)
+    report = read_config("headrace.yaml")
+    assert [p.location for p in report.problems] == ["headrace.yaml: functions.f: Timeout"]
+    assert report.config is not None
+    assert report.config.event_source_mappings == ()
