@@ -1,0 +1,261 @@
+"""The embedded streams: Kinesis Data Streams semantics over one SQLite file.
+
+:class:`StreamBroker` is synchronous and thread-safe, and several processes may open the
+same file at once (``headrace put`` writing while ``headrace run`` reads). The async source
+the engine uses is a thin wrapper that runs these calls on a broker thread. Deliberate
+differences from Kinesis are listed in ``docs/streams.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from headrace.broker.streams import catalog, reading, shards, validation
+from headrace.broker.streams.catalog import Catalog, Stream
+from headrace.broker.streams.hashing import explicit_hash_key, partition_key_hash
+from headrace.broker.streams.iterators import ITERATOR_TTL_S
+from headrace.broker.streams.reader import ShardReader
+from headrace.broker.streams.results import (
+    PutRecordsEntry,
+    PutRecordsResult,
+    PutRecordsResultEntry,
+    PutResult,
+    ShardInfo,
+    StreamBrokerStatistics,
+    StreamSummary,
+    UpdateShardCountResult,
+)
+from headrace.broker.streams.sequence import parse_sequence_number
+from headrace.broker.streams.store import Database
+from headrace.broker.streams.writing import Outgoing, Writer
+from headrace.broker.wake import WakeSender, wake_address
+from headrace.clock import Clock, SystemClock
+from headrace.config.resources import StreamConfig
+from headrace.errors import InvalidArgumentException, LimitExceededException
+
+# How often (clock time) expired records and shards are deleted. Expired records are never
+# returned in between; this only frees space.
+SWEEP_INTERVAL_MS = 60_000
+
+
+@dataclass(slots=True)
+class _Counters:
+    records_put: int = 0
+    records_trimmed: int = 0
+    shards_trimmed: int = 0
+    reshards: int = 0
+
+
+class StreamBroker(ShardReader):
+    """The declared streams of one file, with Kinesis's semantics.
+
+    ``streams`` maps stream names to their config; a stream is created (or resharded to a
+    changed ``ShardCount``) when the broker opens. ``notify`` is called with a stream's ARN
+    after every committed put or reshard; by default it sends a wake-up datagram to the
+    ``headrace run`` listening on ``path``'s folder. ``iterator_ttl`` is how long a shard
+    iterator stays valid (Kinesis: 300 s; None: forever). Errors are Kinesis's
+    (``headrace.errors``); storage failures are :class:`~headrace.errors.BrokerError`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        streams: Mapping[str, StreamConfig],
+        *,
+        region: str,
+        account: str,
+        clock: Clock | None = None,
+        notify: Callable[[str], None] | None = None,
+        iterator_ttl: float | None = ITERATOR_TTL_S,
+    ) -> None:
+        self._wake_sender: WakeSender | None = None
+        if notify is None:
+            self._wake_sender = WakeSender(wake_address(path.parent))
+            notify = self._wake_sender.notify
+        self._notify = notify
+        self._counters = _Counters()
+        self._next_sweep = 0
+        clock = clock or SystemClock()
+        db = Database(path)
+        now = int(clock.time() * 1000)
+        with db.write() as conn:
+            streams_catalog = Catalog(conn, streams, region=region, account=account, now=now)
+        super().__init__(
+            db, streams_catalog, account=account, clock=clock, iterator_ttl=iterator_ttl
+        )
+        self._writer = Writer(db)
+
+    # -- streams ----------------------------------------------------------------------
+
+    @property
+    def stream_names(self) -> list[str]:
+        """The declared streams' names."""
+        return self._catalog.names()
+
+    def stream_arn(self, stream: str) -> str:
+        """The ARN of the declared stream ``stream`` names (name or ARN)."""
+        return self._catalog.get(stream).arn
+
+    def stream_summary(self, stream: str) -> StreamSummary:
+        """DescribeStreamSummary: status, retention, creation time and shard counts."""
+        found = self._catalog.get(stream)
+        with self._db.read() as conn:
+            kept = shards.load_all(conn, found.id)
+        return StreamSummary(
+            stream_name=found.name,
+            stream_arn=found.arn,
+            stream_status="ACTIVE",
+            retention_period_hours=found.config.retention_period_hours,
+            stream_creation_timestamp=found.created_at / 1000,
+            open_shard_count=sum(1 for shard in kept if not shard.closed),
+            shard_count=len(kept),
+        )
+
+    def list_shards(self, stream: str) -> list[ShardInfo]:
+        """Every shard still kept (open, and closed within the retention period), by id."""
+        found = self._catalog.get(stream)
+        with self._db.read() as conn:
+            return [shard.info() for shard in shards.load_all(conn, found.id)]
+
+    # -- writing ----------------------------------------------------------------------
+
+    def put_record(
+        self,
+        stream: str,
+        data: bytes,
+        partition_key: str,
+        *,
+        explicit_hash_key: str | None = None,
+        sequence_number_for_ordering: str | None = None,
+    ) -> PutResult:
+        """PutRecord: store one record in the shard whose hash key range holds its key.
+
+        Raises ValidationException (data over 1 MiB, partition key not 1-256 characters, a
+        malformed hash key), ResourceNotFoundException (no such stream) or
+        InvalidArgumentException (hash key past 2**128 - 1, a foreign ordering number).
+        """
+        validation.check_put_record(
+            data, partition_key, explicit_hash_key, sequence_number_for_ordering
+        )
+        found = self._catalog.get(stream)
+        if sequence_number_for_ordering is not None and (
+            parse_sequence_number(sequence_number_for_ordering) is None
+        ):
+            raise InvalidArgumentException(
+                f"ExclusiveMinimumSequenceNumber {sequence_number_for_ordering} used in "
+                f"PutRecord on stream {found.name} under account {self._account} is invalid."
+            )
+        outgoing = Outgoing(data, partition_key, _hash_key(partition_key, explicit_hash_key))
+        (result,) = self._put(found, [outgoing])
+        return result
+
+    def put_records(self, stream: str, entries: Sequence[PutRecordsEntry]) -> PutRecordsResult:
+        """PutRecords: store up to 500 records (5 MiB) at once, each routed by its own key.
+
+        Raises as :meth:`put_record` does, and InvalidArgumentException ``Records size
+        exceeds 5 MB limit``; per-entry failures (none today: throughput limits are not
+        enforced) would be reported in the result, as Kinesis does.
+        """
+        validation.check_put_records(entries)
+        found = self._catalog.get(stream)
+        outgoing = [
+            Outgoing(e.data, e.partition_key, _hash_key(e.partition_key, e.explicit_hash_key))
+            for e in entries
+        ]
+        results = self._put(found, outgoing)
+        return PutRecordsResult(
+            tuple(
+                PutRecordsResultEntry(shard_id=r.shard_id, sequence_number=r.sequence_number)
+                for r in results
+            )
+        )
+
+    def _put(self, stream: Stream, outgoing: list[Outgoing]) -> list[PutResult]:
+        now = self._now()
+        results = self._writer.put(stream, outgoing, now)
+        self._counters.records_put += len(results)
+        self._notify(stream.arn)
+        self._sweep_if_due(now)
+        return results
+
+    def update_shard_count(self, stream: str, target: int) -> UpdateShardCountResult:
+        """UpdateShardCount (UNIFORM_SCALING), done at once.
+
+        Closes the open shards whose ranges change and opens even children naming their
+        parents (splits and merges, as Kinesis makes them). Raises ValidationException for
+        a target below 1, LimitExceededException past double or below half the open count.
+        """
+        validation.check_target_shard_count(target)
+        found = self._catalog.get(stream)
+        now = self._now()
+        with self._db.write() as conn:
+            current = len(shards.load_open(conn, found.id))
+            _check_scaling(current, target)
+            catalog.reshard(conn, found.id, target, now)
+        self._counters.reshards += 1
+        self._notify(found.arn)
+        return UpdateShardCountResult(
+            stream_name=found.name,
+            stream_arn=found.arn,
+            current_shard_count=current,
+            target_shard_count=target,
+        )
+
+    # -- housekeeping -----------------------------------------------------------------
+
+    def trim(self, now: float | None = None) -> int:
+        """Delete records older than their stream's retention period; return how many.
+
+        Closed shards past the retention period are forgotten too. ``now`` is epoch
+        seconds (default: the clock's time). Runs by itself every minute of puts and reads.
+        """
+        millis = self._now() if now is None else int(now * 1000)
+        deleted = 0
+        with self._db.write() as conn:
+            for name in self._catalog.names():
+                trimmed = reading.trim(conn, self._catalog.get(name), millis)
+                deleted += trimmed.records
+                self._counters.shards_trimmed += trimmed.shards
+        self._counters.records_trimmed += deleted
+        return deleted
+
+    def _sweep_if_due(self, now: int) -> None:
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL_MS
+            self.trim(now / 1000)
+
+    def statistics(self) -> StreamBrokerStatistics:
+        """What this broker did since it opened (this process only)."""
+        c = self._counters
+        return StreamBrokerStatistics(
+            c.records_put,
+            self._reads.records_read,
+            self._reads.get_records_calls,
+            c.records_trimmed,
+            c.shards_trimmed,
+            c.reshards,
+        )
+
+    def close(self) -> None:
+        """Close the file (and the wake-up socket)."""
+        self._db.close()
+        if self._wake_sender is not None:
+            self._wake_sender.close()
+
+
+def _hash_key(partition_key: str, explicit: str | None) -> int:
+    return partition_key_hash(partition_key) if explicit is None else explicit_hash_key(explicit)
+
+
+def _check_scaling(current: int, target: int) -> None:
+    counts = f"Current open shard count: {current}, Target shard count: {target}"
+    if target > 2 * current:
+        raise LimitExceededException(
+            f"UpdateShardCount cannot scale up over double your current open shard count. {counts}"
+        )
+    if 2 * target < current:
+        raise LimitExceededException(
+            f"UpdateShardCount cannot scale down below half your current open shard count. {counts}"
+        )

@@ -1,0 +1,72 @@
+"""Writing records: route each to its open shard and give it the next sequence number.
+
+One put is one write transaction. It reads the stream's counter and reshard generation
+first; when another process (or an earlier call) has resharded since this process last
+looked, the open shards are loaded again, so a record never lands in a closed shard.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from headrace.broker.streams import shards
+from headrace.broker.streams.catalog import Stream
+from headrace.broker.streams.hashing import Router
+from headrace.broker.streams.results import PutResult
+from headrace.broker.streams.sequence import sequence_number, shard_id
+from headrace.broker.streams.store import Database
+
+_INSERT = (
+    "INSERT INTO records (stream_id, shard, counter, arrival, partition_key, data) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A checked record on its way in, with its hash key worked out."""
+
+    data: bytes
+    partition_key: str
+    hash_key: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Routing:
+    generation: int
+    router: Router
+
+
+class Writer:
+    """Puts records into a stream's open shards; keeps each stream's routing cached."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._routing: dict[int, _Routing] = {}
+
+    def put(self, stream: Stream, records: list[Outgoing], now: int) -> list[PutResult]:
+        """Store ``records`` in one transaction, arriving at ``now`` (epoch ms), in order."""
+        with self._db.write() as conn:
+            counter, generation = conn.execute(
+                "SELECT counter, generation FROM streams WHERE id = ?", (stream.id,)
+            ).fetchone()
+            router = self._router(conn, stream.id, generation)
+            rows = []
+            results = []
+            for record in records:
+                counter += 1
+                index = router.shard_for(record.hash_key)
+                rows.append((stream.id, index, counter, now, record.partition_key, record.data))
+                results.append(PutResult(shard_id(index), sequence_number(counter, index)))
+            conn.executemany(_INSERT, rows)
+            conn.execute("UPDATE streams SET counter = ? WHERE id = ?", (counter, stream.id))
+        return results
+
+    def _router(self, conn: sqlite3.Connection, stream_id: int, generation: int) -> Router:
+        cached = self._routing.get(stream_id)
+        if cached is None or cached.generation != generation:
+            open_shards = shards.load_open(conn, stream_id)
+            router = Router([(shard.index, shard.hash_range) for shard in open_shards])
+            cached = self._routing[stream_id] = _Routing(generation, router)
+        return cached.router
