@@ -57,9 +57,10 @@ class Endpoint:
                     "choose another with --port N (or --port 0 for no endpoint)"
                 ) from exc
             raise EndpointUnavailable(f"cannot listen on {self.host}:{self.port}: {exc}") from exc
-        sockets = site._server.sockets
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        # With port 0 the OS picks one; report the real port.
+        for address in self._runner.addresses:
+            self.port = int(address[1])
+            break
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

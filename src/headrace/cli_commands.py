@@ -1,0 +1,225 @@
+"""The CLI's commands that work on the embedded broker and the state store directly.
+
+`send`, `status` and `dlq` open ``<data_dir>`` themselves; no running engine is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from headrace.broker.results import PeekedMessage
+from headrace.cli import DEFAULT_CONFIG, EXIT_BAD_INPUT, config_option, fail, load, pick_config
+from headrace.config.model import Config, QueueConfig
+from headrace.errors import AwsError, QueueDoesNotExist
+from headrace.events import MessageAttributeValue
+
+
+def resolve_queue(config: Config, name_or_arn: str) -> QueueConfig:
+    """The declared queue a name or ARN names; QueueDoesNotExist otherwise (exit 2)."""
+    if name_or_arn.startswith("arn:"):
+        queue = config.queue_by_arn(name_or_arn)
+    else:
+        queue = config.queues.get(name_or_arn)
+    if queue is None:
+        raise QueueDoesNotExist(
+            f"The specified queue does not exist: {name_or_arn} is not declared in "
+            f"{config.path.name} (for real AWS queues use the AWS CLI)"
+        )
+    return queue
+
+
+def parse_attribute(text: str) -> tuple[str, MessageAttributeValue]:
+    """``NAME=VALUE`` (String), ``NAME:Number=VALUE`` or ``NAME:Binary=BASE64``."""
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r}: expected NAME=VALUE", param_hint="--attribute")
+    key, value = text.split("=", 1)
+    name, _, data_type = key.partition(":")
+    data_type = data_type or "String"
+    base_type = data_type.split(".", 1)[0]
+    if not name or base_type not in ("String", "Number", "Binary"):
+        raise click.BadParameter(
+            f"{text!r}: the type must be String, Number or Binary", param_hint="--attribute"
+        )
+    if base_type == "Binary":
+        try:
+            return name, MessageAttributeValue(data_type, binary_value=base64.b64decode(value))
+        except ValueError as exc:
+            raise click.BadParameter(f"{text!r}: not base64", param_hint="--attribute") from exc
+    return name, MessageAttributeValue(data_type, string_value=value)
+
+
+def open_broker(config: Config) -> Any:
+    from headrace.broker.queues import QueueBroker
+
+    return QueueBroker(
+        config.data_dir / "broker.sqlite3",
+        config.queues,
+        region=config.region,
+        account=config.account,
+    )
+
+
+@click.command()
+@click.argument("queue")
+@click.argument("body")
+@config_option
+@click.option("--group-id", help="MessageGroupId (FIFO queues).")
+@click.option("--dedup-id", help="MessageDeduplicationId (FIFO queues).")
+@click.option("--delay-seconds", type=int, help="DelaySeconds (standard queues).")
+@click.option("--attribute", "attributes", multiple=True, help="NAME[:Type]=VALUE, repeatable.")
+def send(
+    queue: str,
+    body: str,
+    config_flag: Path | None,
+    group_id: str | None,
+    dedup_id: str | None,
+    delay_seconds: int | None,
+    attributes: Sequence[str],
+) -> None:
+    """Send BODY to an embedded QUEUE (name or ARN); BODY - reads one message per line."""
+    config = load(config_flag)
+    parsed = dict(parse_attribute(a) for a in attributes)
+    bodies: Iterable[str] = (line.rstrip("\n") for line in sys.stdin) if body == "-" else [body]
+    try:
+        target = resolve_queue(config, queue)
+        broker = open_broker(config)
+        try:
+            for text in bodies:
+                result = broker.send_message(
+                    target.name,
+                    text,
+                    delay_seconds=delay_seconds,
+                    message_attributes=parsed or None,
+                    message_group_id=group_id,
+                    message_deduplication_id=dedup_id,
+                )
+                click.echo(result.message_id)
+        finally:
+            broker.close()
+    except AwsError as exc:
+        fail(str(exc))
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+def validate(config: Path | None, config_flag: Path | None) -> None:
+    """Check a config and its handler files; exit 2 with every error found."""
+    from headrace.config.load import check_config
+
+    path = pick_config(config, config_flag) or Path(DEFAULT_CONFIG)
+    problems = check_config(path)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(EXIT_BAD_INPUT)
+    cfg = load(path)
+    click.echo(
+        f"{path}: ok ({len(cfg.queues)} queues, {len(cfg.functions)} functions, "
+        f"{len(cfg.event_source_mappings)} event source mappings)"
+    )
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(config: Path | None, config_flag: Path | None, as_json: bool) -> None:
+    """Every mapping: state, in-flight batches, last result, queue and DLQ depth."""
+    from headrace.status import collect_status, render_status
+
+    cfg = load(pick_config(config, config_flag))
+    report = collect_status(cfg)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(render_status(report))
+
+
+@click.command()
+@click.argument("queue")
+@config_option
+@click.option("--redrive", is_flag=True, help="Move the messages back to their source queue.")
+@click.option("--to", "to_queue", help="The source queue, when several name this DLQ.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--limit", type=int, default=100, show_default=True, help="Messages to show.")
+def dlq(
+    queue: str,
+    config_flag: Path | None,
+    redrive: bool,
+    to_queue: str | None,
+    as_json: bool,
+    limit: int,
+) -> None:
+    """Show QUEUE's messages without receiving them; --redrive moves them back."""
+    config = load(config_flag)
+    try:
+        target = resolve_queue(config, queue)
+        broker = open_broker(config)
+        try:
+            if redrive:
+                source = redrive_source(config, target, to_queue)
+                moved = broker.move_messages(target.name, source.name)
+                click.echo(f"moved {moved} messages from {target.name} to {source.name}")
+                return
+            show_messages(broker.peek_messages(target.name, limit), target, as_json)
+        finally:
+            broker.close()
+    except AwsError as exc:
+        fail(str(exc))
+
+
+def redrive_source(config: Config, dlq_queue: QueueConfig, to_queue: str | None) -> QueueConfig:
+    """The queue whose RedrivePolicy names ``dlq_queue`` (``--to`` picks among several)."""
+    dlq_arn = config.queue_arn(dlq_queue.name)
+    sources = [
+        q
+        for q in config.queues.values()
+        if q.redrive_policy is not None and q.redrive_policy.dead_letter_target_arn == dlq_arn
+    ]
+    if to_queue is not None:
+        chosen = resolve_queue(config, to_queue)
+        if chosen not in sources:
+            fail(f"{chosen.name}'s RedrivePolicy does not name {dlq_queue.name}")
+        return chosen
+    if not sources:
+        fail(f"no queue's RedrivePolicy names {dlq_queue.name}; nothing to redrive to")
+    if len(sources) > 1:
+        names = ", ".join(sorted(q.name for q in sources))
+        fail(f"several queues use {dlq_queue.name} as their DLQ ({names}); pick one with --to")
+    return sources[0]
+
+
+def show_messages(messages: Sequence[PeekedMessage], queue: QueueConfig, as_json: bool) -> None:
+    """Print peeked messages as a table, or as JSON with SQS-style keys."""
+    rows = [
+        {
+            "MessageId": m.message_id,
+            "Body": m.body,
+            "SentTimestamp": m.sent_timestamp,
+            "ApproximateReceiveCount": m.receive_count,
+            "InFlight": m.in_flight,
+            "MessageGroupId": m.message_group_id,
+            "MessageAttributes": {k: v.to_record() for k, v in m.message_attributes.items()},
+        }
+        for m in messages
+    ]
+    if as_json:
+        click.echo(json.dumps({"Queue": queue.name, "Messages": rows}, indent=2))
+        return
+    click.echo(f"{queue.name}: {len(rows)} messages shown")
+    for row in rows:
+        body = str(row["Body"])
+        body = body if len(body) <= 60 else body[:57] + "..."
+        count = row["ApproximateReceiveCount"]
+        click.echo(f"  {row['MessageId']}  receives={count}  {body}")
+
+
+__all__ = ["dlq", "send", "status", "validate"]

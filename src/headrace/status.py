@@ -1,0 +1,106 @@
+"""`headrace status`: mappings from the running engine's snapshot, depths from the broker."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from headrace.config.model import Config
+from headrace.state.sqlite import SqliteStatusStore
+
+# A snapshot older than this (seconds) means the engine stopped publishing.
+STALE_AFTER_SECONDS = 10.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def collect_status(config: Config) -> dict[str, Any]:
+    """Every mapping's state and counters, plus every queue's depth and its DLQ's depth."""
+    from headrace.cli_commands import open_broker
+
+    store = SqliteStatusStore(config.data_dir / "state.sqlite3")
+    try:
+        engine, snapshots = store.read()
+    finally:
+        store.close()
+    running = engine is not None and _alive(engine.pid)
+    by_uuid = {s.uuid: s for s in snapshots}
+    broker = open_broker(config)
+    try:
+        depths = {name: broker.queue_depth(name) for name in config.queues}
+    finally:
+        broker.close()
+    mappings = []
+    for mapping in config.event_source_mappings:
+        snapshot = by_uuid.get(mapping.uuid)
+        queue = config.queue_by_arn(mapping.event_source_arn)
+        entry: dict[str, Any] = {
+            "UUID": mapping.uuid,
+            "FunctionName": mapping.function_name,
+            "EventSourceArn": mapping.event_source_arn,
+            "State": _state(mapping.enabled, snapshot.state if snapshot else None, running),
+            "LastProcessingResult": snapshot.last_processing_result if snapshot else None,
+            "InFlightBatches": snapshot.in_flight_batches if running and snapshot else 0,
+        }
+        if snapshot is not None:
+            entry["Statistics"] = dataclasses.asdict(snapshot)
+        if queue is not None:
+            entry["Queue"] = _depth(depths[queue.name])
+            if queue.redrive_policy is not None:
+                dlq = config.queue_by_arn(queue.redrive_policy.dead_letter_target_arn)
+                if dlq is not None:
+                    entry["DeadLetterQueue"] = {"Name": dlq.name, **_depth(depths[dlq.name])}
+        mappings.append(entry)
+    return {
+        "Engine": {"Running": running, "Pid": engine.pid if engine and running else None},
+        "EventSourceMappings": mappings,
+        "Queues": {name: _depth(d) for name, d in depths.items()},
+    }
+
+
+def _state(enabled: bool, published: str | None, running: bool) -> str:
+    if running and published:
+        return published
+    return "Enabled (not running)" if enabled else "Disabled"
+
+
+def _depth(depth: Any) -> dict[str, int]:
+    return {"Visible": depth.visible, "InFlight": depth.in_flight, "Delayed": depth.delayed}
+
+
+def render_status(report: dict[str, Any]) -> str:
+    """The plain-table form of a status report."""
+    engine = report["Engine"]
+    lines = [
+        f"engine: running (pid {engine['Pid']})" if engine["Running"] else "engine: not running"
+    ]
+    header = ("FUNCTION", "SOURCE", "STATE", "IN-FLIGHT", "LAST RESULT", "QUEUE v/f/d", "DLQ")
+    rows = [header]
+    for m in report["EventSourceMappings"]:
+        queue = m.get("Queue")
+        dlq = m.get("DeadLetterQueue")
+        rows.append(
+            (
+                m["FunctionName"],
+                m["EventSourceArn"].rsplit(":", 1)[-1],
+                m["State"],
+                str(m["InFlightBatches"]),
+                m["LastProcessingResult"] or "-",
+                f"{queue['Visible']}/{queue['InFlight']}/{queue['Delayed']}" if queue else "-",
+                f"{dlq['Name']}: {dlq['Visible'] + dlq['InFlight'] + dlq['Delayed']}"
+                if dlq
+                else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
