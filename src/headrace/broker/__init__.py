@@ -1,1 +1,48 @@
-"""broker"""
+"""The embedded broker: durable queues with SQS semantics in one SQLite file per data_dir.
+
+- :class:`QueueBroker` — the queues themselves, synchronous and thread-safe (the CLI's
+  ``send`` and ``dlq`` use it directly);
+- :class:`EmbeddedBroker` — what ``headrace run`` holds: the broker on its own thread,
+  wake-ups from other processes, and a :class:`~headrace.sources.embedded.EmbeddedQueueSource`
+  per queue ARN;
+- :func:`validate_queue_name` — SQS's queue-name rule, for the config validator.
+"""
+
+from __future__ import annotations
+
+from headrace.broker.embedded import EmbeddedBroker, EmbeddedBrokerStatistics
+from headrace.broker.md5 import md5_of_body, md5_of_message_attributes
+from headrace.broker.names import validate_queue_name
+from headrace.broker.queues import QueueBroker
+from headrace.broker.results import (
+    BatchFailure,
+    BatchResult,
+    BrokerStatistics,
+    DeleteEntry,
+    PeekedMessage,
+    SendBatchSuccess,
+    SendEntry,
+    SendResult,
+    VisibilityEntry,
+)
+from headrace.broker.wake import WakeSender, wake_address
+
+__all__ = [
+    "BatchFailure",
+    "BatchResult",
+    "BrokerStatistics",
+    "DeleteEntry",
+    "EmbeddedBroker",
+    "EmbeddedBrokerStatistics",
+    "PeekedMessage",
+    "QueueBroker",
+    "SendBatchSuccess",
+    "SendEntry",
+    "SendResult",
+    "VisibilityEntry",
+    "WakeSender",
+    "md5_of_body",
+    "md5_of_message_attributes",
+    "validate_queue_name",
+    "wake_address",
+]

@@ -128,7 +128,8 @@ class Waker:
         woken: asyncio.Future[bool] = self._loop.create_future()
         waiters = self._waiters.setdefault(key, set())
         waiters.add(woken)
-        sleeper = self._loop.create_task(clock.sleep(timeout))
+        # The deadline is fixed now: the sleeper task starts later, after time may have moved.
+        sleeper = self._loop.create_task(_sleep_until(clock, clock.monotonic() + timeout))
 
         def timed_out(_: asyncio.Task[None]) -> None:
             if not woken.done():
@@ -144,6 +145,10 @@ class Waker:
     def statistics(self) -> WakerStatistics:
         waiting = sum(len(w) for w in self._waiters.values())
         return WakerStatistics(self._notifications, self._wakeups, waiting)
+
+
+async def _sleep_until(clock: Clock, deadline: float) -> None:
+    await clock.sleep(deadline - clock.monotonic())
 
 
 class WakeListener:
@@ -204,13 +209,17 @@ def _remove_stale(address: str) -> None:
     try:
         probe.sendto(b"", address)
     except ConnectionRefusedError:
-        os.unlink(address)
-        return
+        pass  # nobody listens: the file is stale
     except OSError as exc:
         raise BrokerError(f"cannot use the wake-up socket {address}: {exc}") from exc
+    else:
+        raise BrokerError(
+            f"another process listens on {address}: is `headrace run` already running "
+            "with this data_dir?"
+        )
     finally:
         probe.close()
-    raise BrokerError(
-        f"another process listens on {address}: is `headrace run` already running "
-        "with this data_dir?"
-    )
+    try:
+        os.unlink(address)
+    except OSError as exc:
+        raise BrokerError(f"cannot use the wake-up socket {address}: {exc}") from exc
