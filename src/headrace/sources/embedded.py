@@ -162,7 +162,7 @@ class EmbeddedQueueSource:
         return False, self._broker.next_visible_at(self.arn)
 
     async def _wait(self, version: int, deadline: float, next_visible_at: float | None) -> bool:
-        """Wait for a change after ``version``; False once ``deadline`` has passed."""
+        """Wait for a change after ``version``; True to look again, False when time is up."""
         remaining = deadline - self._clock.monotonic()
         if remaining <= 0:
             return False
@@ -170,4 +170,6 @@ class EmbeddedQueueSource:
             remaining = min(remaining, max(MIN_WAIT_S, next_visible_at - self._clock.time()))
         if await self._waker.wait(self.arn, version, remaining, self._clock):
             self._counts["wakeups"] += 1
-        return True
+            return True
+        # Timed out: look again only if it was a message's visibility time, not the end.
+        return self._clock.monotonic() < deadline
