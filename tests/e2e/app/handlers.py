@@ -1,12 +1,12 @@
 """Lambda handlers the end-to-end tests run through `headrace run`: plain user code.
 
 What a handler does with a record is chosen by the body's prefix (``KIND:anything``):
-``poison`` fails every time (unless ``$E2E_CURED`` is 1), ``flaky`` fails its first receive, ``hang`` sleeps past any
-Timeout, ``crash`` kills the worker with ``os._exit(3)``, ``hold`` touches
-``$E2E_DIR/started-<messageId>`` and waits until ``$E2E_DIR/release`` exists; anything
-else succeeds. Every handler appends one JSON line per record (and one per invocation
-start) to ``$E2E_DIR/log.jsonl``, flushed and fsynced, so a test can read what happened
-even after the engine was killed.
+``poison`` fails every time (unless ``$E2E_CURED`` is 1), ``flaky`` fails its first
+receive, ``hang`` sleeps past any Timeout, ``crash`` kills the worker with ``os._exit(3)``,
+``hold`` touches ``$E2E_DIR/started-<messageId>`` and waits until ``$E2E_DIR/release``
+exists; anything else succeeds. Every handler appends one JSON line per record (and one
+per invocation start) to ``$E2E_DIR/log.jsonl``, flushed and fsynced, so a test can read
+what happened even after the engine was killed.
 """
 
 import json
