@@ -216,3 +216,33 @@ def test_many_blocked_groups_do_not_hide_free_ones(broker: QueueBroker) -> None:
         send(broker, f"g{group}", f"{group}-2", f"{group}-3")
     send(broker, "free", "free-1")
     assert bodies(broker) == ["free-1"]
+
+
+def test_expired_fifo_message_skipped_between_sweeps(
+    make_broker: BrokerFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQS: an expired message is never returned, even before the sweep deletes it."""
+    monkeypatch.setattr("headrace.broker.queues.SWEEP_INTERVAL_MS", 10**12)
+    broker = make_broker(
+        {"r.fifo": QueueConfig(name="r.fifo", fifo_queue=True, message_retention_period=60)}
+    )
+    assert bodies(broker, queue="r.fifo") == []  # sweeps now, next one far away
+    send(broker, "g", "old", queue="r.fifo")
+    clock.advance(30)
+    send(broker, "g", "new", queue="r.fifo")
+    clock.advance(30)
+    assert bodies(broker, queue="r.fifo") == ["new"]
+    assert broker.statistics().expired == 0
+
+
+def test_delayed_message_holds_back_the_rest_of_its_group(
+    make_broker: BrokerFactory, clock: FakeClock
+) -> None:
+    """Everything after a group's still-delayed message waits too; other groups go on."""
+    broker = make_broker({"d.fifo": QueueConfig(name="d.fifo", fifo_queue=True, delay_seconds=5)})
+    send(broker, "g", "g1", queue="d.fifo")
+    clock.advance(3)
+    send(broker, "g", "g2", "g3", queue="d.fifo")
+    send(broker, "h", "h1", queue="d.fifo")
+    clock.advance(2)
+    assert bodies(broker, queue="d.fifo") == ["g1"]

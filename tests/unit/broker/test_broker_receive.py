@@ -287,3 +287,18 @@ def test_statistics_count_operations(broker: QueueBroker) -> None:
     assert (stats.sent, stats.received, stats.deleted) == (2, 2, 1)
     assert broker.queue_names == list(broker.queue_names)
     assert "plain" in broker.queue_names
+
+
+def test_expired_message_never_returned_between_sweeps(
+    make_broker: BrokerFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQS: an expired message is never returned, even before the sweep deletes it."""
+    monkeypatch.setattr("headrace.broker.queues.SWEEP_INTERVAL_MS", 10**12)
+    broker = make_broker({"short": QueueConfig(name="short", message_retention_period=60)})
+    assert broker.receive_messages("short", 10) == []  # sweeps now, next one far away
+    send(broker, "short", 1)
+    clock.advance(30)
+    broker.send_message("short", "new")
+    clock.advance(30)
+    assert [m.body for m in broker.receive_messages("short", 10)] == ["new"]
+    assert broker.statistics().expired == 0
