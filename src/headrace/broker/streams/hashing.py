@@ -31,13 +31,6 @@ class HashKeyRange:
     start: int
     end: int
 
-    def __contains__(self, hash_key: object) -> bool:
-        return isinstance(hash_key, int) and self.start <= hash_key <= self.end
-
-    def to_aws(self) -> dict[str, str]:
-        """``{"StartingHashKey": ..., "EndingHashKey": ...}`` as decimal strings."""
-        return {"StartingHashKey": str(self.start), "EndingHashKey": str(self.end)}
-
 
 def partition_key_hash(partition_key: str) -> int:
     """The hash key Kinesis gives a partition key: MD5 of its UTF-8 bytes, big-endian."""

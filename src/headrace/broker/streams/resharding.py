@@ -8,21 +8,25 @@ or two adjacent parents (a merge). :func:`plan_uniform_scaling` does the same in
    at those boundaries (each piece's ``ParentShardId`` is the shard it came from; headrace
    splits into several pieces at once where Kinesis would chain two-way splits);
 2. **merge**: the pieces inside each target range are merged left to right, two at a time
-   (``ParentShardId`` the left piece, ``AdjacentParentShardId`` the right); every merge but
-   the last yields a temporary shard that is closed at once and never holds a record.
+   (``ParentShardId`` the left piece, ``AdjacentParentShardId`` the right). Pieces and
+   merges that are not yet a whole target range are temporary shards: closed at once,
+   they never hold a record.
 
-An open shard whose range is already a target range stays open. The plan is pure: it also
-hands out the stream counter values that become the shards' starting and ending sequence
-numbers, parents' ending values always below their children's starting ones.
+An open shard whose range is already a target range stays open. Target boundaries that
+equal a current boundary up to rounding keep the current one (:func:`target_ranges`), so
+3 -> 6 splits each shard in two instead of shaving one hash key off a neighbour. The plan
+is pure: it also hands out the stream counter values that become the shards' starting and
+ending sequence numbers, parents' ending values always below their children's starting ones.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from headrace.broker.streams.hashing import HashKeyRange, even_ranges
+from headrace.broker.streams.hashing import HASH_SPACE, HashKeyRange, even_ranges
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -106,6 +110,26 @@ class _Planner:
             self.created[index] = replace(planned, end_counter=next(self.counters))
 
 
+def target_ranges(current: Sequence[HashKeyRange], target: int) -> list[HashKeyRange]:
+    """``target`` even ranges, each boundary snapped to a current one it equals up to rounding.
+
+    Even boundaries are ``i * (2**128 // n)``: the same fraction of the space gives values a
+    few units apart for different n (a third is 1 more than two sixths). Kinesis does not
+    cut a shard one hash key off its edge, so such a boundary keeps the current value.
+    """
+    existing = sorted(hash_range.start for hash_range in current)
+    tolerance = max(target, len(current))
+    cuts = []
+    for hash_range in even_ranges(target)[1:]:
+        cut = hash_range.start
+        position = bisect.bisect_left(existing, cut)
+        near = [existing[i] for i in (position - 1, position) if 0 <= i < len(existing)]
+        closest = min(near, key=lambda start: abs(start - cut), default=cut)
+        cuts.append(closest if 0 < abs(closest - cut) <= tolerance else cut)
+    bounds = [0, *cuts, HASH_SPACE]
+    return [HashKeyRange(start, stop - 1) for start, stop in itertools.pairwise(bounds)]
+
+
 def plan_uniform_scaling(
     open_shards: Sequence[tuple[int, HashKeyRange]], target: int, *, counter: int, next_index: int
 ) -> ReshardPlan:
@@ -114,7 +138,7 @@ def plan_uniform_scaling(
     ``counter`` is the stream's last handed-out counter value, ``next_index`` its next free
     shard index. Raises ``ValueError`` if ``target`` is below 1.
     """
-    targets = even_ranges(target)
+    targets = target_ranges([hash_range for _, hash_range in open_shards], target)
     cuts = [hash_range.start for hash_range in targets[1:]]
     planner = _Planner(itertools.count(counter + 1), itertools.count(next_index))
     pieces: list[_Piece] = []
