@@ -1,8 +1,8 @@
 """The embedded broker of one data_dir, as ``headrace run`` holds it.
 
-:class:`EmbeddedBroker` owns the :class:`~headrace.broker.queues.QueueBroker` (opened on a
-dedicated broker thread, where every call to it runs), the :class:`~headrace.broker.wake.Waker`
-and the wake-up socket listener, and hands out one
+:class:`EmbeddedBroker` owns the :class:`~headrace.broker.queues.QueueBroker` (opened on the
+broker thread, :mod:`headrace.broker.thread`, where every call to it runs), the
+:class:`~headrace.broker.wake.Waker` and the wake-up socket listener, and hands out one
 :class:`~headrace.sources.embedded.EmbeddedQueueSource` per queue ARN::
 
     async with EmbeddedBroker(data_dir, config.queues, region=..., account=...) as broker:
@@ -12,9 +12,7 @@ and the wake-up socket listener, and hands out one
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +20,7 @@ from typing import ParamSpec, TypeVar
 
 from headrace.broker.queues import QueueBroker
 from headrace.broker.results import BrokerStatistics
+from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import WakeListener, Waker, WakerStatistics, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
@@ -68,7 +67,7 @@ class EmbeddedBroker:
         self._account = account
         self._clock = clock or SystemClock()
         self._listen = listen
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: BrokerThread | None = None
         self._queues: QueueBroker | None = None
         self._waker: Waker | None = None
         self._listener: WakeListener | None = None
@@ -89,25 +88,23 @@ class EmbeddedBroker:
         """Open the broker file on the broker thread and start listening for wake-ups."""
         loop = asyncio.get_running_loop()
         self._waker = Waker(loop)
-        # One thread: SQLite takes one writer at a time anyway, and a single thread keeps
-        # the connection's lock uncontended and calls in the order they were made.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headrace-broker")
-        self._queues = await self.call(
-            QueueBroker,
-            self.data_dir / BROKER_FILE_NAME,
-            self._configs,
-            region=self._region,
-            account=self._account,
-            clock=self._clock,
-            notify=self._waker.notify_threadsafe,
-        )
-        if self._listen:
-            self._listener = WakeListener(wake_address(self.data_dir), self._waker, loop)
-            try:
+        self._thread = BrokerThread()
+        try:
+            self._queues = await self.call(
+                QueueBroker,
+                self.data_dir / BROKER_FILE_NAME,
+                self._configs,
+                region=self._region,
+                account=self._account,
+                clock=self._clock,
+                notify=self._waker.notify_threadsafe,
+            )
+            if self._listen:
+                self._listener = WakeListener(wake_address(self.data_dir), self._waker, loop)
                 self._listener.start()
-            except BrokerError:
-                await self.aclose()
-                raise
+        except BaseException:
+            await self.aclose()
+            raise
 
     @property
     def queues(self) -> QueueBroker:
@@ -123,12 +120,11 @@ class EmbeddedBroker:
             raise BrokerError("the embedded broker is not started (use `async with`)")
         return self._waker
 
-    async def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` on the broker thread and return its result."""
-        if self._executor is None:
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[T]:
+        """Run ``fn(*args, **kwargs)`` on the broker thread; await the result."""
+        if self._thread is None:
             raise BrokerError("the embedded broker is not started (use `async with`)")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return self._thread.call(fn, *args, **kwargs)
 
     def source_for(self, queue_arn: str) -> EmbeddedQueueSource:
         """A source over the embedded queue ``queue_arn`` names; QueueDoesNotExist otherwise."""
@@ -148,6 +144,6 @@ class EmbeddedBroker:
         if self._queues is not None:
             await self.call(self._queues.close)
             self._queues = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        if self._thread is not None:
+            self._thread.close()
+            self._thread = None

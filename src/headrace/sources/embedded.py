@@ -8,9 +8,10 @@ of the wait, whichever comes first. Waits use the injected clock.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from headrace.clock import Clock
 from headrace.events import QueueMessage
@@ -97,7 +98,7 @@ class EmbeddedQueueSource:
         deadline = self._clock.monotonic() + wait_seconds
         while True:
             version = self._waker.version(self.arn)
-            poll = await self._call(self._poll, max_messages, visibility_timeout)
+            poll = await self._receive_once(max_messages, visibility_timeout)
             self._counts["receives"] += 1
             if poll.messages:
                 self._counts["received"] += len(poll.messages)
@@ -148,6 +149,27 @@ class EmbeddedQueueSource:
     async def aclose(self) -> None:
         """Nothing to release: the :class:`EmbeddedBroker` owns the file and the thread."""
 
+    async def _receive_once(self, max_messages: int, visibility_timeout: int | None) -> _Poll:
+        """One receive on the broker thread. If the caller is cancelled meanwhile (shutdown),
+        the receive still completes there; its messages are then handed back at once
+        instead of staying hidden for their visibility timeout."""
+        pending = asyncio.ensure_future(self._call(self._poll, max_messages, visibility_timeout))
+        try:
+            return await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            pending.add_done_callback(self._hand_back)
+            raise
+
+    def _hand_back(self, pending: asyncio.Future[_Poll]) -> None:
+        if pending.cancelled() or pending.exception() is not None:
+            return
+        handles = [m.receipt_handle for m in pending.result().messages]
+        if handles:
+            released = asyncio.ensure_future(
+                self._call(self._broker.change_visibility, self.arn, handles, 0)
+            )
+            released.add_done_callback(_ignore_outcome)
+
     def _poll(self, max_messages: int, visibility_timeout: int | None) -> _Poll:
         """Receive; when nothing came, also read when the next message becomes visible."""
         messages = self._broker.receive_messages(
@@ -173,3 +195,9 @@ class EmbeddedQueueSource:
             return True
         # Timed out: look again only if it was a message's visibility time, not the end.
         return self._clock.monotonic() < deadline
+
+
+def _ignore_outcome(future: asyncio.Future[Any]) -> None:
+    """Retrieve a fire-and-forget call's outcome so asyncio does not warn about it."""
+    if not future.cancelled():
+        future.exception()

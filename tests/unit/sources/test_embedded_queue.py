@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
-from headrace.errors import BrokerError, QueueDoesNotExist
+from headrace.errors import BrokerError, InvalidParameterValue, QueueDoesNotExist
 from headrace.sources.base import QueueDepth, QueueSource
 from headrace.sources.embedded import EmbeddedQueueSource
 
@@ -312,5 +313,39 @@ async def test_unstarted_broker_says_so(tmp_path: Path) -> None:
     with pytest.raises(BrokerError, match="async with"):
         broker.waker  # noqa: B018
     with pytest.raises(BrokerError, match="async with"):
-        await broker.call(print)
+        broker.call(print)
     await broker.aclose()
+
+
+async def test_cancelled_receive_hands_its_messages_back(
+    broker: EmbeddedBroker, source: EmbeddedQueueSource
+) -> None:
+    """Shutdown: a receive cancelled while the broker runs it returns its messages at once."""
+    await send(broker, "q", "x")
+    blocker = threading.Event()
+    busy = broker.call(blocker.wait)
+    poll = asyncio.create_task(source.receive(10, wait_seconds=0))
+    await asyncio.sleep(0)  # the receive is queued behind the blocked call
+    poll.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await poll
+    blocker.set()
+    await busy
+    await until(lambda: broker.queues.queue_depth("q").visible == 1)
+    assert broker.queues.queue_depth("q") == QueueDepth(visible=1, in_flight=0, delayed=0)
+
+
+async def test_broker_errors_reach_the_caller(broker: EmbeddedBroker) -> None:
+    """An error raised on the broker thread is raised to the awaiting task."""
+    with pytest.raises(QueueDoesNotExist):
+        await broker.call(broker.queues.queue_depth, "nope")
+
+
+async def test_failed_start_releases_everything(tmp_path: Path) -> None:
+    """A broker that cannot start (bad declaration) stops its thread and raises."""
+    bad = {"bad name": QueueConfig(name="bad name")}
+    embedded = EmbeddedBroker(tmp_path, bad, region=REGION, account=ACCOUNT)
+    with pytest.raises(InvalidParameterValue):
+        await embedded.start()
+    with pytest.raises(BrokerError):
+        embedded.call(print)
