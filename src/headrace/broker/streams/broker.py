@@ -8,6 +8,7 @@ differences from Kinesis are listed in ``docs/streams.md``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from headrace.broker.streams.writing import Outgoing, Writer
 from headrace.broker.wake import WakeSender, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
-from headrace.errors import InvalidArgumentException, LimitExceededException
+from headrace.errors import BrokerError, InvalidArgumentException, LimitExceededException
 
 # How often (clock time) expired records and shards are deleted. Expired records are never
 # returned in between; this only frees space.
@@ -224,7 +225,10 @@ class StreamBroker(ShardReader):
     def _sweep_if_due(self, now: int) -> None:
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_INTERVAL_MS
-            self.trim(now / 1000)
+            # The put before this has committed: a busy file must not make it look failed
+            # (and be retried as a duplicate). Expired records stay unread until next time.
+            with contextlib.suppress(BrokerError):
+                self.trim(now / 1000)
 
     def statistics(self) -> StreamBrokerStatistics:
         """What this broker did since it opened (this process only)."""
