@@ -22,7 +22,7 @@ from headrace.broker.catalog import Catalog, Queue
 from headrace.broker.results import BrokerStatistics, PeekedMessage, SendResult
 from headrace.broker.sqs_api import SqsApi, check_visibility_timeout
 from headrace.broker.store import Database
-from headrace.broker.validation import Outgoing, decode_attributes
+from headrace.broker.validation import Outgoing
 from headrace.broker.wake import WakeSender, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
@@ -94,8 +94,8 @@ class QueueBroker(SqsApi):
     # -- send -------------------------------------------------------------------------
 
     def _send_prepared(self, queue: Queue, messages: Sequence[Outgoing]) -> list[SendResult]:
-        now = self._now()
         with self._db.write() as conn:
+            now = self._now()
             results = [self._insert(conn, queue, message, now) for message in messages]
         if any(not r.duplicate for r in results):
             self._notify(queue.arn)
@@ -149,8 +149,8 @@ class QueueBroker(SqsApi):
         if max_messages <= 0:
             return []
         timeout = q.config.visibility_timeout if visibility_timeout is None else visibility_timeout
-        now = self._now()
         with self._db.write() as conn:
+            now = self._now()  # read once the write lock is ours: waiting must not count
             self._sweep_if_due(conn, q, now)
             if q.fifo:
                 rows, moved = self._receive_fifo(conn, q, now, max_messages, timeout)
@@ -235,10 +235,9 @@ class QueueBroker(SqsApi):
         """
         check_visibility_timeout(visibility_timeout)
         q = self._catalog.get(queue)
-        until = self._now() + visibility_timeout * 1000
 
         def hide(conn: sqlite3.Connection, q: Queue, seqs: list[int]) -> None:
-            sql.hide_listed(conn, seqs, until)
+            sql.hide_listed(conn, seqs, self._now() + visibility_timeout * 1000)
 
         changed = self._by_handles(q, receipt_handles, hide, in_flight_only=True)
         if any(changed):
@@ -258,23 +257,10 @@ class QueueBroker(SqsApi):
         valid = [p for p in parsed if p is not None]
         if not valid:
             return [False] * len(parsed)
-        now = self._now()
         with self._db.write() as conn:
+            now = self._now()
             current = sql.current_handles(conn, q.id, valid)
-            chosen: list[int] = []
-            results = []
-            for handle in parsed:
-                state = None if handle is None else current.get(handle[0])
-                ok = (
-                    handle is not None
-                    and state is not None
-                    and state[0] == handle[1]
-                    and (not in_flight_only or state[1] > now)
-                )
-                if ok and handle is not None:
-                    chosen.append(handle[0])
-                    del current[handle[0]]  # a repeated handle counts once
-                results.append(ok)
+            results, chosen = sql.match_handles(parsed, current, now, in_flight_only)
             if chosen:
                 action(conn, q, chosen)
         return results
@@ -307,7 +293,7 @@ class QueueBroker(SqsApi):
         now = self._now()
         with self._db.read() as conn:
             if not q.fifo:
-                return sql.depth(conn, q.id, now, q.retention_start(now)).visible > 0
+                return sql.has_visible(conn, q.id, now, q.retention_start(now))
             chosen = fifo.select(
                 conn, q.id, now=now, oldest=q.retention_start(now), limit=1, max_receive=None
             )
@@ -348,24 +334,7 @@ class QueueBroker(SqsApi):
         q = self._catalog.get(queue)
         now = self._now()
         with self._db.read() as conn:
-            rows = conn.execute(
-                "SELECT message_id, body, sent_at, receive_count, visible_at, group_id, "
-                "attributes FROM messages WHERE queue_id = ? AND enqueued_at > ? "
-                "ORDER BY seq LIMIT ?",
-                (q.id, q.retention_start(now), limit),
-            ).fetchall()
-        return [
-            PeekedMessage(
-                message_id=message_id,
-                body=body,
-                sent_timestamp=sent,
-                receive_count=count,
-                in_flight=count > 0 and visible_at > now,
-                message_group_id=group,
-                message_attributes=decode_attributes(blob),
-            )
-            for message_id, body, sent, count, visible_at, group, blob in rows
-        ]
+            return sql.peek(conn, q.id, now, q.retention_start(now), limit)
 
     def move_messages(self, source: str, target: str, limit: int | None = None) -> int:
         """Move visible messages from ``source`` to ``target`` in send order; return how many.
@@ -379,16 +348,9 @@ class QueueBroker(SqsApi):
             raise InvalidParameterValue(
                 "Destination queue must be of the same type as the source queue."
             )
-        now = self._now()
         with self._db.write() as conn:
-            seqs = [
-                seq
-                for (seq,) in conn.execute(
-                    "SELECT seq FROM messages WHERE queue_id = ? AND visible_at <= ? "
-                    "AND enqueued_at > ? ORDER BY seq LIMIT ?",
-                    (src.id, now, src.retention_start(now), -1 if limit is None else limit),
-                )
-            ]
+            now = self._now()
+            seqs = sql.visible_in_send_order(conn, src.id, now, src.retention_start(now), limit)
             moved = sql.move_listed(conn, seqs, sql.Target(dst.id, dst.fifo), now)
         if moved:
             self._notify(dst.arn)

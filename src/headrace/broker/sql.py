@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from headrace.broker.results import PeekedMessage
 from headrace.broker.validation import Outgoing, decode_attributes
 from headrace.events import QueueMessage
 from headrace.sources.base import QueueDepth
@@ -163,6 +164,36 @@ def current_handles(
     return {seq: (receipt, visible_at) for seq, receipt, visible_at in rows}
 
 
+def match_handles(
+    handles: Sequence[tuple[int, int] | None],
+    current: dict[int, tuple[int, int]],
+    now: int,
+    in_flight_only: bool,
+) -> tuple[list[bool], list[int]]:
+    """Which handles are current (per handle), and the messages they name (each once).
+
+    A handle is current when it names a message of the queue with the receipt generation
+    it has now (and, if ``in_flight_only``, the message is still hidden). ``current`` is
+    what :func:`current_handles` returned; a repeated handle counts once.
+    """
+    results: list[bool] = []
+    chosen: list[int] = []
+    remaining = dict(current)
+    for handle in handles:
+        state = None if handle is None else remaining.get(handle[0])
+        ok = (
+            handle is not None
+            and state is not None
+            and state[0] == handle[1]
+            and (not in_flight_only or state[1] > now)
+        )
+        if ok and handle is not None:
+            chosen.append(handle[0])
+            del remaining[handle[0]]
+        results.append(ok)
+    return results, chosen
+
+
 def delete_listed(conn: sqlite3.Connection, seqs: Sequence[int]) -> int:
     """Delete the messages ``seqs`` names; return how many."""
     return conn.execute(
@@ -197,6 +228,18 @@ def depth(conn: sqlite3.Connection, queue_id: int, now: int, oldest: int) -> Que
     return QueueDepth(visible=visible, in_flight=in_flight, delayed=delayed)
 
 
+def has_visible(conn: sqlite3.Connection, queue_id: int, now: int, oldest: int) -> bool:
+    """Whether the queue has a visible, unexpired message (stops at the first one)."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM messages WHERE queue_id = ? AND visible_at <= ? AND enqueued_at > ? "
+            "LIMIT 1",
+            (queue_id, now, oldest),
+        ).fetchone()
+        is not None
+    )
+
+
 def next_visible_at(conn: sqlite3.Connection, queue_id: int, now: int) -> int | None:
     """When the next delayed or in-flight message becomes visible (epoch ms), if any."""
     row = conn.execute(
@@ -205,6 +248,41 @@ def next_visible_at(conn: sqlite3.Connection, queue_id: int, now: int) -> int | 
         (queue_id, now),
     ).fetchone()
     return None if row is None else int(row[0])
+
+
+def visible_in_send_order(
+    conn: sqlite3.Connection, queue_id: int, now: int, oldest: int, limit: int | None
+) -> list[int]:
+    """The queue's visible, unexpired messages, oldest first (at most ``limit``)."""
+    rows = conn.execute(
+        "SELECT seq FROM messages WHERE queue_id = ? AND visible_at <= ? AND enqueued_at > ? "
+        "ORDER BY seq LIMIT ?",
+        (queue_id, now, oldest, -1 if limit is None else limit),
+    )
+    return [seq for (seq,) in rows]
+
+
+def peek(
+    conn: sqlite3.Connection, queue_id: int, now: int, oldest: int, limit: int
+) -> list[PeekedMessage]:
+    """Up to ``limit`` unexpired messages in send order, read without receiving them."""
+    rows = conn.execute(
+        "SELECT message_id, body, sent_at, receive_count, visible_at, group_id, attributes "
+        "FROM messages WHERE queue_id = ? AND enqueued_at > ? ORDER BY seq LIMIT ?",
+        (queue_id, oldest, limit),
+    )
+    return [
+        PeekedMessage(
+            message_id=message_id,
+            body=body,
+            sent_timestamp=sent,
+            receive_count=count,
+            in_flight=count > 0 and visible_at > now,
+            message_group_id=group,
+            message_attributes=decode_attributes(blob),
+        )
+        for message_id, body, sent, count, visible_at, group, blob in rows
+    ]
 
 
 def to_message(row: Row, sender_id: str) -> QueueMessage:

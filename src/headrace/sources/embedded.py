@@ -46,6 +46,15 @@ class _Poll:
     next_visible_at: float | None
 
 
+@dataclass(slots=True)
+class _Counters:
+    receives: int = 0
+    empty_receives: int = 0
+    messages_received: int = 0
+    messages_deleted: int = 0
+    wakeups: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class EmbeddedQueueStatistics:
     """What one source did: receive calls, messages received and deleted, wake-ups."""
@@ -74,7 +83,7 @@ class EmbeddedQueueSource:
         self._waker = waker
         self._call = call
         self._clock = clock
-        self._counts = {"receives": 0, "empty": 0, "received": 0, "deleted": 0, "wakeups": 0}
+        self._counts = _Counters()
 
     @property
     def arn(self) -> str:
@@ -99,11 +108,11 @@ class EmbeddedQueueSource:
         while True:
             version = self._waker.version(self.arn)
             poll = await self._receive_once(max_messages, visibility_timeout)
-            self._counts["receives"] += 1
+            self._counts.receives += 1
             if poll.messages:
-                self._counts["received"] += len(poll.messages)
+                self._counts.messages_received += len(poll.messages)
                 return poll.messages
-            self._counts["empty"] += 1
+            self._counts.empty_receives += 1
             if not await self._wait(version, deadline, poll.next_visible_at):
                 return []
 
@@ -128,7 +137,7 @@ class EmbeddedQueueSource:
             return 0
         handles = [m.receipt_handle for m in messages]
         deleted = sum(await self._call(self._broker.delete_messages, self.arn, handles))
-        self._counts["deleted"] += deleted
+        self._counts.messages_deleted += deleted
         return deleted
 
     async def change_visibility(self, messages: Sequence[QueueMessage], timeout: int) -> None:
@@ -143,7 +152,7 @@ class EmbeddedQueueSource:
     def statistics(self) -> EmbeddedQueueStatistics:
         c = self._counts
         return EmbeddedQueueStatistics(
-            c["receives"], c["empty"], c["received"], c["deleted"], c["wakeups"]
+            c.receives, c.empty_receives, c.messages_received, c.messages_deleted, c.wakeups
         )
 
     async def aclose(self) -> None:
@@ -191,7 +200,7 @@ class EmbeddedQueueSource:
         if next_visible_at is not None:
             remaining = min(remaining, max(MIN_WAIT_S, next_visible_at - self._clock.time()))
         if await self._waker.wait(self.arn, version, remaining, self._clock):
-            self._counts["wakeups"] += 1
+            self._counts.wakeups += 1
             return True
         # Timed out: look again only if it was a message's visibility time, not the end.
         return self._clock.monotonic() < deadline
