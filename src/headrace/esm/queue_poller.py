@@ -119,7 +119,10 @@ class QueuePoller:
         counters = self.counters
         if outcome.kind is OutcomeKind.SUCCESS:
             counters.last_processing_result = "OK"
-            counters.deleted += await self.source.delete(messages)
+            # Await first, then add: `x += await ...` reads x before suspending, so two
+            # lanes settling at once would lose one lane's count.
+            deleted = await self.source.delete(messages)
+            counters.deleted += deleted
             return
         counters.last_processing_result = "PROBLEM: Function call failed"
         counters.failed_invoke += len(messages)
@@ -133,7 +136,8 @@ class QueuePoller:
             keep |= fifo_hold_back(outcome, pairs)
         done = [m for m in messages if m.message_id not in keep]
         if done:
-            counters.deleted += await self.source.delete(done)
+            deleted = await self.source.delete(done)
+            counters.deleted += deleted
 
     async def _release_carried(self, lane: int) -> None:
         carried = self._carried.pop(lane, [])
