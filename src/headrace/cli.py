@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad input (config or arguments). Every co
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Callable
@@ -104,8 +105,14 @@ def run(
 async def _run_with_signals(app: Any, options: Any) -> Any:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, app.stop)
+        loop.add_signal_handler(sig, _stop_on_signal, app, sig)
     return await app.run(options)
+
+
+def _stop_on_signal(app: Any, sig: signal.Signals) -> None:
+    # Say so: a long in-flight batch would otherwise look like a hang after Ctrl-C.
+    logging.getLogger("headrace").info("%s: stopping; in-flight batches finish first", sig.name)
+    app.stop()
 
 
 from headrace.cli_commands import dlq, send, status, validate  # noqa: E402
