@@ -143,12 +143,16 @@ class Project:
     # -- running the CLI -------------------------------------------------------------------
 
     def cli(
-        self, *args: str, stdin: str | None = None, timeout: float = CLI_TIMEOUT
+        self,
+        *args: str,
+        stdin: str | None = None,
+        timeout: float = CLI_TIMEOUT,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``python -m headrace ARGS`` in the project folder and wait for it."""
+        """Run ``python -m headrace ARGS`` in the project folder (or ``cwd``) and wait."""
         return subprocess.run(
             [sys.executable, "-m", "headrace", *args],
-            cwd=self.root,
+            cwd=cwd or self.root,
             input=stdin,
             stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
@@ -232,10 +236,12 @@ class Project:
         return depth
 
 
-def read_pids(entries: list[dict[str, Any]]) -> set[int]:
-    """Worker pids the handler logged."""
-    return {int(e["pid"]) for e in entries}
-
-
-def alive(pid: int) -> bool:
-    return not process_gone(pid)
+def children_of(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+                found.add(int(stat.parent.name))
+    return found

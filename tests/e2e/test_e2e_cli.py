@@ -133,3 +133,20 @@ def test_redriven_messages_are_processed_once_the_handler_is_fixed(project: Proj
     assert project.processed_bodies() == {"poison:a", "poison:b"}
     assert project.bodies("orders") == []
     assert project.bodies("orders-dlq") == []
+
+
+def test_config_flag_works_from_any_folder(project: Project) -> None:
+    """design.md: `-c FILE` after any command; data_dir and CodeUri resolve against its folder."""
+    configure_orders(project)
+    elsewhere = project.root / "elsewhere"
+    elsewhere.mkdir()
+    flag = ["-c", "../headrace.yaml"]
+    sent = project.cli("send", "orders", "ok:far", *flag, cwd=elsewhere)
+    assert sent.returncode == 0, sent.stderr
+    ran = project.cli("run", *flag, "--until-drained", "--port", "0", cwd=elsewhere)
+    assert ran.returncode == 0, ran.stderr
+    shown = project.cli("status", *flag, "--json", cwd=elsewhere)
+    assert json.loads(shown.stdout)["Queues"]["orders"]["Visible"] == 0
+    assert [e["messageId"] for e in project.records("ok")] == [sent.stdout.strip()]
+    assert (project.root / ".headrace").is_dir()
+    assert not (elsewhere / ".headrace").exists()

@@ -118,9 +118,16 @@ def test_handler_that_cannot_be_imported_loses_nothing(project: Project, handler
     assert project.bodies("orders") == []
 
 
-def test_malformed_item_failure_response_retries_the_whole_batch(project: Project) -> None:
-    """§3.5.4: an itemIdentifier not in the batch is a complete failure: every message again."""
-    configure(project, "handlers.malformed", max_receives=3, FunctionResponseTypes=REPORT)
+@pytest.mark.parametrize("shape", ["unknown-id", "empty-id", "wrong-key"])
+def test_malformed_item_failure_response_retries_the_whole_batch(
+    project: Project, shape: str
+) -> None:
+    """§3.5.4: an invalid partial batch response is a complete failure: every message again."""
+    project.configure(
+        queues={"orders": queue(dlq="orders-dlq", max_receives=3), "orders-dlq": {}},
+        functions={"fn": function("handlers.malformed", variables={"E2E_MALFORMED": shape})},
+        mappings=[mapping("fn", "orders", FunctionResponseTypes=REPORT)],
+    )
     bodies = [f"ok:{i}" for i in range(5)]
     project.send("orders", *bodies)
     project.drain()
@@ -130,3 +137,30 @@ def test_malformed_item_failure_response_retries_the_whole_batch(project: Projec
         assert outcomes[(body, 2, "ok")] == 1
     assert project.bodies("orders-dlq") == []
     assert project.bodies("orders") == []
+
+
+def test_unserialisable_response_is_retried_and_dead_lettered(project: Project) -> None:
+    """§4.1.1: a response JSON cannot encode is a function error; every message is DLQ'd."""
+    configure(project, "handlers.unserialisable", FunctionResponseTypes=REPORT)
+    ids = project.send("orders", "ok:1", "ok:2", "ok:3")
+    project.drain()
+    starts = [e for e in project.entries() if e["event"] == "start"]
+    assert sorted(i for e in starts for i in e["ids"]) == sorted(ids * 2)
+    assert sorted(m["MessageId"] for m in project.messages("orders-dlq")) == sorted(ids)
+    assert project.bodies("orders") == []
+
+
+def test_bad_config_exits_2_and_leaves_the_queue_untouched(project: Project) -> None:
+    """design.md "Bad input": `run` on an invalid config exits 2 and receives nothing."""
+    configure(project, "handlers.whole")
+    project.send("orders", "ok:1", "ok:2")
+    good = project.config_path.read_text()
+    project.config_path.write_text(
+        good.replace("FunctionName: fn", "FunctionName: fn\n  BatchSize: 0", 1)
+    )
+    done = project.cli("run", "--until-drained", "--port", "0")
+    assert done.returncode == 2
+    assert "event_source_mappings[0] (fn): BatchSize: " in done.stderr
+    project.config_path.write_text(good)
+    assert project.status()["Queues"]["orders"] == {"Visible": 2, "InFlight": 0, "Delayed": 0}
+    assert project.entries() == []

@@ -122,12 +122,26 @@ def partial(event, context):
     return {"batchItemFailures": failures}
 
 
+# Responses that are not a valid partial batch response (§3.5.4), by $E2E_MALFORMED.
+MALFORMED = {
+    "unknown-id": {"batchItemFailures": [{"itemIdentifier": "not-a-message-of-this-batch"}]},
+    "empty-id": {"batchItemFailures": [{"itemIdentifier": ""}]},
+    "wrong-key": {"batchItemFailures": [{"foo": "bar"}]},
+}
+
+
 def malformed(event, context):
-    """On a batch with a first receive, report an id that is not in the batch (§3.5.4)."""
+    """On a batch with a first receive, return $E2E_MALFORMED's invalid response."""
     log_start(event, context)
     first = any(receive_count(r) == 1 for r in event["Records"])
     for record in event["Records"]:
         log_record(record, context, "malformed" if first else "ok")
     if first:
-        return {"batchItemFailures": [{"itemIdentifier": "not-a-message-of-this-batch"}]}
+        return MALFORMED[os.environ.get("E2E_MALFORMED", "unknown-id")]
     return {"batchItemFailures": []}
+
+
+def unserialisable(event, context):
+    """Return what JSON cannot encode: a function error, as Runtime.MarshalError on Lambda."""
+    log_start(event, context)
+    return {"batchItemFailures": {1, 2}}
