@@ -15,6 +15,7 @@ from §3.5.8, where AWS deletes them).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ from headrace.sources.base import QueueSource
 # How long an idle lane waits on the source before it looks at its own state again.
 # Waiting is event-driven (new messages wake it); this only bounds a stale wait.
 IDLE_WAIT_SECONDS = 20.0
+# Backoff after a lane hits an unexpected error (the source failed, say): it starts at the
+# first figure, doubles per consecutive failure and stops growing at the second.
+FAULT_BACKOFF_SECONDS = (1.0, 30.0)
+
+log = logging.getLogger("headrace.esm")
 
 
 @dataclass(slots=True)
@@ -49,6 +55,7 @@ class QueuePoller:
     watchers: list[asyncio.Event] = field(default_factory=list)
     _busy: set[int] = field(default_factory=set)
     _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
+    _faults: int = 0
 
     def is_busy(self, lane: int) -> bool:
         """Whether a lane holds messages or a worker right now (it must not be cancelled)."""
@@ -68,12 +75,28 @@ class QueuePoller:
                 try:
                     async with self._reserve() as slot:
                         await self._one_batch(lane, slot)
+                    self._faults = 0
+                except Exception as exc:  # one bad batch must not stop the mapping
+                    await self._back_off(exc)
                 finally:
                     self._busy.discard(lane)
                     for watcher in self.watchers:
                         watcher.set()
         finally:
             await self._release_carried(lane)
+
+    async def _back_off(self, exc: Exception) -> None:
+        """Log an unexpected error and wait before the lane tries again.
+
+        Nothing is lost: messages the failed batch had received stay in flight and come back
+        after their visibility timeout, as after a function error.
+        """
+        self._faults += 1
+        first, cap = FAULT_BACKOFF_SECONDS
+        delay = min(cap, first * 2 ** (self._faults - 1))
+        self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
+        log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
+        await self.clock.sleep(delay)
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.

@@ -47,6 +47,9 @@ class InMemoryQueueSource:
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     receive_calls: int = 0
+    # Errors to raise from the next calls, by method name ("receive", "delete"): lets tests
+    # show that a failing source loses nothing.
+    faults: dict[str, list[Exception]] = field(default_factory=dict)
 
     def send(self, body: str, *, group_id: str | None = None, delay_seconds: int = 0) -> str:
         """Enqueue a message; returns its message id."""
@@ -83,6 +86,7 @@ class InMemoryQueueSource:
         self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
     ) -> list[QueueMessage]:
         self.receive_calls += 1
+        self._raise_fault("receive")
         if wait_seconds > 0:
             await self.wait_visible(wait_seconds)
         now = self.clock.time()
@@ -101,6 +105,7 @@ class InMemoryQueueSource:
         return out
 
     async def delete(self, messages: Sequence[QueueMessage]) -> int:
+        self._raise_fault("delete")
         wanted = {m.receipt_handle for m in messages}
         kept = [e for e in self._entries if self._handle(e) not in wanted]
         deleted = len(self._entries) - len(kept)
@@ -124,6 +129,11 @@ class InMemoryQueueSource:
 
     async def aclose(self) -> None:
         self._changed.set()
+
+    def _raise_fault(self, method: str) -> None:
+        pending = self.faults.get(method)
+        if pending:
+            raise pending.pop(0)
 
     def _eligible(self, now: float) -> list[_Entry]:
         visible = [e for e in self._entries if e.visible_at <= now]

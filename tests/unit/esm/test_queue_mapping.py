@@ -225,3 +225,25 @@ async def test_enabled_mapping_state(make_harness: MakeHarness) -> None:
     await h.drain()
     assert h.mapping.statistics().state == "Enabled"
     assert h.mapping.statistics().last_processing_result == "OK"
+
+
+async def test_a_failing_source_call_does_not_stop_the_mapping(make_harness: MakeHarness) -> None:
+    """Nothing lost: a batch whose delete raises comes back after its visibility timeout."""
+    h = make_harness(ok, visibility_timeout=5)
+    h.queue.faults["delete"] = [RuntimeError("disk I/O error")]
+    h.queue.send("m")
+    result = await h.drain(step=1)
+    assert result.drained
+    assert h.bodies_per_batch() == [["m"], ["m"]]
+    assert h.queue.bodies == []
+    assert h.mapping.statistics().last_processing_result == "OK"
+
+
+async def test_a_failing_receive_backs_off_and_recovers(make_harness: MakeHarness) -> None:
+    """Nothing lost: a receive that raises puts the lane in back-off, then it goes on."""
+    h = make_harness(ok)
+    h.queue.faults["receive"] = [RuntimeError("database is locked")] * 3
+    h.queue.send("m")
+    result = await h.drain(step=1)
+    assert result.drained
+    assert h.bodies_per_batch() == [["m"]]
