@@ -48,10 +48,12 @@ def test_signal_finishes_the_in_flight_batch_and_exits_0(
     stopping = f"{sig.name}: stopping; in-flight batches finish first"
     wait_until(lambda: stopping in project.stderr_of(process), "the engine to start stopping")
     assert process.poll() is None, "the engine waits for its in-flight batch"
+    project.send("orders", "ok:after-stop")
     project.release_path.touch()
     assert process.wait(timeout=EXIT_TIMEOUT) == 0, project.stderr_of(process)
     assert [e["messageId"] for e in project.records("ok")] == [message_id]
-    assert project.depth("orders") == {"Visible": 0, "InFlight": 0, "Delayed": 0}
+    # The held batch was deleted; the message sent after the stop began was not received.
+    assert project.depth("orders") == {"Visible": 1, "InFlight": 0, "Delayed": 0}
 
 
 def test_status_while_running_shows_enabled_and_the_in_flight_batch(project: Project) -> None:
@@ -136,3 +138,15 @@ def test_metrics_while_running_count_polled_invoked_deleted_invocations(
     assert len(requests) == 12
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=EXIT_TIMEOUT) == 0
+
+
+def test_second_run_on_the_same_data_dir_exits_1(project: Project) -> None:
+    """design.md: one engine per data_dir; a second `run` fails (exit 1) and says why."""
+    configure_hold(project)
+    first = project.start("run", "--port", "0")
+    wait_until(lambda: project.status()["Engine"]["Running"], "the first engine to publish")
+    second = project.cli("run", "--until-drained", "--port", "0")
+    assert second.returncode == 1
+    assert "is `headrace run` already running with this data_dir?" in second.stderr
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=EXIT_TIMEOUT) == 0
