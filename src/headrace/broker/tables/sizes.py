@@ -14,7 +14,7 @@ import base64
 from collections.abc import Mapping
 from decimal import Decimal
 
-from headrace.broker.tables.values import AttributeValue
+from headrace.broker.tables.values import AttributeValue, significant_digits
 
 # DynamoDB's item size limit: 400 KB, names and values together.
 MAX_ITEM_BYTES = 400 * 1024
@@ -58,7 +58,7 @@ def value_size(value: AttributeValue) -> int:
 
 def number_size(text: str) -> int:
     """One byte per two significant digits, plus one (leading and trailing zeros trimmed)."""
-    digits = len(Decimal(text).normalize().as_tuple().digits)
+    digits = significant_digits(Decimal(text))
     return (digits + 1) // 2 + 1
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -36,6 +37,9 @@ MAX_NUMBER_DIGITS = 38
 # ... and a magnitude below 10**126 (largest 9.99...E+125) and at least 10**-130.
 MAX_NUMBER_EXPONENT = 126
 MIN_NUMBER_EXPONENT = -130
+# Normalising a number of at most 38 digits in this context never rounds it (the default
+# context keeps only 28 digits).
+_EXACT = decimal.Context(prec=MAX_NUMBER_DIGITS)
 # The number syntax DynamoDB accepts (Decimal alone would also take "NaN" or "1_000").
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # DynamoDB names sets in its messages by these words ("An string set  may not be empty").
@@ -137,8 +141,7 @@ def normalize_number(data: Any) -> str:
     number = Decimal(data)
     if number.is_zero():
         return "0"
-    digits = number.normalize().as_tuple()
-    if len(digits.digits) > MAX_NUMBER_DIGITS:
+    if significant_digits(number) > MAX_NUMBER_DIGITS:
         raise ValidationException("Attempting to store more than 38 significant digits in a Number")
     magnitude = number.adjusted()
     if magnitude >= MAX_NUMBER_EXPONENT:
@@ -151,7 +154,13 @@ def normalize_number(data: Any) -> str:
             "Number underflow. Attempting to store a number with magnitude smaller than "
             "supported range"
         )
-    return format(number.normalize(), "f")
+    return format(number.normalize(_EXACT), "f")
+
+
+def significant_digits(number: Decimal) -> int:
+    """How many digits a number has without leading and trailing zeros (0 has none)."""
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    return len(digits)
 
 
 def encode_binary(data: Any) -> str:
