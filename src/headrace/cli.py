@@ -121,3 +121,8 @@ main.add_command(send)
 main.add_command(status)
 main.add_command(dlq)
 main.add_command(validate)
+
+from headrace.cli_streams import put, table  # noqa: E402
+
+main.add_command(put)
+main.add_command(table)

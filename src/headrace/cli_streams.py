@@ -1,0 +1,232 @@
+"""The CLI's `put` and `table` commands: write to embedded streams and tables directly.
+
+They open ``<data_dir>/streams.sqlite3`` themselves (no running engine is needed; a running
+one wakes at once) and print the new SequenceNumber of every record written, one per line.
+A table write that changes nothing writes no change record and prints nothing. A name or
+ARN the config does not declare is exit 2 with AWS's ResourceNotFoundException text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from headrace.broker.streams import STREAMS_FILE_NAME
+from headrace.cli import EXIT_RUNTIME, config_option, fail, load
+from headrace.config.model import Config
+from headrace.config.resources import StreamConfig, TableConfig
+from headrace.errors import AwsError, HeadraceError, ResourceNotFoundException
+
+
+def resolve_stream(config: Config, name_or_arn: str) -> StreamConfig:
+    """The declared stream a name or ARN names; ResourceNotFoundException otherwise."""
+    if name_or_arn.startswith("arn:"):
+        stream = config.stream_by_arn(name_or_arn)
+        name = name_or_arn.rsplit("/", 1)[-1]
+    else:
+        stream, name = config.streams.get(name_or_arn), name_or_arn
+    if stream is None:
+        raise ResourceNotFoundException(f"Stream {name} under account {config.account} not found.")
+    return stream
+
+
+def resolve_table(config: Config, name_or_arn: str) -> TableConfig:
+    """The declared table a name, table ARN or stream ARN names; ResourceNotFoundException."""
+    if name_or_arn.startswith("arn:"):
+        table = config.table_by_arn(name_or_arn)
+    else:
+        table = config.tables.get(name_or_arn)
+    if table is None:
+        raise ResourceNotFoundException(
+            f"Requested resource not found: Table: {name_or_arn} not found"
+        )
+    return table
+
+
+def read_lines(argument: str) -> Iterable[str]:
+    """``-``: the non-empty lines of stdin, else the argument itself."""
+    if argument != "-":
+        return [argument]
+    return (line.rstrip("\r\n") for line in sys.stdin if line.strip())
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """AWS errors and unusable input exit 2; storage failures exit 1."""
+    try:
+        yield
+    except AwsError as exc:
+        fail(str(exc))
+    except HeadraceError as exc:
+        fail(str(exc), EXIT_RUNTIME)
+
+
+@click.command()
+@click.argument("stream")
+@click.argument("data")
+@config_option
+@click.option("--partition-key", required=True, help="PartitionKey of every record.")
+@click.option("--explicit-hash-key", help="ExplicitHashKey (a decimal 128-bit number).")
+@click.option("--base64", "is_base64", is_flag=True, help="DATA is base64 of the record bytes.")
+def put(
+    stream: str,
+    data: str,
+    config_flag: Path | None,
+    partition_key: str,
+    explicit_hash_key: str | None,
+    is_base64: bool,
+) -> None:
+    """Put DATA on an embedded STREAM (name or ARN); DATA - puts one record per stdin line."""
+    from headrace.broker.streams import StreamBroker
+
+    config = load(config_flag)
+    with aws_errors():
+        target = resolve_stream(config, stream)
+        broker = StreamBroker(
+            config.data_dir / STREAMS_FILE_NAME,
+            config.streams,
+            region=config.region,
+            account=config.account,
+        )
+        try:
+            for line in read_lines(data):
+                payload = _decode(line) if is_base64 else line.encode("utf-8")
+                result = broker.put_record(
+                    target.name, payload, partition_key, explicit_hash_key=explicit_hash_key
+                )
+                click.echo(result.sequence_number)
+        finally:
+            broker.close()
+
+
+def _decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        fail(f"--base64: {text[:40]!r} is not base64")
+
+
+@click.group()
+def table() -> None:
+    """Write or read items of an embedded table (name or ARN); writes feed its stream."""
+
+
+_dynamodb_json = click.option(
+    "--dynamodb-json",
+    "dynamodb_json",
+    is_flag=True,
+    help='Items, keys and attributes are DynamoDB JSON ({"id": {"S": "u1"}}).',
+)
+
+
+@contextmanager
+def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[Any, str]]:
+    """The config's TableBroker and the table's name, closed afterwards; errors exit."""
+    from headrace.broker.tables import TableBroker
+
+    config = load(config_flag)
+    with aws_errors():
+        target = resolve_table(config, name_or_arn)
+        broker = TableBroker(
+            config.data_dir / STREAMS_FILE_NAME,
+            config.tables,
+            region=config.region,
+            account=config.account,
+        )
+        try:
+            yield broker, target.name
+        finally:
+            broker.close()
+
+
+def parse_json_object(text: str, what: str, dynamodb_json: bool) -> dict[str, Any]:
+    """A JSON object argument as DynamoDB JSON; exit 2 if it is not JSON or not an object."""
+    from headrace.broker.tables import item_from_plain
+
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        fail(f"{what} is not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        fail(f"{what} must be a JSON object, not {text[:40]!r}")
+    return value if dynamodb_json else item_from_plain(value)
+
+
+def echo_result(sequence_number: str | None) -> None:
+    if sequence_number is not None:
+        click.echo(sequence_number)
+
+
+@table.command("put")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("item")
+@config_option
+@_dynamodb_json
+def table_put(table_name: str, item: str, config_flag: Path | None, dynamodb_json: bool) -> None:
+    """PutItem: store ITEM whole (ITEM - reads one item per line)."""
+    with open_table(config_flag, table_name) as (broker, name):
+        for line in read_lines(item):
+            parsed = parse_json_object(line, "ITEM", dynamodb_json)
+            echo_result(broker.put_item(name, parsed).sequence_number)
+
+
+@table.command("update")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("key")
+@click.argument("attributes", required=False, default="{}")
+@click.option("--remove", "remove", multiple=True, help="An attribute to remove (repeatable).")
+@config_option
+@_dynamodb_json
+def table_update(
+    table_name: str,
+    key: str,
+    attributes: str,
+    remove: Sequence[str],
+    config_flag: Path | None,
+    dynamodb_json: bool,
+) -> None:
+    """UpdateItem: set ATTRIBUTES on the item with KEY, keep the rest (creates it if absent)."""
+    with open_table(config_flag, table_name) as (broker, name):
+        parsed_key = parse_json_object(key, "KEY", dynamodb_json)
+        values: Mapping[str, Any] = parse_json_object(attributes, "ATTRIBUTES", dynamodb_json)
+        result = broker.update_item(name, parsed_key, set=values, remove=remove)
+        echo_result(result.sequence_number)
+
+
+@table.command("delete")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("key")
+@config_option
+@_dynamodb_json
+def table_delete(table_name: str, key: str, config_flag: Path | None, dynamodb_json: bool) -> None:
+    """DeleteItem: delete the item with KEY (an absent item is no error and no record)."""
+    with open_table(config_flag, table_name) as (broker, name):
+        parsed_key = parse_json_object(key, "KEY", dynamodb_json)
+        echo_result(broker.delete_item(name, parsed_key).sequence_number)
+
+
+@table.command("get")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("key")
+@config_option
+@_dynamodb_json
+def table_get(table_name: str, key: str, config_flag: Path | None, dynamodb_json: bool) -> None:
+    """GetItem: print the item with KEY as JSON (nothing if there is none)."""
+    from headrace.broker.tables import plain_json
+
+    with open_table(config_flag, table_name) as (broker, name):
+        found = broker.get_item(name, parse_json_object(key, "KEY", dynamodb_json))
+        if found is not None:
+            click.echo(json.dumps(found) if dynamodb_json else plain_json(found))
+
+
+__all__ = ["put", "table"]
