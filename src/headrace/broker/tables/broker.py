@@ -92,11 +92,15 @@ class TableBroker:
         self._counters = _Counters()
         self._next_sweep = 0
         self._db = Database(path)
-        with self._db.write() as conn:
-            store.create_schema(conn, path)
-            self._catalog = TableCatalog(
-                conn, tables, path=path, region=region, account=account, now=self._now()
-            )
+        try:
+            with self._db.write() as conn:
+                store.create_schema(conn, path)
+                self._catalog = TableCatalog(
+                    conn, tables, path=path, region=region, account=account, now=self._now()
+                )
+        except BaseException:
+            self.close()  # a refused file (newer schema, changed key schema) leaks nothing
+            raise
         self._writer = Writer(self._db)
 
     def _now(self) -> int:
