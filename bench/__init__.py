@@ -1,0 +1,1 @@
+"""headrace's benchmarks: `make bench` runs them and writes bench/RESULTS.md."""
