@@ -109,6 +109,51 @@ def sqs_record(message: QueueMessage, source_arn: str, region: str) -> SqsRecord
     return record
 
 
+class KinesisData(TypedDict):
+    kinesisSchemaVersion: str
+    partitionKey: str
+    sequenceNumber: str
+    data: str
+    approximateArrivalTimestamp: float
+
+
+class KinesisRecord(TypedDict):
+    kinesis: KinesisData
+    eventSource: str
+    eventVersion: str
+    eventID: str
+    eventName: str
+    invokeIdentityArn: str
+    awsRegion: str
+    eventSourceARN: str
+
+
+def kinesis_record(
+    record: StreamRecord, source_arn: str, region: str, invoke_identity_arn: str
+) -> KinesisRecord:
+    """The record Lambda puts in ``Records`` for one Kinesis record (§3.2), in AWS's order.
+
+    ``data`` is base64 of the raw bytes; ``eventID`` is ``<shardId>:<sequenceNumber>``
+    (§3.2.1); ``source_arn`` is the stream's ARN (§3.2.2).
+    """
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record.partition_key,
+            "sequenceNumber": record.sequence_number,
+            "data": base64.b64encode(record.data).decode("ascii"),
+            "approximateArrivalTimestamp": record.approximate_arrival_timestamp,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{record.shard_id}:{record.sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": invoke_identity_arn,
+        "awsRegion": region,
+        "eventSourceARN": source_arn,
+    }
+
+
 _encoder = msgspec.json.Encoder()
 
 

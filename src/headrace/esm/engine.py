@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from headrace.clock import Clock, SystemClock
+from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.mapping import QueueMapping
 from headrace.esm.statistics import MappingStatistics
+from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.sources.base import QueueSource
 
 # The drain check runs after every batch; this re-check only guards against a wake-up that
@@ -29,19 +32,62 @@ class RunResult:
     timed_out: bool = False
 
 
+class RunningMapping(Protocol):
+    """What the engine needs of a queue or stream mapping."""
+
+    @property
+    def config(self) -> EventSourceMappingConfig: ...
+
+    @property
+    def uuid(self) -> str: ...
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def watch(self, event: asyncio.Event) -> None: ...
+
+    def statistics(self) -> MappingStatistics: ...
+
+
+class Binding(Protocol):
+    """A running mapping and how to tell that its work is drained."""
+
+    @property
+    def mapping(self) -> RunningMapping: ...
+
+    async def drained(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MappingBinding:
-    """A mapping and the source it reads (the drain check asks the source for its depth)."""
+    """A queue mapping and the source it reads (the drain check asks for its depth)."""
 
     mapping: QueueMapping
     source: QueueSource
+
+    async def drained(self) -> bool:
+        """No batch in flight and nothing visible, delayed or in flight in the queue."""
+        if self.mapping.statistics().in_flight_batches:
+            return False
+        return not (await self.source.depth()).total
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBinding:
+    """A stream mapping: drained when every shard's checkpoint is at its tip (design.md)."""
+
+    mapping: StreamMapping
+
+    async def drained(self) -> bool:
+        return await self.mapping.drained()
 
 
 class Engine:
     """Runs mappings until stopped, or until drained when asked."""
 
-    def __init__(self, bindings: Sequence[MappingBinding], *, clock: Clock | None = None) -> None:
-        self.bindings = list(bindings)
+    def __init__(self, bindings: Sequence[Binding], *, clock: Clock | None = None) -> None:
+        self.bindings: list[Binding] = list(bindings)
         self._clock = clock or SystemClock()
         self._stop = asyncio.Event()
         self._progress = asyncio.Event()
@@ -74,13 +120,11 @@ class Engine:
         return RunResult(drained=outcome["drained"], timed_out=outcome["timed_out"])
 
     async def drained(self) -> bool:
-        """True when every enabled mapping's source is empty and no batch is in flight."""
+        """True when every enabled mapping's source is drained and no batch is in flight."""
         for binding in self.bindings:
             if not binding.mapping.config.enabled:
                 continue
-            if binding.mapping.statistics().in_flight_batches:
-                return False
-            if (await binding.source.depth()).total:
+            if not await binding.drained():
                 return False
         return True
 

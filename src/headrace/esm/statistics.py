@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -14,11 +16,33 @@ class MappingCounters:
     invoked: int = 0  # InvokedEventCount
     failed_invoke: int = 0  # FailedInvokeEventCount
     deleted: int = 0  # DeletedEventCount
+    dropped: int = 0  # DroppedEventCount (streams)
+    on_failure_delivered: int = 0  # OnFailureDestinationDeliveredEventCount (streams)
+    destination_delivery_failures: int = 0  # DestinationDeliveryFailures (streams)
     invocations: int = 0  # Invocations made by this mapping
     errors: int = 0  # Errors: invocations that ended in a function error
     in_flight_batches: int = 0
     batches: int = 0
     last_processing_result: str = "No records processed"  # §1.3.5
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ShardStatistics:
+    """A snapshot of one shard of a stream mapping (§7.6, §8: IteratorAge per shard).
+
+    ``state`` is ``Waiting for parent``, ``Processing``, ``Retrying`` or ``Ended``;
+    ``iterator_age_ms`` is the age of the last record of the last batch sent (§7.6);
+    ``pending_records`` were read and are not settled; ``millis_behind_latest`` is the
+    last read's distance from the shard's tip.
+    """
+
+    shard_id: str
+    state: str
+    checkpoint: str | None
+    iterator_age_ms: int
+    millis_behind_latest: int
+    pending_records: int
+    in_flight_batches: int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -41,3 +65,16 @@ class MappingStatistics:
     invocations: int
     errors: int
     batches: int
+    # Stream mappings only (§8.3): zero / empty on queue mappings.
+    dropped: int = 0
+    on_failure_delivered: int = 0
+    destination_delivery_failures: int = 0
+    shards: tuple[ShardStatistics, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MappingStatistics:
+        """Rebuild a snapshot from ``dataclasses.asdict`` output (unknown keys ignored)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["shards"] = tuple(ShardStatistics(**shard) for shard in values.get("shards") or ())
+        return cls(**values)

@@ -5,7 +5,7 @@ Later issues add checkpoints and leases here; the Protocol grows with them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +31,41 @@ class StatusStore(Protocol):
 
     def clear_engine(self, pid: int) -> None:
         """Forget the engine record of ``pid`` (it stopped cleanly)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# A shard's stored position when it was closed and every record of it was settled: its
+# children may start (§5.5).
+SHARD_END = "SHARD_END"
+# A shard's stored position meaning "from its first record" (a LATEST start on an empty shard).
+TRIM_HORIZON = "TRIM_HORIZON"
+
+
+@dataclass(frozen=True, slots=True)
+class MappingCheckpoints:
+    """One stream mapping's stored checkpoints.
+
+    ``positions`` maps shard ids to the sequence number of the last settled record,
+    :data:`SHARD_END` or :data:`TRIM_HORIZON`. ``started`` says the mapping resolved its
+    StartingPosition before (shards without a position are then new: read from the start).
+    """
+
+    started: bool
+    positions: Mapping[str, str]
+
+
+class CheckpointStore(Protocol):
+    """Where stream mappings keep their per-shard checkpoints (§7.3, §5.4), keyed by UUID.
+
+    Methods are blocking; the engine calls them off the event loop.
+    """
+
+    def load(self, mapping_uuid: str) -> MappingCheckpoints: ...
+
+    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
+        """Store positions of some shards and mark the mapping started: one transaction."""
         ...
 
     def close(self) -> None: ...

@@ -1,0 +1,75 @@
+"""Writing checkpoints behind the lanes: one small transaction per settled batch at most.
+
+Lanes call :meth:`CheckpointWriter.update` when a shard's checkpoint moves; a single writer
+task stores the newest position of every changed shard in one transaction, off the event
+loop. Under load several batches' updates share a transaction; a lane never waits for the
+disk. :meth:`CheckpointWriter.flush` stores what is left when the mapping stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from headrace.state.base import CheckpointStore, MappingCheckpoints
+
+BlockingCall = Callable[..., Awaitable[Any]]
+
+
+class CheckpointWriter:
+    """Coalesces checkpoint updates of one mapping and writes them to a store."""
+
+    def __init__(
+        self,
+        store: CheckpointStore,
+        mapping_uuid: str,
+        *,
+        call: BlockingCall = asyncio.to_thread,
+    ) -> None:
+        self._store = store
+        self._uuid = mapping_uuid
+        self._call = call
+        self._pending: dict[str, str] = {}
+        self._dirty = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.writes = 0
+        self.saved: dict[str, str] = {}  # what the store holds, as far as this writer knows
+
+    async def load(self) -> MappingCheckpoints:
+        """The mapping's stored checkpoints."""
+        loaded: MappingCheckpoints = await self._call(self._store.load, self._uuid)
+        self.saved.update(loaded.positions)
+        return loaded
+
+    def update(self, shard_id: str, position: str) -> None:
+        """Remember a shard's new position; the writer task stores it soon."""
+        self._pending[shard_id] = position
+        self._dirty.set()
+
+    async def save_now(self, positions: Mapping[str, str]) -> None:
+        """Store ``positions`` at once (a resolved LATEST start, a finished shard)."""
+        self._pending.update(positions)
+        await self.flush()
+
+    async def run(self) -> None:
+        """Write pending updates as they come, until cancelled."""
+        while True:
+            await self._dirty.wait()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Store every pending update now (in one transaction)."""
+        async with self._lock:
+            self._dirty.clear()
+            if not self._pending:
+                return
+            batch, self._pending = self._pending, {}
+            try:
+                await self._call(self._store.save, self._uuid, batch)
+            except BaseException:
+                # Not stored: keep them (newer updates of the same shard win).
+                self._pending = {**batch, **self._pending}
+                raise
+            self.writes += 1
+            self.saved.update(batch)

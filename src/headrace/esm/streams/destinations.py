@@ -1,0 +1,146 @@
+"""On-failure destinations: the invocation record of §4.2.10 for discarded stream records.
+
+When the retry policy gives records up (§4.2.7) the lane hands them to :class:`OnFailure`,
+which sends one record describing them to the mapping's ``DestinationConfig.OnFailure``
+destination through a :class:`DestinationSender` and counts what happened (§8.4):
+``OnFailureDestinationDeliveredEventCount`` when the send worked, ``DestinationDeliveryFailures``
+and ``DroppedEventCount`` when it failed, ``DroppedEventCount`` when there is no destination.
+Either way the records are settled: the checkpoint moves past them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msgspec
+
+from headrace.clock import Clock
+from headrace.errors import HeadraceError
+from headrace.esm.statistics import MappingCounters
+from headrace.esm.streams.policy import Attempt, Condition
+from headrace.esm.streams.shapes import RecordShape, iso_millis
+from headrace.events import StreamRecord
+
+log = logging.getLogger("headrace.streams")
+
+# §4.2.10: the record's format version and the fields Lambda fills for a synchronous call.
+RECORD_VERSION = "1.0"
+STATUS_CODE = 200
+EXECUTED_VERSION = "$LATEST"
+
+_encoder = msgspec.json.Encoder()
+
+
+class DestinationSender(Protocol):
+    """Delivers on-failure records to one destination (an SQS queue's message body, §4.2.10)."""
+
+    @property
+    def arn(self) -> str: ...
+
+    async def send(self, body: str) -> None:
+        """Deliver ``body``; raise a :class:`~headrace.errors.HeadraceError` if it failed."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FailureTarget:
+    """What every on-failure record of one mapping names: the function and the stream."""
+
+    function_arn: str
+    stream_arn: str
+    shape: RecordShape
+
+
+def on_failure_record(
+    target: FailureTarget,
+    *,
+    shard_id: str,
+    records: Sequence[StreamRecord],
+    condition: Condition,
+    attempt: Attempt,
+    timestamp: float,
+) -> dict[str, Any]:
+    """The invocation record of §4.2.10-4.2.14 for ``records`` (in shard order, non-empty).
+
+    ``responseContext`` is left out for RecordAgeExceeded (§4.2.11). A batch discarded
+    before any invocation reports ``approximateInvokeCount`` 1, as AWS does [REC].
+    """
+    first, last = records[0], records[-1]
+    out: dict[str, Any] = {
+        "requestContext": {
+            "requestId": attempt.request_id or str(uuid.uuid4()),
+            "functionArn": target.function_arn,
+            "condition": condition.value,
+            "approximateInvokeCount": max(1, attempt.invocations),
+        }
+    }
+    if condition is Condition.RETRY_ATTEMPTS_EXHAUSTED:
+        out["responseContext"] = {
+            "statusCode": STATUS_CODE,
+            "executedVersion": EXECUTED_VERSION,
+            "functionError": attempt.function_error,
+        }
+    shape = target.shape
+    out["version"] = RECORD_VERSION
+    out["timestamp"] = iso_millis(timestamp)
+    out[shape.batch_info_key] = {
+        "shardId": shard_id,
+        "startSequenceNumber": first.sequence_number,
+        "endSequenceNumber": last.sequence_number,
+        "approximateArrivalOfFirstRecord": shape.arrival_text(first.approximate_arrival_timestamp),
+        "approximateArrivalOfLastRecord": shape.arrival_text(last.approximate_arrival_timestamp),
+        "batchSize": len(records),
+        "streamArn": target.stream_arn,
+    }
+    return out
+
+
+class OnFailure:
+    """Reports discarded records to the destination (if any) and counts the outcome."""
+
+    def __init__(
+        self,
+        target: FailureTarget,
+        sender: DestinationSender | None,
+        counters: MappingCounters,
+        clock: Clock,
+    ) -> None:
+        self.target = target
+        self.sender = sender
+        self._counters = counters
+        self._clock = clock
+
+    async def discard(
+        self,
+        shard_id: str,
+        records: Sequence[StreamRecord],
+        condition: Condition,
+        attempt: Attempt,
+    ) -> None:
+        """Report ``records`` as given up for ``condition``. Never raises for a failed send."""
+        if not records:
+            return
+        counters = self._counters
+        if self.sender is None:
+            counters.dropped += len(records)
+            return
+        record = on_failure_record(
+            self.target,
+            shard_id=shard_id,
+            records=records,
+            condition=condition,
+            attempt=attempt,
+            timestamp=self._clock.time(),
+        )
+        try:
+            await self.sender.send(_encoder.encode(record).decode("utf-8"))
+        except HeadraceError as exc:
+            counters.destination_delivery_failures += 1
+            counters.dropped += len(records)
+            log.warning("on-failure destination %s: delivery failed: %s", self.sender.arn, exc)
+        else:
+            counters.on_failure_delivered += len(records)

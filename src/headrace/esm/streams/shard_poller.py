@@ -1,0 +1,201 @@
+"""One shard of a stream mapping: a reader that fans records out to lanes, and the lanes.
+
+The reader reads the shard in large chunks (one GetRecords for every lane's next batch,
+never one call per record), builds each event record once, filters it (§6.6: a filtered-out
+record is settled at once, the checkpoint moves past it), and pushes it to the lane of its
+ordering key (§5.2). At the tip it waits on the source's wake-ups, never on a timer. It stops
+reading while ``read_ahead`` records are unsettled, so a blocked lane bounds memory.
+
+The shard is finished when it was closed, read to its end and every record is settled; the
+mapping then stores ``SHARD_END`` and starts its children (§5.5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from headrace.errors import InvalidArgumentException
+from headrace.esm.statistics import ShardStatistics
+from headrace.esm.streams.context import StreamContext
+from headrace.esm.streams.lane import Lane
+from headrace.esm.streams.ledger import Entry, ShardLedger, lane_index
+from headrace.esm.streams.windows import window_start
+from headrace.events import StreamRecord, encoded_size
+from headrace.sources.base import StreamShard, StreamStart
+
+log = logging.getLogger("headrace.streams")
+
+# How long a reader at the tip waits before it looks again without a wake-up. Puts wake it
+# at once (in and across processes); this only covers a lost cross-process wake-up, and is
+# long enough that a thousand idle shards cost next to nothing.
+IDLE_RECHECK_SECONDS = 30.0
+
+
+class ShardPoller:
+    """Reads one shard and runs its ``ParallelizationFactor`` lanes."""
+
+    def __init__(
+        self, shard: StreamShard, start: StreamStart, checkpoint: str | None, ctx: StreamContext
+    ) -> None:
+        self.shard = shard
+        self.start = start
+        self.ctx = ctx
+        self.ledger = ShardLedger(checkpoint)
+        self.lanes = [Lane(self, ctx, i) for i in range(ctx.rules.parallelization_factor)]
+        self.in_flight = 0
+        self.ended = False  # closed, and read to its end
+        self.caught_up = False  # the last read reached the tip
+        self.finished = False  # ended and every record settled
+        self.millis_behind_latest = 0
+        self.iterator_age_ms = 0
+        self._stopping = False
+        self._room = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._tasks: list[tuple[Lane | None, asyncio.Task[None]]] = []
+
+    @property
+    def shard_id(self) -> str:
+        return self.shard.shard_id
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @property
+    def input_complete(self) -> bool:
+        return self.caught_up or self.ended
+
+    @property
+    def quiet(self) -> bool:
+        """At the tip with nothing unsettled, open or running (a drain check's question)."""
+        return (
+            self.caught_up
+            and self.in_flight == 0
+            and self.ledger.unsettled == 0
+            and all(lane.idle for lane in self.lanes)
+        )
+
+    async def run(self) -> bool:
+        """Read and process until stopped (False) or the shard is finished (True)."""
+        async with asyncio.TaskGroup() as group:
+            self._tasks.append((None, group.create_task(self._read(), name=self.shard_id)))
+            for lane in self.lanes:
+                task = group.create_task(lane.run(), name=f"{self.shard_id}:lane{lane.index}")
+                self._tasks.append((lane, task))
+            while not self._stopping and not self._done():
+                self._changed.clear()
+                await self._changed.wait()
+            self.finished = not self._stopping
+            self._cancel_idle()
+        return self.finished
+
+    def stop(self) -> None:
+        """No new batches; batches in flight finish and settle."""
+        self._stopping = True
+        self._changed.set()
+        self._cancel_idle()
+
+    def note_sent(self, last: Entry) -> None:
+        self.iterator_age_ms = max(0, int((self.ctx.clock.time() - last.arrival) * 1000))
+
+    def after_settle(self) -> None:
+        ledger = self.ledger
+        if ledger.advance() and ledger.checkpoint is not None:
+            self.ctx.checkpoints.update(self.shard_id, ledger.checkpoint)
+        if ledger.unsettled < self.ctx.rules.read_ahead:
+            self._room.set()
+        self._changed.set()
+
+    def statistics(self) -> ShardStatistics:
+        if self.finished:
+            state = "Ended"
+        elif any(lane.retries or lane.retry_at is not None for lane in self.lanes):
+            state = "Retrying"
+        else:
+            state = "Processing"
+        return ShardStatistics(
+            shard_id=self.shard_id,
+            state=state,
+            checkpoint=self.ledger.checkpoint,
+            iterator_age_ms=self.iterator_age_ms,
+            millis_behind_latest=self.millis_behind_latest,
+            pending_records=self.ledger.unsettled,
+            in_flight_batches=self.in_flight,
+        )
+
+    def _done(self) -> bool:
+        return self.ended and self.ledger.unsettled == 0 and all(lane.idle for lane in self.lanes)
+
+    def _cancel_idle(self) -> None:
+        for lane, task in self._tasks:
+            if not task.done() and (lane is None or not lane.busy):
+                task.cancel()
+
+    async def _read(self) -> None:
+        ctx = self.ctx
+        source = ctx.source
+        iterator = await self._open()
+        while True:
+            if self.ledger.unsettled >= ctx.rules.read_ahead:
+                self._room.clear()
+                await self._room.wait()
+                continue
+            version = source.version()
+            chunk = await source.get_records(iterator, ctx.rules.read_limit)
+            ctx.counters.polled += len(chunk.records)
+            self.millis_behind_latest = chunk.millis_behind_latest
+            self._fan_out(chunk.records)
+            if chunk.next_iterator is None:
+                self.ended = True
+                self._reached_input_end()
+                return
+            iterator = chunk.next_iterator
+            if chunk.at_tip:
+                self.caught_up = True
+                self._reached_input_end()
+                await source.wait_for_records(version, IDLE_RECHECK_SECONDS)
+                self.caught_up = False
+
+    async def _open(self) -> str:
+        source = self.ctx.source
+        try:
+            return await source.iterator(self.shard_id, self.start)
+        except InvalidArgumentException as exc:
+            if self.start.kind != "AFTER_SEQUENCE_NUMBER":
+                raise
+            # The checkpoint is not from this stream (it was deleted and declared again).
+            log.warning("%s: checkpoint not usable (%s); reading from TRIM_HORIZON", self, exc)
+            self.ledger = ShardLedger(None)
+            return await source.iterator(self.shard_id, StreamStart("TRIM_HORIZON"))
+
+    def _fan_out(self, records: Sequence[StreamRecord]) -> None:
+        ctx = self.ctx
+        shape, matches, ledger = ctx.shape, ctx.matches, self.ledger
+        lanes, factor = self.lanes, len(self.lanes)
+        seconds = ctx.rules.tumbling_window_seconds
+        filtered = 0
+        for record in records:
+            event = shape.event_record(record)
+            start = window_start(record.approximate_arrival_timestamp, seconds) if seconds else None
+            entry = Entry(record, event, encoded_size(event), start)
+            if matches is not None and not matches(event):
+                entry.settled = True
+                filtered += 1
+                ledger.append(entry)
+                continue
+            ledger.append(entry)
+            lanes[lane_index(shape.ordering_key(record, event), factor)].push(entry)
+        if filtered:
+            ctx.counters.filtered_out += filtered
+            self.after_settle()
+
+    def _reached_input_end(self) -> None:
+        for lane in self.lanes:
+            lane.poke()
+        self._changed.set()
+        self.ctx.changed()
+
+    def __str__(self) -> str:
+        return f"{self.ctx.source.arn} {self.shard_id}"

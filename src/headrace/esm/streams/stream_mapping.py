@@ -1,0 +1,191 @@
+"""One stream event source mapping: its shards, their order, checkpoints and statistics.
+
+The mapping lists the stream's shards and runs a :class:`ShardPoller` for each shard whose
+parents are finished (§5.5 choice: parent before child, so a key's records stay in order
+across reshards); when a shard finishes, it stores ``SHARD_END`` and starts the children.
+A shard starts at its stored checkpoint (§7.3-7.4); without one, at the mapping's
+StartingPosition (§7.1) — except shards that appeared after the mapping first started,
+which are read from their first record. A LATEST start is resolved once, to each shard's
+newest record, and stored, so a restart never skips what was put in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.statistics import MappingStatistics
+from headrace.esm.streams.context import StreamContext
+from headrace.esm.streams.shard_poller import ShardPoller
+from headrace.sources.base import StreamShard, StreamStart
+from headrace.state.base import SHARD_END, TRIM_HORIZON
+
+# §1.3.4: the StateTransitionReason stream mappings report.
+USER_ACTION = "User action"
+
+
+@dataclass(frozen=True, slots=True)
+class ShardStart:
+    """Where one shard's poller starts, and the checkpoint it starts from."""
+
+    start: StreamStart
+    checkpoint: str | None
+
+
+class StreamMapping:
+    """A running stream mapping. ``run()`` returns when ``stop()`` has taken effect."""
+
+    def __init__(self, config: EventSourceMappingConfig, ctx: StreamContext) -> None:
+        self.config = config
+        self.ctx = ctx
+        self.lifecycle = Lifecycle()
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._pollers: dict[str, ShardPoller] = {}
+        self._positions: dict[str, str] = {}
+        self._discovering = True  # until the first look at the shards is done
+
+    @property
+    def uuid(self) -> str:
+        return self.config.uuid
+
+    def watch(self, event: asyncio.Event) -> None:
+        """Have ``event`` set after every batch and shard change (drain checks wait on it)."""
+        self.ctx.watchers.append(event)
+
+    async def run(self) -> None:
+        """Run until stopped: keep a poller on every shard whose parents are finished."""
+        if not self.config.enabled:
+            self.lifecycle.move(MappingState.DISABLED, USER_ACTION)  # §1.4.3
+            await self._stopping.wait()
+            return
+        self.lifecycle.move(MappingState.ENABLED, USER_ACTION)
+        writer = asyncio.create_task(self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints")
+        try:
+            await self._load()
+            async with asyncio.TaskGroup() as group:
+                while not self._stopping.is_set():
+                    self._wake.clear()
+                    self._discovering = True
+                    await self._discover(group)
+                    self._discovering = False
+                    self.ctx.changed()
+                    await self._wake.wait()
+                for poller in self._pollers.values():
+                    poller.stop()
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await asyncio.shield(self.ctx.checkpoints.flush())
+
+    def stop(self) -> None:
+        """Begin a graceful stop: no new batches; running ones finish and checkpoint."""
+        self._stopping.set()
+        self._wake.set()
+        for poller in self._pollers.values():
+            poller.stop()
+
+    async def drained(self) -> bool:
+        """Every shard finished or at its tip with nothing unsettled, nothing in flight."""
+        if not self.config.enabled:
+            return True
+        if self._discovering or self._wake.is_set():
+            return False
+        source = self.ctx.source
+        for shard in await source.list_shards():
+            if self._positions.get(shard.shard_id) == SHARD_END:
+                continue
+            poller = self._pollers.get(shard.shard_id)
+            if poller is None or poller.finished or not poller.quiet:
+                return False
+            last = poller.ledger.last_read
+            # A lost cross-process wake-up must not end a run early: ask the source.
+            if last is not None and await source.has_records_after(shard.shard_id, last):
+                return False
+        return True
+
+    def statistics(self) -> MappingStatistics:
+        counters = self.ctx.counters
+        return MappingStatistics(
+            uuid=self.uuid,
+            function_name=self.config.function_name,
+            event_source_arn=self.config.event_source_arn,
+            state=self.lifecycle.state.value,
+            state_transition_reason=self.lifecycle.reason,
+            last_processing_result=counters.last_processing_result,
+            in_flight_batches=counters.in_flight_batches,
+            concurrency=sum(p.in_flight for p in self._pollers.values()),
+            polled=counters.polled,
+            filtered_out=counters.filtered_out,
+            invoked=counters.invoked,
+            failed_invoke=counters.failed_invoke,
+            deleted=counters.deleted,
+            invocations=counters.invocations,
+            errors=counters.errors,
+            batches=counters.batches,
+            dropped=counters.dropped,
+            on_failure_delivered=counters.on_failure_delivered,
+            destination_delivery_failures=counters.destination_delivery_failures,
+            shards=tuple(p.statistics() for p in self._pollers.values()),
+        )
+
+    async def _load(self) -> None:
+        saved = await self.ctx.checkpoints.load()
+        self._positions = dict(saved.positions)
+        if saved.started:
+            return
+        initial: dict[str, str] = {}
+        if self.ctx.rules.starting_position.kind == "LATEST":
+            initial = await self._resolve_latest()
+        await self.ctx.checkpoints.save_now(initial)
+        self._positions.update(initial)
+
+    async def _resolve_latest(self) -> dict[str, str]:
+        """§7.1 LATEST: each shard's newest record now (closed shards are done already)."""
+        source = self.ctx.source
+        positions: dict[str, str] = {}
+        for shard in await source.list_shards():
+            if shard.closed:
+                positions[shard.shard_id] = SHARD_END
+            else:
+                latest = await source.latest_sequence_number(shard.shard_id)
+                positions[shard.shard_id] = latest or TRIM_HORIZON
+        return positions
+
+    async def _discover(self, group: asyncio.TaskGroup) -> None:
+        shards = await self.ctx.source.list_shards()
+        listed = {shard.shard_id for shard in shards}
+        for shard in shards:
+            shard_id = shard.shard_id
+            if shard_id in self._pollers or self._positions.get(shard_id) == SHARD_END:
+                continue
+            if any(self._unfinished(parent, listed) for parent in shard.parent_shard_ids):
+                continue  # §5.5: a child waits until its parents are read to their end
+            where = self._start_of(shard)
+            poller = ShardPoller(shard, where.start, where.checkpoint, self.ctx)
+            self._pollers[shard_id] = poller
+            group.create_task(self._run_shard(poller), name=f"{self.uuid}:{shard_id}")
+
+    def _unfinished(self, parent: str, listed: set[str]) -> bool:
+        # A parent no longer listed was trimmed by retention: nothing left to read there.
+        return parent in listed and self._positions.get(parent) != SHARD_END
+
+    def _start_of(self, shard: StreamShard) -> ShardStart:
+        stored = self._positions.get(shard.shard_id)
+        if stored == TRIM_HORIZON:
+            return ShardStart(StreamStart("TRIM_HORIZON"), None)
+        if stored is not None:
+            return ShardStart(StreamStart("AFTER_SEQUENCE_NUMBER", stored), stored)
+        starting = self.ctx.rules.starting_position
+        if starting.kind == "LATEST":
+            # Every shard there at the first start has a stored position: this one is new.
+            return ShardStart(StreamStart("TRIM_HORIZON"), None)
+        return ShardStart(starting, None)
+
+    async def _run_shard(self, poller: ShardPoller) -> None:
+        if await poller.run():
+            await self.ctx.checkpoints.save_now({poller.shard_id: SHARD_END})
+            self._positions[poller.shard_id] = SHARD_END
+            self._wake.set()
