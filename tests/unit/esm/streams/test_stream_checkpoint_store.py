@@ -1,0 +1,88 @@
+"""The SQLite checkpoint store in state.sqlite3 (§7.3-7.4, §5.4)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from headrace.esm.streams.checkpointing import CheckpointWriter
+from headrace.state.checkpoints import InMemoryCheckpointStore, SqliteCheckpointStore
+from headrace.state.sqlite import SqliteStatusStore
+
+
+def test_a_mapping_that_never_ran_has_no_checkpoints(tmp_path: Path) -> None:
+    """§7.1: without checkpoints the mapping starts at its StartingPosition."""
+    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    loaded = store.load("uuid-1")
+    assert (loaded.started, dict(loaded.positions)) == (False, {})
+    store.close()
+
+
+def test_saved_positions_survive_reopening(tmp_path: Path) -> None:
+    """§7.4: a restart resumes from the stored checkpoints."""
+    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    store.save("uuid-1", {"shardId-000000000000": "49001", "shardId-000000000001": "SHARD_END"})
+    store.save("uuid-1", {"shardId-000000000000": "49002"})
+    store.close()
+    reopened = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    loaded = reopened.load("uuid-1")
+    assert loaded.started
+    assert dict(loaded.positions) == {
+        "shardId-000000000000": "49002",
+        "shardId-000000000001": "SHARD_END",
+    }
+    reopened.close()
+
+
+def test_mappings_keep_separate_checkpoints(tmp_path: Path) -> None:
+    """§5.4: checkpoints are keyed by mapping UUID and shard."""
+    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    store.save("uuid-1", {"shardId-000000000000": "1"})
+    store.save("uuid-2", {"shardId-000000000000": "2"})
+    assert dict(store.load("uuid-1").positions) == {"shardId-000000000000": "1"}
+    assert dict(store.load("uuid-2").positions) == {"shardId-000000000000": "2"}
+    store.close()
+
+
+def test_an_empty_save_marks_the_mapping_started(tmp_path: Path) -> None:
+    """§7.1: once started, shards without a position are new ones."""
+    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    store.save("uuid-1", {})
+    assert store.load("uuid-1").started
+    store.close()
+
+
+def test_checkpoints_share_the_file_with_status_snapshots(tmp_path: Path) -> None:
+    """design.md: state.sqlite3 holds checkpoints beside the status store's tables."""
+    path = tmp_path / "state.sqlite3"
+    status = SqliteStatusStore(path)
+    store = SqliteCheckpointStore(path)
+    store.save("uuid-1", {"s": "1"})
+    assert status.read() == (None, [])
+    status.close()
+    store.close()
+
+
+async def test_the_writer_coalesces_updates_into_one_transaction() -> None:
+    """Checkpoint writes: at most one small transaction per settled batch."""
+    store = InMemoryCheckpointStore()
+    writer = CheckpointWriter(store, "uuid-1")
+    for n in range(5):
+        writer.update("shard", str(n))
+    await writer.flush()
+    assert store.saves == 1
+    assert dict(store.load("uuid-1").positions) == {"shard": "4"}
+
+
+async def test_the_writer_stores_updates_as_they_come() -> None:
+    """§7.3: a settled batch's checkpoint is stored without the lane waiting for it."""
+    store = InMemoryCheckpointStore()
+    writer = CheckpointWriter(store, "uuid-1")
+    task = asyncio.create_task(writer.run())
+    writer.update("shard", "7")
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if store.load("uuid-1").positions:
+            break
+    task.cancel()
+    assert dict(store.load("uuid-1").positions) == {"shard": "7"}

@@ -1,0 +1,218 @@
+"""The embedded streams as a StreamSource, and stream mappings over them with real parts
+(SQLite streams and checkpoints, broker threads, wake-ups, the embedded queue destination)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from headrace.broker.embedded import EmbeddedBroker
+from headrace.broker.tables import TableBroker, dynamodb_event_record
+from headrace.clock import SystemClock
+from headrace.config.model import EventSourceMappingConfig, QueueConfig
+from headrace.config.resources import (
+    AttributeDefinition,
+    KeySchemaElement,
+    StreamConfig,
+    StreamSpecification,
+    TableConfig,
+)
+from headrace.esm.engine import Engine, StreamBinding
+from headrace.esm.streams.build import build_stream_mapping
+from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape
+from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.base import StreamStart
+from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
+from headrace.state.checkpoints import SqliteCheckpointStore
+
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+STREAM_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+FAILURES_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:failures"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn"
+# Bound on a run that must drain: a hang fails the test instead of blocking the suite.
+RUN_TIMEOUT = 20.0
+USERS = TableConfig(
+    name="users",
+    key_schema=(KeySchemaElement(attribute_name="id", key_type="HASH"),),
+    attribute_definitions=(AttributeDefinition(attribute_name="id", attribute_type="S"),),
+    stream_specification=StreamSpecification(stream_view_type="NEW_IMAGE"),
+)
+
+
+@pytest.fixture
+async def parts(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBroker, EmbeddedStreams]]:
+    clock = SystemClock()
+    queues = {"failures": QueueConfig(name="failures")}
+    async with EmbeddedBroker(tmp_path, queues, region=REGION, account=ACCOUNT) as broker:
+        streams = EmbeddedStreams(
+            tmp_path,
+            {"clicks": StreamConfig(name="clicks", shard_count=2)},
+            {"users": USERS},
+            region=REGION,
+            account=ACCOUNT,
+            waker=broker.waker,
+            clock=clock,
+        )
+        async with streams:
+            yield broker, streams
+
+
+def put(streams: EmbeddedStreams, *items: tuple[str, str]) -> None:
+    """Put records with a separate StreamBroker, as `headrace put` would."""
+    broker = streams.stream_source("clicks")._broker
+    for data, key in items:
+        broker.put_record("clicks", data.encode(), key)
+
+
+async def test_reads_report_the_tip_only_when_nothing_is_left(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """docs/streams.md: a read cut by its limit is not at the tip; the last one is."""
+    _, streams = parts
+    source = streams.stream_source("clicks")
+    shard = (await source.list_shards())[0].shard_id
+    broker = source._broker
+    for _ in range(3):
+        broker.put_record("clicks", b"x", "k", explicit_hash_key="0")
+    iterator = await source.iterator(shard, StreamStart("TRIM_HORIZON"))
+    first = await source.get_records(iterator, 2)
+    assert (len(first.records), first.at_tip) == (2, False)
+    assert first.next_iterator is not None
+    second = await source.get_records(first.next_iterator, 2)
+    assert (len(second.records), second.at_tip) == (1, True)
+
+
+async def test_a_put_wakes_a_waiting_reader(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """design.md: idle shards wait on wake-ups, and a put wakes them at once."""
+    _, streams = parts
+    source = streams.stream_source("clicks")
+    version = source.version()
+    waiting = asyncio.create_task(source.wait_for_records(version, RUN_TIMEOUT))
+    await asyncio.sleep(0)
+    await asyncio.to_thread(put, streams, ("a", "k"))
+    assert await asyncio.wait_for(waiting, RUN_TIMEOUT)
+
+
+async def test_latest_sequence_number_and_records_after(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """§7.1 LATEST resolution and the drain check's question, on the embedded stream."""
+    _, streams = parts
+    source = streams.stream_source("clicks")
+    broker = source._broker
+    result = broker.put_record("clicks", b"x", "k", explicit_hash_key="0")
+    shard = result.shard_id
+    assert await source.latest_sequence_number(shard) == result.sequence_number
+    assert not await source.has_records_after(shard, result.sequence_number)
+    assert await source.has_records_after(shard, None)
+
+
+def mapping(source_arn: str, **fields: Any) -> EventSourceMappingConfig:
+    return EventSourceMappingConfig.from_aws(
+        {
+            "FunctionName": "fn",
+            "EventSourceArn": source_arn,
+            "StartingPosition": "TRIM_HORIZON",
+            **fields,
+        }
+    )
+
+
+async def run_until_drained(engine: Engine) -> None:
+    result = await asyncio.wait_for(engine.run(until_drained=True), RUN_TIMEOUT)
+    assert result.drained
+
+
+async def test_a_kinesis_mapping_drains_and_checkpoints_in_sqlite(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams], tmp_path: Path
+) -> None:
+    """§7.3: records put by another broker are delivered; checkpoints land in state.sqlite3."""
+    _, streams = parts
+    seen: list[str] = []
+    runtime = InMemoryFunctionRuntime(
+        "fn", lambda e, c: seen.extend(r["kinesis"]["partitionKey"] for r in e["Records"])
+    )
+    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    source = streams.stream_source("clicks")
+    built = build_stream_mapping(
+        mapping(STREAM_ARN),
+        source,
+        runtime,
+        shape=KinesisShape(STREAM_ARN, REGION, "arn:aws:iam::000000000000:role/fn"),
+        store=store,
+        clock=SystemClock(),
+        function_arn=FUNCTION_ARN,
+    )
+    await asyncio.to_thread(put, streams, *[("x", f"key-{i}") for i in range(50)])
+    await run_until_drained(Engine([StreamBinding(built)]))
+    assert sorted(seen) == sorted(f"key-{i}" for i in range(50))
+    saved = store.load(built.uuid)
+    assert saved.started
+    assert len(saved.positions) == 2
+    store.close()
+
+
+async def test_a_table_stream_mapping_gets_dynamodb_records(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams], tmp_path: Path
+) -> None:
+    """§3.3: a table's change stream delivers DynamoDB records carrying the stream ARN."""
+    _, streams = parts
+    source = streams.table_source("users")
+    tables = TableBroker(
+        tmp_path / "streams.sqlite3", {"users": USERS}, region=REGION, account=ACCOUNT
+    )
+    tables.put_item("users", {"id": {"S": "u1"}, "n": {"N": "1"}})
+    tables.close()
+    events: list[dict[str, Any]] = []
+    runtime = InMemoryFunctionRuntime("fn", lambda e, c: events.append(e))
+    built = build_stream_mapping(
+        mapping(source.arn),
+        source,
+        runtime,
+        shape=DynamoDBShape(decode=dynamodb_event_record),
+        store=SqliteCheckpointStore(tmp_path / "state.sqlite3"),
+        clock=SystemClock(),
+        function_arn=FUNCTION_ARN,
+    )
+    await run_until_drained(Engine([StreamBinding(built)]))
+    (record,) = events[0]["Records"]
+    assert record["eventName"] == "INSERT"
+    assert record["eventSourceARN"] == source.arn
+    assert record["dynamodb"]["Keys"] == {"id": {"S": "u1"}}
+
+
+async def test_on_failure_records_go_to_an_embedded_queue(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams], tmp_path: Path
+) -> None:
+    """§4.2.10: the on-failure record is the body of a message on the destination queue."""
+    broker, streams = parts
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        raise ValueError("always")
+
+    source = streams.stream_source("clicks")
+    built = build_stream_mapping(
+        mapping(STREAM_ARN, MaximumRetryAttempts=0, BatchSize=10),
+        source,
+        InMemoryFunctionRuntime("fn", failing),
+        shape=KinesisShape(STREAM_ARN, REGION, "arn:aws:iam::000000000000:role/fn"),
+        store=SqliteCheckpointStore(tmp_path / "state.sqlite3"),
+        clock=SystemClock(),
+        function_arn=FUNCTION_ARN,
+        destination=EmbeddedQueueDestination(broker, FAILURES_ARN),
+    )
+    await asyncio.to_thread(put, streams, ("a", "k"))
+    await run_until_drained(Engine([StreamBinding(built)]))
+    (message,) = broker.queues.peek_messages("failures", 10)
+    body = json.loads(message.body)
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["KinesisBatchInfo"]["streamArn"] == STREAM_ARN
+    assert built.statistics().on_failure_delivered == 1
