@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from headrace.broker.streams import STREAMS_FILE_NAME
-from headrace.cli import EXIT_RUNTIME, config_option, fail, load
+from headrace.cli.common import EXIT_RUNTIME, config_option, fail, load
 from headrace.config.model import Config
 from headrace.config.resources import StreamConfig, TableConfig
 from headrace.errors import AwsError, HeadraceError, ResourceNotFoundException

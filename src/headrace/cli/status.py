@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+from pathlib import Path
 from typing import Any
 
+import click
+
+from headrace.cli.common import config_option, load, open_queue_broker, pick_config
 from headrace.config.model import Config
 from headrace.state.sqlite import SqliteStatusStore
 
@@ -25,8 +30,6 @@ def _alive(pid: int) -> bool:
 
 def collect_status(config: Config) -> dict[str, Any]:
     """Every mapping's state and counters, plus every queue's depth and its DLQ's depth."""
-    from headrace.cli_commands import open_broker
-
     store = SqliteStatusStore(config.data_dir / "state.sqlite3")
     try:
         engine, snapshots = store.read()
@@ -34,7 +37,7 @@ def collect_status(config: Config) -> dict[str, Any]:
         store.close()
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
-    broker = open_broker(config)
+    broker = open_queue_broker(config)
     try:
         depths = {name: broker.queue_depth(name) for name in config.queues}
     finally:
@@ -104,3 +107,17 @@ def render_status(report: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(config: Path | None, config_flag: Path | None, as_json: bool) -> None:
+    """Every mapping: state, in-flight batches, last result, queue and DLQ depth."""
+    cfg = load(pick_config(config, config_flag))
+    report = collect_status(cfg)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(render_status(report))

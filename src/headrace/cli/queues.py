@@ -1,7 +1,4 @@
-"""The CLI's commands that work on the embedded broker and the state store directly.
-
-`send`, `status` and `dlq` open ``<data_dir>`` themselves; no running engine is needed.
-"""
+"""`headrace send` and `headrace dlq`: the embedded queues, straight from the data_dir."""
 
 from __future__ import annotations
 
@@ -10,12 +7,11 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
 from headrace.broker.results import PeekedMessage
-from headrace.cli import DEFAULT_CONFIG, EXIT_BAD_INPUT, config_option, fail, load, pick_config
+from headrace.cli.common import config_option, fail, load, open_queue_broker
 from headrace.config.model import Config, QueueConfig
 from headrace.errors import AwsError, QueueDoesNotExist
 from headrace.events import MessageAttributeValue
@@ -55,17 +51,6 @@ def parse_attribute(text: str) -> tuple[str, MessageAttributeValue]:
     return name, MessageAttributeValue(data_type, string_value=value)
 
 
-def open_broker(config: Config) -> Any:
-    from headrace.broker.queues import QueueBroker
-
-    return QueueBroker(
-        config.data_dir / "broker.sqlite3",
-        config.queues,
-        region=config.region,
-        account=config.account,
-    )
-
-
 @click.command()
 @click.argument("queue")
 @click.argument("body")
@@ -89,7 +74,7 @@ def send(
     bodies: Iterable[str] = (line.rstrip("\n") for line in sys.stdin) if body == "-" else [body]
     try:
         target = resolve_queue(config, queue)
-        broker = open_broker(config)
+        broker = open_queue_broker(config)
         try:
             for text in bodies:
                 result = broker.send_message(
@@ -105,42 +90,6 @@ def send(
             broker.close()
     except AwsError as exc:
         fail(str(exc))
-
-
-@click.command()
-@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@config_option
-def validate(config: Path | None, config_flag: Path | None) -> None:
-    """Check a config and its handler files; exit 2 with every error found."""
-    from headrace.config.load import check_config
-
-    path = pick_config(config, config_flag) or Path(DEFAULT_CONFIG)
-    problems = check_config(path)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
-        sys.exit(EXIT_BAD_INPUT)
-    cfg = load(path)
-    click.echo(
-        f"{path}: ok ({len(cfg.queues)} queues, {len(cfg.functions)} functions, "
-        f"{len(cfg.event_source_mappings)} event source mappings)"
-    )
-
-
-@click.command()
-@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@config_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(config: Path | None, config_flag: Path | None, as_json: bool) -> None:
-    """Every mapping: state, in-flight batches, last result, queue and DLQ depth."""
-    from headrace.status import collect_status, render_status
-
-    cfg = load(pick_config(config, config_flag))
-    report = collect_status(cfg)
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-    else:
-        click.echo(render_status(report))
 
 
 @click.command()
@@ -162,7 +111,7 @@ def dlq(
     config = load(config_flag)
     try:
         target = resolve_queue(config, queue)
-        broker = open_broker(config)
+        broker = open_queue_broker(config)
         try:
             if redrive:
                 source = redrive_source(config, target, to_queue)
@@ -220,6 +169,3 @@ def show_messages(messages: Sequence[PeekedMessage], queue: QueueConfig, as_json
         body = body if len(body) <= 60 else body[:57] + "..."
         count = row["ApproximateReceiveCount"]
         click.echo(f"  {row['MessageId']}  receives={count}  {body}")
-
-
-__all__ = ["dlq", "send", "status", "validate"]
