@@ -62,28 +62,49 @@ class QueuePoller:
         return lane in self._busy
 
     async def run_lane(self, lane: int, stopping: asyncio.Event) -> None:
-        """Poll until stopping is set or the scaler no longer wants this lane."""
+        """Poll until stopping is set or the scaler no longer wants this lane.
+
+        A lane whose last receive found messages receives again at once: under a backlog
+        it skips the wait for visible messages (one broker call fewer per batch). A lane
+        whose receive found nothing waits for the source to wake it.
+        """
+        eager = False
         try:
             while not stopping.is_set() and lane < self.scaler.target:
-                if not self._carried.get(lane) and not await self.source.wait_visible(
+                if not (eager or self._carried.get(lane)) and not await self.source.wait_visible(
                     IDLE_WAIT_SECONDS
                 ):
                     continue
                 if stopping.is_set():
                     break
                 self._busy.add(lane)
+                eager, changed = False, True
                 try:
+                    target = self.scaler.target
                     async with self._reserve() as slot:
-                        await self._one_batch(lane, slot)
+                        polled = await self._one_batch(lane, slot)
                     self._faults = 0
+                    eager = polled > 0
+                    changed = polled < self.rules.batch_size or target != self.scaler.target
                 except Exception as exc:  # one bad batch must not stop the mapping
                     await self._back_off(exc)
                 finally:
                     self._busy.discard(lane)
-                    for watcher in self.watchers:
-                        watcher.set()
+                    if changed:
+                        self._notify()
         finally:
             await self._release_carried(lane)
+
+    def _notify(self) -> None:
+        """Wake the watchers: the mapping (lanes to add) and the drain check.
+
+        Called when a batch may have changed what they wait for: the scaler's target moved,
+        a receive came back short (the queue may be empty now), or the lane hit an error. A full
+        receive is always followed by another receive of the same lane, so the batch that
+        empties the queue is followed by a short one, which notifies.
+        """
+        for watcher in self.watchers:
+            watcher.set()
 
     async def _back_off(self, exc: Exception) -> None:
         """Log an unexpected error and wait before the lane tries again.
@@ -102,7 +123,8 @@ class QueuePoller:
         # try_reserve counts a throttle when no worker is free; then wait for one.
         return self.runtime.try_reserve() or self.runtime.reserve()
 
-    async def _one_batch(self, lane: int, slot: Slot) -> None:
+    async def _one_batch(self, lane: int, slot: Slot) -> int:
+        """Gather, invoke and settle one batch; return how many messages were received."""
         carried = self._carried.pop(lane, [])
         batch = await gather_batch(
             self.source, self.rules, self.clock, matches=self.matches, carried=carried
@@ -117,10 +139,11 @@ class QueuePoller:
         if not batch.messages:
             if not batch.polled:
                 self.scaler.on_idle()
-            return
+            return batch.polled
         if len(batch.messages) >= self.rules.batch_size:
             self.scaler.on_backlog()
         await self._invoke(batch, slot)
+        return batch.polled
 
     async def _invoke(self, batch: QueueBatch, slot: Slot) -> None:
         counters = self.counters

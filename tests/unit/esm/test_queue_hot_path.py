@@ -1,0 +1,69 @@
+"""The queue poller's hot path: what a lane asks of its source per batch under a backlog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.unit.esm.conftest import QUEUE_ARN, MakeHarness
+
+from headrace.clock import FakeClock
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.build import build_queue_mapping
+from headrace.esm.engine import Engine, MappingBinding
+from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.memory import InMemoryQueueSource
+
+
+def ok(event: dict[str, Any], context: Any) -> None:
+    return None
+
+
+class CountingQueue(InMemoryQueueSource):
+    """An in-memory queue that counts the engine's wait_visible calls."""
+
+    waits = 0
+
+    async def wait_visible(self, timeout: float) -> bool:
+        self.waits += 1
+        return await super().wait_visible(timeout)
+
+
+async def test_backlog_is_received_without_waiting_between_batches() -> None:
+    """§2.2: with a backlog a lane receives the next batch at once (no visibility wait)."""
+    clock = FakeClock()
+    queue = CountingQueue(QUEUE_ARN, clock=clock)
+    runtime = InMemoryFunctionRuntime("f", ok, concurrency=1)
+    config = EventSourceMappingConfig.from_aws(
+        {"FunctionName": "f", "EventSourceArn": QUEUE_ARN, "BatchSize": 10}
+    )
+    mapping = build_queue_mapping(
+        config,
+        queue,
+        runtime,
+        clock=clock,
+        region="us-east-1",
+        function_timeout=3,
+        function_concurrency=1,
+    )
+    for i in range(50):
+        queue.send(f"m{i}")
+    result = await Engine([MappingBinding(mapping, queue)], clock=clock).run(until_drained=True)
+    assert result.drained
+    assert len(runtime.invocations) == 5
+    # One wait before the first batch, none between batches, one after the sixth (empty)
+    # receive; waiting before every batch would make it six.
+    assert queue.waits == 2
+    assert queue.receive_calls == 6
+
+
+async def test_drain_is_seen_after_the_batch_that_empties_the_queue(
+    make_harness: MakeHarness,
+) -> None:
+    """The drain check sees an exactly emptied queue: the lane's next receive is short."""
+    h = make_harness(ok, concurrency=1, BatchSize=10)
+    for i in range(20):
+        h.queue.send(f"m{i}")
+    result = await h.drain(step=0.0, limit=50)
+    assert result.drained
+    assert h.queue.bodies == []
+    assert h.mapping.statistics().deleted == 20
