@@ -1,8 +1,9 @@
 """Wiring: everything `headrace run` starts for one config, chosen in this one place.
 
 The engine sees Protocols only; this module picks the concrete parts: the embedded broker
-for queues the config declares, worker-process runtimes for functions, the SQLite state
-store for status snapshots, and the HTTP endpoint.
+for queues the config declares, the embedded streams for declared streams and tables' change
+streams, worker-process runtimes for functions, the SQLite state store for status snapshots
+and stream checkpoints, and the HTTP endpoint.
 """
 
 from __future__ import annotations
@@ -15,23 +16,36 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from headrace import arn as arnlib
 from headrace.api.metrics import StatisticsCollector
 from headrace.api.server import Endpoint
 from headrace.broker.embedded import EmbeddedBroker
+from headrace.broker.tables import dynamodb_event_record
 from headrace.clock import Clock, SystemClock
-from headrace.config.model import Config
+from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.build import build_queue_mapping
-from headrace.esm.engine import Engine, MappingBinding, RunResult
+from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
+from headrace.esm.streams.build import build_stream_mapping
+from headrace.esm.streams.destinations import DestinationSender
+from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
+from headrace.sources.embedded_streams import (
+    EmbeddedQueueDestination,
+    EmbeddedStreams,
+    EmbeddedStreamSource,
+)
 from headrace.state.base import EngineRecord
+from headrace.state.checkpoints import SqliteCheckpointStore
 from headrace.state.sqlite import SqliteStatusStore
 
 log = logging.getLogger("headrace")
 
 # How often a running engine publishes its mappings' statistics for `headrace status`.
 STATUS_PUBLISH_SECONDS = 1.0
+# The state store's file in data_dir: status snapshots and stream checkpoints.
+STATE_FILE_NAME = "state.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,8 @@ class App:
         )
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
+        self.streams: EmbeddedStreams | None = None
+        self.checkpoints: SqliteCheckpointStore | None = None
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
@@ -69,26 +85,82 @@ class App:
         return self.runtimes[name]
 
     def _build_engine(self) -> Engine:
-        bindings = []
+        bindings: list[Binding] = []
         for mapping in self.config.event_source_mappings:
-            if self.config.queue_by_arn(mapping.event_source_arn) is None:
+            if self.config.queue_by_arn(mapping.event_source_arn) is not None:
+                bindings.append(self._queue_binding(mapping))
+            elif self._stream_source(mapping) is not None:
+                bindings.append(self._stream_binding(mapping))
+            else:
                 raise InvalidParameterValueException(
-                    f"{mapping.event_source_arn}: only embedded queues declared under "
-                    "`queues:` can be read yet; real AWS sources arrive with headrace[aws]"
+                    f"{mapping.event_source_arn}: only embedded queues, streams and tables "
+                    "declared in the config can be read yet; real AWS sources arrive with "
+                    "headrace[aws]"
                 )
-            source = self.broker.source_for(mapping.event_source_arn)
-            function = self.config.functions[mapping.function_name]
-            built = build_queue_mapping(
-                mapping,
-                source,
-                self._runtime(mapping.function_name),
-                clock=self.clock,
-                region=self.config.region,
-                function_timeout=function.timeout,
-                function_concurrency=self.config.function_concurrency(mapping.function_name),
-            )
-            bindings.append(MappingBinding(built, source))
         return Engine(bindings, clock=self.clock)
+
+    def _queue_binding(self, mapping: EventSourceMappingConfig) -> MappingBinding:
+        source = self.broker.source_for(mapping.event_source_arn)
+        function = self.config.functions[mapping.function_name]
+        built = build_queue_mapping(
+            mapping,
+            source,
+            self._runtime(mapping.function_name),
+            clock=self.clock,
+            region=self.config.region,
+            function_timeout=function.timeout,
+            function_concurrency=self.config.function_concurrency(mapping.function_name),
+        )
+        return MappingBinding(built, source)
+
+    def _stream_source(self, mapping: EventSourceMappingConfig) -> EmbeddedStreamSource | None:
+        """The embedded stream or table change stream a mapping reads, or None."""
+        arn = mapping.event_source_arn
+        stream = self.config.stream_by_arn(arn)
+        table = self.config.table_by_arn(arn)
+        if self.streams is None or (stream is None and table is None):
+            return None
+        if stream is not None:
+            return self.streams.stream_source(stream.name)
+        assert table is not None
+        return self.streams.table_source(table.name)
+
+    def _stream_binding(self, mapping: EventSourceMappingConfig) -> StreamBinding:
+        source = self._stream_source(mapping)
+        assert source is not None
+        assert self.checkpoints is not None
+        config = self.config
+        function = config.functions[mapping.function_name]
+        role = function.role or f"arn:aws:iam::{config.account}:role/{function.name}-role"
+        shape: RecordShape = (
+            KinesisShape(source.arn, config.region, role)
+            if config.stream_by_arn(mapping.event_source_arn) is not None
+            else DynamoDBShape(decode=dynamodb_event_record)
+        )
+        built = build_stream_mapping(
+            mapping,
+            source,
+            self._runtime(mapping.function_name),
+            shape=shape,
+            store=self.checkpoints,
+            clock=self.clock,
+            function_arn=arnlib.lambda_function(config.region, config.account, function.name),
+            destination=self._destination(mapping),
+        )
+        return StreamBinding(built)
+
+    def _destination(self, mapping: EventSourceMappingConfig) -> DestinationSender | None:
+        """The on-failure destination: an embedded queue; anything else is refused."""
+        destination = mapping.on_failure_destination
+        if not destination:
+            return None
+        if self.config.queue_by_arn(destination) is None:
+            raise InvalidParameterValueException(
+                f"{destination}: an on-failure destination must be an embedded queue declared "
+                "under `queues:` for now; SNS topics, S3 buckets and real AWS queues are not "
+                "supported yet"
+            )
+        return EmbeddedQueueDestination(self.broker, destination)
 
     def function_statistics(self) -> list[FunctionStatistics]:
         return [runtime.statistics() for runtime in self.runtimes.values()]
@@ -107,6 +179,7 @@ class App:
         """Start everything, run until stopped/drained/timed out, then stop everything."""
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(self.broker)
+            await self._open_streams(stack)
             self.engine = engine = self._build_engine()
             stack.push_async_callback(self._close_runtimes)
             port = None
@@ -126,6 +199,27 @@ class App:
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _open_streams(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open the streams file and the checkpoint store if a mapping reads a stream."""
+        config = self.config
+        if not any(
+            config.stream_by_arn(m.event_source_arn) or config.table_by_arn(m.event_source_arn)
+            for m in config.event_source_mappings
+        ):
+            return
+        self.streams = EmbeddedStreams(
+            config.data_dir,
+            config.streams,
+            config.tables,
+            region=config.region,
+            account=config.account,
+            waker=self.broker.waker,
+            clock=self.clock,
+        )
+        await stack.enter_async_context(self.streams)
+        self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
+        stack.callback(self.checkpoints.close)
+
     def stop(self) -> None:
         """Graceful stop (Ctrl-C, SIGTERM): in-flight batches finish."""
         if self.engine is not None:
@@ -137,7 +231,7 @@ class App:
 
     @contextlib.asynccontextmanager
     async def _publishing(self, port: int | None) -> AsyncIterator[None]:
-        store = SqliteStatusStore(self.config.data_dir / "state.sqlite3")
+        store = SqliteStatusStore(self.config.data_dir / STATE_FILE_NAME)
         started = self.clock.time()
         task = asyncio.create_task(self._publish_loop(store, started, port))
         try:

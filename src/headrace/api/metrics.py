@@ -26,8 +26,25 @@ MAPPING_COUNTERS = (
     ("DeletedEventCount", "deleted", "Events deleted from the queue after processing."),
     ("Invocations", "invocations", "Function invocations made by the mapping."),
     ("Errors", "errors", "Invocations that ended in a function error."),
+    (
+        "DroppedEventCount",
+        "dropped",
+        "Stream records discarded by MaximumRecordAge/MaximumRetryAttempts, not delivered.",
+    ),
+    (
+        "OnFailureDestinationDeliveredEventCount",
+        "on_failure_delivered",
+        "Stream records reported to the OnFailure destination.",
+    ),
+    (
+        "DestinationDeliveryFailures",
+        "destination_delivery_failures",
+        "Failed sends to a stream mapping's OnFailure destination.",
+    ),
 )
 MAPPING_LABELS = ["FunctionName", "EventSourceMappingUUID"]
+# IteratorAge is per shard (§7.6): the mapping's labels plus the shard.
+SHARD_LABELS = [*MAPPING_LABELS, "ShardId"]
 
 
 class StatisticsCollector:
@@ -48,6 +65,7 @@ class StatisticsCollector:
             for stats in mappings:
                 family.add_metric([stats.function_name, stats.uuid], getattr(stats, field))
             yield family
+        yield _iterator_age(mappings)
         functions = self._functions()
         throttles = CounterMetricFamily(
             "Throttles", "Invocations that had to wait for a free worker.", labels=["FunctionName"]
@@ -60,6 +78,20 @@ class StatisticsCollector:
             concurrent.add_metric([fn.function_name], fn.concurrent_executions)
         yield throttles
         yield concurrent
+
+
+def _iterator_age(mappings: Sequence[MappingStatistics]) -> Metric:
+    """§7.6, §8.1: per shard, the age (ms) of the last record of the last batch sent."""
+    family = GaugeMetricFamily(
+        "IteratorAge",
+        "Milliseconds between a stream record's arrival and its batch being sent (last batch).",
+        labels=SHARD_LABELS,
+    )
+    for stats in mappings:
+        for shard in stats.shards:
+            labels = [stats.function_name, stats.uuid, shard.shard_id]
+            family.add_metric(labels, shard.iterator_age_ms)
+    return family
 
 
 def render(collector: StatisticsCollector) -> bytes:

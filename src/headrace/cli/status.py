@@ -12,6 +12,7 @@ import click
 
 from headrace.cli.common import config_option, load, open_queue_broker, pick_config
 from headrace.config.model import Config
+from headrace.esm.statistics import ShardStatistics
 from headrace.state.sqlite import SqliteStatusStore
 
 # A snapshot older than this (seconds) means the engine stopped publishing.
@@ -56,6 +57,8 @@ def collect_status(config: Config) -> dict[str, Any]:
         }
         if snapshot is not None:
             entry["Statistics"] = dataclasses.asdict(snapshot)
+            if snapshot.shards:
+                entry["Shards"] = [_shard(shard) for shard in snapshot.shards]
         if queue is not None:
             entry["Queue"] = _depth(depths[queue.name])
             if queue.redrive_policy is not None:
@@ -74,6 +77,32 @@ def _state(enabled: bool, published: str | None, running: bool) -> str:
     if running and published:
         return published
     return "Enabled (not running)" if enabled else "Disabled"
+
+
+def _shard(shard: ShardStatistics) -> dict[str, Any]:
+    """One shard of a stream mapping: iterator age (§7.6) and lag (pending, ms behind)."""
+    return {
+        "ShardId": shard.shard_id,
+        "State": shard.state,
+        "IteratorAgeMs": shard.iterator_age_ms,
+        "PendingRecords": shard.pending_records,
+        "MillisBehindLatest": shard.millis_behind_latest,
+        "InFlightBatches": shard.in_flight_batches,
+        "Checkpoint": shard.checkpoint,
+    }
+
+
+def _shard_lines(report: dict[str, Any]) -> list[str]:
+    """Per-shard lines under the table for stream mappings."""
+    lines = []
+    for m in report["EventSourceMappings"]:
+        for shard in m.get("Shards", ()):
+            lines.append(
+                f"  {m['FunctionName']} {shard['ShardId']}: {shard['State']}, "
+                f"iterator age {shard['IteratorAgeMs']} ms, lag {shard['PendingRecords']} "
+                f"records pending / {shard['MillisBehindLatest']} ms behind"
+            )
+    return lines
 
 
 def _depth(depth: Any) -> dict[str, int]:
@@ -106,6 +135,7 @@ def render_status(report: dict[str, Any]) -> str:
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    lines += _shard_lines(report)
     return "\n".join(lines)
 
 

@@ -19,7 +19,6 @@ CREATE TABLE IF NOT EXISTS engine (
 );
 CREATE TABLE IF NOT EXISTS mapping_status (uuid TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
 """
-_FIELDS = [f.name for f in dataclasses.fields(MappingStatistics)]
 
 
 class SqliteStatusStore:
@@ -68,5 +67,4 @@ def _encode(stats: MappingStatistics) -> str:
 
 
 def _decode(text: str) -> MappingStatistics:
-    data = json.loads(text)
-    return MappingStatistics(**{k: data[k] for k in _FIELDS if k in data})
+    return MappingStatistics.from_dict(json.loads(text))
