@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 
-from headrace.broker import fifo, sql
+from headrace.broker import fifo, receiving, sql
 from headrace.broker.catalog import Catalog, Queue
+from headrace.broker.receiving import Exchange
 from headrace.broker.results import BrokerStatistics, PeekedMessage, SendResult
 from headrace.broker.sqs_api import SqsApi, check_visibility_timeout
 from headrace.broker.store import Database
@@ -75,6 +76,7 @@ class QueueBroker(SqsApi):
         self._db = Database(path)
         self._counters = _Counters()
         self._next_sweep: dict[int, int] = {}
+        self._resolved: dict[str, Queue] = {}
         with self._db.write() as conn:
             self._catalog = Catalog(
                 conn, queues, region=region, account=account, now_s=int(self._clock.time())
@@ -89,7 +91,14 @@ class QueueBroker(SqsApi):
 
     def queue(self, queue: str) -> Queue:
         """The declared queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
-        return self._catalog.get(queue)
+        return self._queue(queue)
+
+    def _queue(self, queue: str) -> Queue:
+        # Names and ARNs resolved once: the engine names its queue on every call.
+        found = self._resolved.get(queue)
+        if found is None:
+            found = self._resolved[queue] = self._catalog.get(queue)
+        return found
 
     # -- send -------------------------------------------------------------------------
 
@@ -143,65 +152,63 @@ class QueueBroker(SqsApi):
         received maxReceiveCount times is moved to the dead-letter queue instead (§4.1.2).
         FIFO queues skip groups with a message in flight (§4.1.7). No upper cap here.
         """
-        q = self._catalog.get(queue)
-        if visibility_timeout is not None:
-            check_visibility_timeout(visibility_timeout)
+        q = self._queue(queue)
+        timeout = _visibility(q, visibility_timeout)
         if max_messages <= 0:
             return []
-        timeout = q.config.visibility_timeout if visibility_timeout is None else visibility_timeout
         with self._db.write() as conn:
             now = self._now()  # read once the write lock is ours: waiting must not count
-            self._sweep_if_due(conn, q, now)
-            if q.fifo:
-                rows, moved = self._receive_fifo(conn, q, now, max_messages, timeout)
-            else:
-                rows, moved = self._receive_standard(conn, q, now, max_messages, timeout)
-            self._counters.received += len(rows)
-            self._counters.moved_to_dead_letter += moved
+            rows, moved = self._receive_in(conn, q, now, max_messages, timeout)
         if moved and q.dead_letter is not None:
             self._notify(q.dead_letter.arn)
-        rows.sort(key=itemgetter(0))
-        return [sql.to_message(row, self._sender_id) for row in rows]
+        return self._messages(rows)
 
-    def _receive_standard(
-        self, conn: sqlite3.Connection, q: Queue, now: int, limit: int, timeout: int
-    ) -> tuple[list[sql.Row], int]:
-        oldest = q.retention_start(now)
+    def delete_and_receive(
+        self,
+        queue: str,
+        deletes: Sequence[Sequence[str]],
+        receives: Sequence[int],
+        *,
+        visibility_timeout: int | None = None,
+    ) -> Exchange:
+        """Several deletes, then several receives, in one write transaction.
+
+        Each entry of ``deletes`` (receipt handles) is answered as :meth:`delete_messages`
+        answers it, each entry of ``receives`` (a max_messages) as :meth:`receive_messages`
+        does, in order. What several lanes ask of a queue at once costs one commit.
+        """
+        q = self._queue(queue)
+        timeout = _visibility(q, visibility_timeout)
         moved = 0
-        if q.dead_letter is not None:
-            while True:
-                count = sql.move_exhausted(
-                    conn,
-                    q.id,
-                    q.dead_letter.target,
-                    now=now,
-                    oldest=oldest,
-                    limit=limit,
-                    max_receive=q.dead_letter.max_receive_count,
-                )
+        received: list[list[sql.Row]] = []
+        with self._db.write() as conn:
+            now = self._now()
+            deleted = [self._delete_in(conn, q, handles, now) for handles in deletes]
+            for max_messages in receives:
+                rows, count = self._receive_in(conn, q, now, max_messages, timeout)
+                received.append(rows)
                 moved += count
-                if not count:
-                    break
-        return sql.receive_next(conn, q.id, now, oldest, limit, now + timeout * 1000), moved
+        if moved and q.dead_letter is not None:
+            self._notify(q.dead_letter.arn)
+        return Exchange(deleted, [self._messages(rows) for rows in received])
 
-    def _receive_fifo(
+    def _receive_in(
         self, conn: sqlite3.Connection, q: Queue, now: int, limit: int, timeout: int
     ) -> tuple[list[sql.Row], int]:
-        dead_letter = q.dead_letter
-        chosen = fifo.select(
-            conn,
-            q.id,
-            now=now,
-            oldest=q.retention_start(now),
-            limit=limit,
-            max_receive=None if dead_letter is None else dead_letter.max_receive_count,
-        )
-        moved = 0
-        if chosen.exhausted and dead_letter is not None:
-            moved = sql.move_listed(conn, chosen.exhausted, dead_letter.target, now)
-        if not chosen.take:
-            return [], moved
-        return sql.receive_listed(conn, chosen.take, now, now + timeout * 1000), moved
+        """Receive inside the caller's transaction: (rows, how many were dead-lettered)."""
+        if limit <= 0:
+            return [], 0
+        self._sweep_if_due(conn, q, now)
+        receive = receiving.receive_fifo if q.fifo else receiving.receive_standard
+        rows, moved = receive(conn, q, now, limit, now + timeout * 1000)
+        self._counters.received += len(rows)
+        self._counters.moved_to_dead_letter += moved
+        return rows, moved
+
+    def _messages(self, rows: list[sql.Row]) -> list[QueueMessage]:
+        rows.sort(key=itemgetter(0))
+        sender = self._sender_id
+        return [sql.to_message(row, sender) for row in rows]
 
     def _sweep_if_due(self, conn: sqlite3.Connection, q: Queue, now: int) -> None:
         if now < self._next_sweep.get(q.id, 0):
@@ -219,11 +226,25 @@ class QueueBroker(SqsApi):
         A handle that is malformed, stale (its message was received again since, or moved)
         or names a message already gone deletes nothing and gets False.
         """
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         return self._by_handles(q, receipt_handles, self._delete_current)
 
     def _delete_current(self, conn: sqlite3.Connection, q: Queue, seqs: list[int]) -> None:
         self._counters.deleted += sql.delete_listed(conn, seqs)
+
+    def _delete_in(
+        self, conn: sqlite3.Connection, q: Queue, receipt_handles: Sequence[str], now: int
+    ) -> list[bool]:
+        """:meth:`delete_messages` inside the caller's transaction."""
+        parsed = [sql.parse_handle(h) for h in receipt_handles]
+        valid = [p for p in parsed if p is not None]
+        if not valid:
+            return [False] * len(parsed)
+        current = sql.current_handles(conn, q.id, valid)
+        results, chosen = sql.match_handles(parsed, current, now, False)
+        if chosen:
+            self._delete_current(conn, q, chosen)
+        return results
 
     def change_visibility(
         self, queue: str, receipt_handles: Sequence[str], visibility_timeout: int
@@ -234,7 +255,7 @@ class QueueBroker(SqsApi):
         stale or malformed, is left alone and gets False (0 makes a message visible now).
         """
         check_visibility_timeout(visibility_timeout)
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
 
         def hide(conn: sqlite3.Connection, q: Queue, seqs: list[int]) -> None:
             sql.hide_listed(conn, seqs, self._now() + visibility_timeout * 1000)
@@ -269,27 +290,27 @@ class QueueBroker(SqsApi):
 
     def purge_queue(self, queue: str) -> int:
         """Delete every message of the queue, in flight or not; return how many."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         with self._db.write() as conn:
             return conn.execute("DELETE FROM messages WHERE queue_id = ?", (q.id,)).rowcount
 
     def queue_depth(self, queue: str) -> QueueDepth:
         """How many messages are visible, in flight and delayed (expired ones not counted)."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         now = self._now()
         with self._db.read() as conn:
             return sql.depth(conn, q.id, now, q.retention_start(now))
 
     def next_visible_at(self, queue: str) -> float | None:
         """Epoch seconds at which the next delayed or in-flight message becomes visible."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         with self._db.read() as conn:
             at = sql.next_visible_at(conn, q.id, self._now())
         return None if at is None else at / 1000
 
     def has_receivable(self, queue: str) -> bool:
         """Whether a receive now would return (or dead-letter) a message. Changes nothing."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         now = self._now()
         with self._db.read() as conn:
             if not q.fifo:
@@ -301,7 +322,7 @@ class QueueBroker(SqsApi):
 
     def get_queue_attributes(self, queue: str) -> dict[str, str]:
         """The queue's attributes with SQS's names, every value a string (GetQueueAttributes)."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         depth = self.queue_depth(queue)
         config = q.config
         attributes = {
@@ -331,7 +352,7 @@ class QueueBroker(SqsApi):
 
     def peek_messages(self, queue: str, limit: int) -> list[PeekedMessage]:
         """Up to ``limit`` messages in send order, read without receiving them."""
-        q = self._catalog.get(queue)
+        q = self._queue(queue)
         now = self._now()
         with self._db.read() as conn:
             return sql.peek(conn, q.id, now, q.retention_start(now), limit)
@@ -343,7 +364,7 @@ class QueueBroker(SqsApi):
         reset, visible at once. In-flight messages stay. A standard source cannot feed a
         FIFO target (its messages have no group): InvalidParameterValue.
         """
-        src, dst = self._catalog.get(source), self._catalog.get(target)
+        src, dst = self._queue(source), self._queue(target)
         if dst.fifo and not src.fifo:
             raise InvalidParameterValue(
                 "Destination queue must be of the same type as the source queue."
@@ -373,3 +394,11 @@ class QueueBroker(SqsApi):
 
     def _now(self) -> int:
         return int(self._clock.time() * 1000)
+
+
+def _visibility(q: Queue, visibility_timeout: int | None) -> int:
+    """The visibility timeout a receive applies; SQS's error if the override is invalid."""
+    if visibility_timeout is None:
+        return q.config.visibility_timeout
+    check_visibility_timeout(visibility_timeout)
+    return visibility_timeout

@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
+from headrace.broker.sqs_api import check_visibility_timeout
 from headrace.clock import Clock
 from headrace.events import QueueMessage
 from headrace.sources.base import QueueDepth
+from headrace.sources.combining import CallCombiner, CombinedAnswer
 
 if TYPE_CHECKING:
     from headrace.broker.catalog import Queue
@@ -38,14 +40,6 @@ class BrokerCall(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Poll:
-    """One look at the queue: what was received, or when something becomes visible."""
-
-    messages: list[QueueMessage]
-    next_visible_at: float | None
-
-
 @dataclass(slots=True)
 class _Counters:
     receives: int = 0
@@ -64,6 +58,7 @@ class EmbeddedQueueStatistics:
     messages_received: int
     messages_deleted: int
     wakeups: int
+    broker_calls: int  # combined delete/receive calls (see headrace.sources.combining)
 
 
 class EmbeddedQueueSource:
@@ -84,6 +79,7 @@ class EmbeddedQueueSource:
         self._call = call
         self._clock = clock
         self._counts = _Counters()
+        self._combiner = CallCombiner(self._exchange, self._hand_back)
 
     @property
     def arn(self) -> str:
@@ -103,11 +99,16 @@ class EmbeddedQueueSource:
         """Receive up to ``max_messages``, waiting up to ``wait_seconds`` for the first.
 
         Raises SQS's errors from the broker (e.g. an out-of-range visibility timeout).
+        Receives and deletes of several lanes share broker calls (see
+        :mod:`headrace.sources.combining`); a receive cancelled while its call runs hands
+        its messages back at once instead of leaving them hidden.
         """
+        if visibility_timeout is not None:
+            check_visibility_timeout(visibility_timeout)
         deadline = self._clock.monotonic() + wait_seconds
         while True:
             version = self._waker.version(self.arn)
-            poll = await self._receive_once(max_messages, visibility_timeout)
+            poll = await self._combiner.receive(max_messages, visibility_timeout)
             self._counts.receives += 1
             if poll.messages:
                 self._counts.messages_received += len(poll.messages)
@@ -135,8 +136,7 @@ class EmbeddedQueueSource:
         """Delete by receipt handle; return how many were deleted (stale handles are not)."""
         if not messages:
             return 0
-        handles = [m.receipt_handle for m in messages]
-        deleted = sum(await self._call(self._broker.delete_messages, self.arn, handles))
+        deleted = sum(await self._combiner.delete([m.receipt_handle for m in messages]))
         self._counts.messages_deleted += deleted
         return deleted
 
@@ -152,40 +152,40 @@ class EmbeddedQueueSource:
     def statistics(self) -> EmbeddedQueueStatistics:
         c = self._counts
         return EmbeddedQueueStatistics(
-            c.receives, c.empty_receives, c.messages_received, c.messages_deleted, c.wakeups
+            c.receives,
+            c.empty_receives,
+            c.messages_received,
+            c.messages_deleted,
+            c.wakeups,
+            self._combiner.statistics().calls,
         )
 
     async def aclose(self) -> None:
         """Nothing to release: the :class:`EmbeddedBroker` owns the file and the thread."""
 
-    async def _receive_once(self, max_messages: int, visibility_timeout: int | None) -> _Poll:
-        """One receive on the broker thread. If the caller is cancelled meanwhile (shutdown),
-        the receive still completes there; its messages are then handed back at once
-        instead of staying hidden for their visibility timeout."""
-        pending = asyncio.ensure_future(self._call(self._poll, max_messages, visibility_timeout))
-        try:
-            return await asyncio.shield(pending)
-        except asyncio.CancelledError:
-            pending.add_done_callback(self._hand_back)
-            raise
+    def _exchange(
+        self, deletes: list[list[str]], receives: list[int], visibility_timeout: int | None
+    ) -> Awaitable[CombinedAnswer]:
+        return self._call(self._exchange_now, deletes, receives, visibility_timeout)
 
-    def _hand_back(self, pending: asyncio.Future[_Poll]) -> None:
-        if pending.cancelled() or pending.exception() is not None:
-            return
-        handles = [m.receipt_handle for m in pending.result().messages]
-        if handles:
-            released = asyncio.ensure_future(
-                self._call(self._broker.change_visibility, self.arn, handles, 0)
-            )
-            released.add_done_callback(_ignore_outcome)
-
-    def _poll(self, max_messages: int, visibility_timeout: int | None) -> _Poll:
-        """Receive; when nothing came, also read when the next message becomes visible."""
-        messages = self._broker.receive_messages(
-            self.arn, max_messages, visibility_timeout=visibility_timeout
+    def _exchange_now(
+        self, deletes: list[list[str]], receives: list[int], visibility_timeout: int | None
+    ) -> CombinedAnswer:
+        """One combined call on the broker thread; when nothing came, also read when the
+        next message becomes visible."""
+        exchange = self._broker.delete_and_receive(
+            self.arn, deletes, receives, visibility_timeout=visibility_timeout
         )
-        next_at = None if messages else self._broker.next_visible_at(self.arn)
-        return _Poll(messages, next_at)
+        empty = any(not messages for messages in exchange.received)
+        return CombinedAnswer(exchange, self._broker.next_visible_at(self.arn) if empty else None)
+
+    def _hand_back(self, messages: list[QueueMessage]) -> None:
+        """Make a cancelled receive's messages visible again (fire and forget)."""
+        handles = [m.receipt_handle for m in messages]
+        released = asyncio.ensure_future(
+            self._call(self._broker.change_visibility, self.arn, handles, 0)
+        )
+        released.add_done_callback(_ignore_outcome)
 
     def _peek(self) -> tuple[bool, float | None]:
         if self._broker.has_receivable(self.arn):
