@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+import msgspec
 
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
@@ -19,6 +20,9 @@ CREATE TABLE IF NOT EXISTS engine (
 );
 CREATE TABLE IF NOT EXISTS mapping_status (uuid TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
 """
+
+
+_encoder = msgspec.json.Encoder()
 
 
 class SqliteStatusStore:
@@ -63,7 +67,9 @@ class SqliteStatusStore:
 
 
 def _encode(stats: MappingStatistics) -> str:
-    return json.dumps(dataclasses.asdict(stats))
+    # msgspec encodes the dataclass (shards included) as asdict + json.dumps would, many
+    # times faster: the engine publishes every mapping, with every shard, each second.
+    return _encoder.encode(stats).decode("utf-8")
 
 
 def _decode(text: str) -> MappingStatistics:

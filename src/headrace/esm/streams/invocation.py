@@ -19,8 +19,7 @@ from headrace.esm.outcome import BatchOutcome, OutcomeKind, interpret
 from headrace.esm.streams.ledger import Entry
 from headrace.esm.streams.policy import Attempt, Condition, Decision, Invoked, decide
 from headrace.esm.streams.stream_batch import payload_budget, take_batch
-from headrace.esm.streams.windows import OpenWindow, window_payload
-from headrace.events import encode_event
+from headrace.esm.streams.windows import OpenWindow, records_payload, window_payload
 from headrace.functions.base import InvocationResult, Slot
 
 if TYPE_CHECKING:
@@ -83,9 +82,9 @@ async def _invoke_segment(lane: Lane, segment: Segment, slot: Slot) -> None:
     request_id = str(uuid.uuid4())
     attempt = segment.attempt.invoked(request_id)
     window = lane.window
-    records = [e.event for e in entries]
+    records = [e.raw for e in entries]
     if window is None:
-        payload = encode_event(records)
+        payload = records_payload(records)
     else:
         payload = window_payload(
             records, window, shard_id=lane.host.shard_id, stream_arn=ctx.source.arn, final=False

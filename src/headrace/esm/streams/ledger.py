@@ -13,24 +13,26 @@ import zlib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from headrace.events import StreamRecord
 
 
 @dataclass(slots=True, eq=False)
 class Entry:
-    """One record read from a shard, with its event record built once.
+    """One record read from a shard, with its event record's JSON built once.
 
-    ``size`` is the bytes the event record adds to an invocation payload; ``window_start``
-    is the tumbling window it belongs to (None without windows).
+    ``window_start`` is the tumbling window it belongs to (None without windows).
     """
 
     record: StreamRecord
-    event: dict[str, Any]
-    size: int
+    raw: bytes  # the event record as JSON
     window_start: float | None = None
     settled: bool = False
+
+    @property
+    def size(self) -> int:
+        """Bytes the record adds to an invocation payload (its JSON and a comma)."""
+        return len(self.raw) + 1
 
     @property
     def sequence_number(self) -> str:
@@ -65,7 +67,7 @@ class ShardLedger:
     def append(self, entry: Entry) -> None:
         """Add a record just read (settled already if it was filtered out)."""
         self._entries.append(entry)
-        self.last_read = entry.sequence_number
+        self.last_read = entry.record.sequence_number
         if not entry.settled:
             self._unsettled += 1
 

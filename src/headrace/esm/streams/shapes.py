@@ -1,21 +1,25 @@
 """How each kind of stream turns its records into event records: a per-source strategy.
 
 Kinesis builds the §3.2 record from the stored bytes; a DynamoDB table's change stream
-stores the complete §3.3 record as JSON and decodes it. Both give the ordering key that
-ParallelizationFactor keeps in order (§5.2): the partition key, or the item's key.
+stores the complete §3.3 record as JSON. A shape gives each record's JSON once, as bytes
+(payloads are spliced from them, never re-encoded), the record as a dict only where a
+filter needs one, and the ordering key that ParallelizationFactor keeps in order (§5.2): the
+partition key — for a table's stream the source puts the item's key there.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import msgspec
 
 from headrace.events import StreamRecord, kinesis_record
 
+_encode = msgspec.json.Encoder().encode
 _decoder = msgspec.json.Decoder()
 
 
@@ -27,11 +31,15 @@ class RecordShape(Protocol):
         """``KinesisBatchInfo`` or ``DDBStreamBatchInfo``."""
         ...
 
-    def event_record(self, record: StreamRecord) -> dict[str, Any]:
-        """The record as Lambda puts it in ``Records``."""
+    def encode(self, record: StreamRecord) -> bytes:
+        """The record as Lambda puts it in ``Records``, as JSON bytes."""
         ...
 
-    def ordering_key(self, record: StreamRecord, event: dict[str, Any]) -> str:
+    def event_record(self, record: StreamRecord) -> dict[str, Any]:
+        """The same record as a dict (for filter patterns)."""
+        ...
+
+    def ordering_key(self, record: StreamRecord) -> str:
         """The key whose records stay in order across lanes (§5.2)."""
         ...
 
@@ -54,17 +62,54 @@ def iso_seconds(epoch_seconds: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class KinesisShape:
-    """Kinesis records (§3.2); ``invoke_identity_arn`` is the function's role (§3.2.1)."""
+    """Kinesis records (§3.2); ``invoke_identity_arn`` is the function's role (§3.2.1).
+
+    :meth:`encode` writes the bytes msgspec would write for :func:`kinesis_record`, from a
+    template: this is the engine's per-record hot path.
+    """
 
     stream_arn: str
     region: str
     invoke_identity_arn: str
     batch_info_key: str = "KinesisBatchInfo"
+    _tail: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tail = b"".join(
+            (
+                b',"eventName":"aws:kinesis:record","invokeIdentityArn":',
+                _encode(self.invoke_identity_arn),
+                b',"awsRegion":',
+                _encode(self.region),
+                b',"eventSourceARN":',
+                _encode(self.stream_arn),
+                b"}",
+            )
+        )
+        object.__setattr__(self, "_tail", tail)
+
+    def encode(self, record: StreamRecord) -> bytes:
+        sequence = record.sequence_number
+        return b"".join(
+            (
+                b'{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":',
+                _encode(record.partition_key),
+                b',"sequenceNumber":',
+                _encode(sequence),
+                b',"data":"',
+                base64.b64encode(record.data),
+                b'","approximateArrivalTimestamp":',
+                _encode(record.approximate_arrival_timestamp),
+                b'},"eventSource":"aws:kinesis","eventVersion":"1.0","eventID":',
+                _encode(f"{record.shard_id}:{sequence}"),
+                self._tail,
+            )
+        )
 
     def event_record(self, record: StreamRecord) -> dict[str, Any]:
         return dict(kinesis_record(record, self.stream_arn, self.region, self.invoke_identity_arn))
 
-    def ordering_key(self, record: StreamRecord, event: dict[str, Any]) -> str:
+    def ordering_key(self, record: StreamRecord) -> str:
         return record.partition_key
 
     def arrival_text(self, epoch_seconds: float) -> str:
@@ -81,19 +126,19 @@ def decode_stored_record(record: StreamRecord) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class DynamoDBShape:
-    """DynamoDB stream records (§3.3), decoded from the stored JSON by ``decode``."""
+    """DynamoDB stream records (§3.3), stored whole as JSON; ``decode`` reads one."""
 
     decode: Callable[[StreamRecord], dict[str, Any]] = decode_stored_record
     batch_info_key: str = "DDBStreamBatchInfo"
 
+    def encode(self, record: StreamRecord) -> bytes:
+        return record.data
+
     def event_record(self, record: StreamRecord) -> dict[str, Any]:
         return self.decode(record)
 
-    def ordering_key(self, record: StreamRecord, event: dict[str, Any]) -> str:
-        keys = (event.get("dynamodb") or {}).get("Keys")
-        if keys is None:
-            return record.partition_key
-        return msgspec.json.encode(keys, order="sorted").decode("utf-8")
+    def ordering_key(self, record: StreamRecord) -> str:
+        return record.partition_key
 
     def arrival_text(self, epoch_seconds: float) -> str:
         return iso_seconds(epoch_seconds)

@@ -22,7 +22,7 @@ from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.lane import Lane
 from headrace.esm.streams.ledger import Entry, ShardLedger, lane_index
 from headrace.esm.streams.windows import window_start
-from headrace.events import StreamRecord, encoded_size
+from headrace.events import StreamRecord
 from headrace.sources.base import StreamShard, StreamStart
 
 log = logging.getLogger("headrace.streams")
@@ -177,16 +177,15 @@ class ShardPoller:
         seconds = ctx.rules.tumbling_window_seconds
         filtered = 0
         for record in records:
-            event = shape.event_record(record)
             start = window_start(record.approximate_arrival_timestamp, seconds) if seconds else None
-            entry = Entry(record, event, encoded_size(event), start)
-            if matches is not None and not matches(event):
+            entry = Entry(record, shape.encode(record), start)
+            if matches is not None and not matches(shape.event_record(record)):
                 entry.settled = True
                 filtered += 1
                 ledger.append(entry)
                 continue
             ledger.append(entry)
-            lanes[lane_index(shape.ordering_key(record, event), factor)].push(entry)
+            lanes[lane_index(shape.ordering_key(record), factor)].push(entry)
         if filtered:
             ctx.counters.filtered_out += filtered
             self.after_settle()
