@@ -9,10 +9,17 @@ disk. :meth:`CheckpointWriter.flush` stores what is left when the mapping stops.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from headrace.errors import HeadraceError
 from headrace.state.base import CheckpointStore, MappingCheckpoints
+
+log = logging.getLogger("headrace.streams")
+
+# Wait before writing again after a failed checkpoint write (wall time: a storage problem).
+RETRY_WRITE_SECONDS = 1.0
 
 BlockingCall = Callable[..., Awaitable[Any]]
 
@@ -53,10 +60,18 @@ class CheckpointWriter:
         await self.flush()
 
     async def run(self) -> None:
-        """Write pending updates as they come, until cancelled."""
+        """Write pending updates as they come, until cancelled.
+
+        A failed write (a busy or broken file) is logged and tried again a little later;
+        the updates stay pending, so nothing settled is forgotten.
+        """
         while True:
             await self._dirty.wait()
-            await self.flush()
+            try:
+                await self.flush()
+            except HeadraceError as exc:
+                log.warning("checkpoints of mapping %s not saved yet: %s", self._uuid, exc)
+                await asyncio.sleep(RETRY_WRITE_SECONDS)
 
     async def flush(self) -> None:
         """Store every pending update now (in one transaction)."""
@@ -70,6 +85,7 @@ class CheckpointWriter:
             except BaseException:
                 # Not stored: keep them (newer updates of the same shard win).
                 self._pending = {**batch, **self._pending}
+                self._dirty.set()
                 raise
             self.writes += 1
             self.saved.update(batch)

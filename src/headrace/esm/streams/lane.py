@@ -61,6 +61,10 @@ class ShardHost(Protocol):
         """Records were settled: store the checkpoint, let the reader read on."""
         ...
 
+    def after_batch(self) -> None:
+        """An invocation ended: the reader may read on, the poller looks again."""
+        ...
+
 
 class Lane:
     """The batches of one lane of one shard, in order."""
@@ -107,6 +111,7 @@ class Lane:
                     await run_one(self, slot)
                 finally:
                     self.busy = False
+                    self.host.after_batch()
                     self.ctx.changed()
 
     def window_due(self) -> bool:

@@ -104,9 +104,25 @@ class ShardPoller:
         ledger = self.ledger
         if ledger.advance() and ledger.checkpoint is not None:
             self.ctx.checkpoints.update(self.shard_id, ledger.checkpoint)
-        if ledger.unsettled < self.ctx.rules.read_ahead:
+        self.after_batch()
+
+    def after_batch(self) -> None:
+        if self._backlog() < self.ctx.rules.read_ahead:
             self._room.set()
         self._changed.set()
+
+    def _backlog(self) -> int:
+        """Records read and not yet invoked successfully: waiting in lanes or for a retry.
+
+        Records a tumbling window holds until its final invocation do not count: the window
+        can only close once later records are read.
+        """
+        total = 0
+        for lane in self.lanes:
+            total += len(lane.pending)
+            for segment in lane.retries:
+                total += len(segment.entries)
+        return total
 
     def statistics(self) -> ShardStatistics:
         if self.finished:
@@ -138,7 +154,7 @@ class ShardPoller:
         source = ctx.source
         iterator = await self._open()
         while True:
-            if self.ledger.unsettled >= ctx.rules.read_ahead:
+            if self._backlog() >= ctx.rules.read_ahead:
                 self._room.clear()
                 await self._room.wait()
                 continue

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
+from headrace.errors import BrokerError
+from headrace.esm.streams import checkpointing
 from headrace.esm.streams.checkpointing import CheckpointWriter
 from headrace.state.checkpoints import InMemoryCheckpointStore, SqliteCheckpointStore
 from headrace.state.sqlite import SqliteStatusStore
@@ -86,3 +91,34 @@ async def test_the_writer_stores_updates_as_they_come() -> None:
             break
     task.cancel()
     assert dict(store.load("uuid-1").positions) == {"shard": "7"}
+
+
+class FlakyStore(InMemoryCheckpointStore):
+    """Fails its first save, as a busy file would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise BrokerError("database is locked")
+        super().save(mapping_uuid, positions)
+
+
+async def test_a_failed_checkpoint_write_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§7.3: a checkpoint that could not be written is kept and written later."""
+    monkeypatch.setattr(checkpointing, "RETRY_WRITE_SECONDS", 0.01)
+    store = FlakyStore()
+    writer = CheckpointWriter(store, "uuid-1")
+    task = asyncio.create_task(writer.run())
+    writer.update("shard", "9")
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if store.load("uuid-1").positions:
+            break
+    task.cancel()
+    assert dict(store.load("uuid-1").positions) == {"shard": "9"}

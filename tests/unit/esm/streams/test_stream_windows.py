@@ -174,3 +174,15 @@ async def test_a_state_over_1_mb_ends_the_window_early(
     flags = [(e["isFinalInvokeForWindow"], e["isWindowTerminatedEarly"]) for e in harness.events]
     assert flags[:2] == [(False, False), (True, True)]
     assert harness.events[2]["state"] == {}
+
+
+async def test_a_window_holding_more_than_the_read_ahead_still_closes(
+    make_stream_harness: MakeStreamHarness,
+) -> None:
+    """§3.4.4: records a window holds do not stop the reader, so the window can close."""
+    harness = make_stream_harness(counting, BatchSize=10, TumblingWindowInSeconds=WINDOW)
+    harness.put(*[f"r{i}" for i in range(1000)])
+    await harness.drain()
+    final = harness.events[-1]
+    assert final["isFinalInvokeForWindow"] is True
+    assert final["state"] == {"count": 1000}
