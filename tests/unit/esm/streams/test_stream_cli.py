@@ -19,6 +19,7 @@ import yaml
 APP = Path(__file__).parent / "app"
 FAILURES_ARN = "arn:aws:sqs:us-east-1:000000000000:failures"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/users"
 # Bound on any one CLI call and on waiting for a condition: a hang fails the test.
 CLI_TIMEOUT = 60.0
 WAIT_TIMEOUT = 30.0
@@ -32,13 +33,22 @@ class Project:
         self.log = root / "stream-log.jsonl"
         self.processes: list[subprocess.Popen[str]] = []
         variables = {"STREAM_LOG": str(self.log), **mapping.pop("variables", {})}
+        handler = mapping.pop("handler", "stream_handlers.handler")
+        source = mapping.pop("source", STREAM_ARN)
         config = {
             "data_dir": ".headrace",
             "streams": {"clicks": {"ShardCount": 2}},
+            "tables": {
+                "users": {
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+                }
+            },
             "queues": {"failures": {}},
             "functions": {
                 "fn": {
-                    "Handler": "stream_handlers.handler",
+                    "Handler": handler,
                     "CodeUri": str(APP),
                     "Timeout": 10,
                     "ReservedConcurrentExecutions": 8,
@@ -48,7 +58,7 @@ class Project:
             "event_source_mappings": [
                 {
                     "FunctionName": "fn",
-                    "EventSourceArn": STREAM_ARN,
+                    "EventSourceArn": source,
                     "StartingPosition": "TRIM_HORIZON",
                     **mapping,
                 }
@@ -153,6 +163,22 @@ def test_a_poison_record_goes_to_the_destination_queue(make_project: Any) -> Non
 
 def _messages(shown: Any) -> list[dict[str, Any]]:
     return shown["Messages"] if isinstance(shown, dict) else shown
+
+
+def test_a_table_change_stream_feeds_its_mapping(make_project: Any) -> None:
+    """§3.3: writes to an embedded table reach the mapping as DynamoDB records, in order."""
+    project = make_project(handler="stream_handlers.table_handler", source=TABLE_ARN)
+    for item in ('{"id": "u1", "n": 1}', '{"id": "u1", "n": 2}', '{"id": "u2", "n": 1}'):
+        done = project.cli("table", "put", "users", item)
+        assert done.returncode == 0, done.stderr
+    done = project.cli("table", "delete", "users", '{"id": "u1"}')
+    assert done.returncode == 0, done.stderr
+    done = project.cli("run", "--until-drained", "--port", "0", "--timeout", "60")
+    assert done.returncode == 0, done.stderr
+    entries = project.entries()
+    u1 = [e["eventName"] for e in entries if e["keys"] == {"id": {"S": "u1"}}]
+    assert u1 == ["INSERT", "MODIFY", "REMOVE"]
+    assert {e["source"].split("/stream/")[0] for e in entries} == {TABLE_ARN}
 
 
 def test_a_blocked_shard_makes_the_timeout_exit_1(make_project: Any) -> None:

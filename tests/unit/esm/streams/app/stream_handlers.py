@@ -41,3 +41,21 @@ def handler(event: dict[str, Any], context: Any) -> None:
         time.sleep(SLEEP)
     if POISON in data:
         raise ValueError(f"poison record {POISON}")
+
+
+def table_handler(event: dict[str, Any], context: Any) -> None:
+    """Logs each DynamoDB record's event name and key (one JSON line per record)."""
+    lines = []
+    for record in event["Records"]:
+        entry = {
+            "run": os.getppid(),
+            "eventName": record["eventName"],
+            "keys": record["dynamodb"]["Keys"],
+            "source": record["eventSourceARN"],
+        }
+        lines.append(json.dumps(entry) + "\n")
+    fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, "".join(lines).encode())
+    finally:
+        os.close(fd)
