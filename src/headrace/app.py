@@ -19,11 +19,13 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.api.metrics import StatisticsCollector
 from headrace.api.server import Endpoint
+from headrace.aws.clients import region_of
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.broker.tables import dynamodb_event_record
 from headrace.clock import Clock, SystemClock
+from headrace.config.kinds import SourceKind
 from headrace.config.model import Config, EventSourceMappingConfig
-from headrace.errors import InvalidParameterValueException
+from headrace.errors import HeadraceError, InvalidParameterValueException
 from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
 from headrace.esm.streams.build import build_stream_mapping
@@ -31,6 +33,7 @@ from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
+from headrace.sources.base import QueueSource
 from headrace.sources.embedded_streams import (
     EmbeddedQueueDestination,
     EmbeddedStreams,
@@ -73,6 +76,8 @@ class App:
         self.engine: Engine | None = None
         self.streams: EmbeddedStreams | None = None
         self.checkpoints: SqliteCheckpointStore | None = None
+        # Real SQS queues (any SQS ARN the config does not declare), by mapping UUID.
+        self.aws_queues: dict[str, QueueSource] = {}
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
@@ -89,25 +94,29 @@ class App:
         for mapping in self.config.event_source_mappings:
             if self.config.queue_by_arn(mapping.event_source_arn) is not None:
                 bindings.append(self._queue_binding(mapping))
+            elif mapping.uuid in self.aws_queues:
+                bindings.append(self._queue_binding(mapping, self.aws_queues[mapping.uuid]))
             elif self._stream_source(mapping) is not None:
                 bindings.append(self._stream_binding(mapping))
             else:
                 raise InvalidParameterValueException(
                     f"{mapping.event_source_arn}: only embedded queues, streams and tables "
-                    "declared in the config can be read yet; real AWS sources arrive with "
-                    "headrace[aws]"
+                    "declared in the config, and real SQS queues, can be read yet; real "
+                    "Kinesis and DynamoDB streams are not supported yet"
                 )
         return Engine(bindings, clock=self.clock)
 
-    def _queue_binding(self, mapping: EventSourceMappingConfig) -> MappingBinding:
-        source = self.broker.source_for(mapping.event_source_arn)
+    def _queue_binding(
+        self, mapping: EventSourceMappingConfig, source: QueueSource | None = None
+    ) -> MappingBinding:
+        source = source or self.broker.source_for(mapping.event_source_arn)
         function = self.config.functions[mapping.function_name]
         built = build_queue_mapping(
             mapping,
             source,
             self._runtime(mapping.function_name),
             clock=self.clock,
-            region=self.config.region,
+            region=region_of(mapping.event_source_arn, self.config.region),
             function_timeout=function.timeout,
             function_concurrency=self.config.function_concurrency(mapping.function_name),
         )
@@ -180,6 +189,7 @@ class App:
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(self.broker)
             await self._open_streams(stack)
+            await self._open_aws_queues(stack)
             self.engine = engine = self._build_engine()
             stack.push_async_callback(self._close_runtimes)
             port = None
@@ -219,6 +229,31 @@ class App:
         await stack.enter_async_context(self.streams)
         self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
         stack.callback(self.checkpoints.close)
+
+    async def _open_aws_queues(self, stack: contextlib.AsyncExitStack) -> None:
+        """Connect to every real SQS queue a mapping reads and check it (§1.6.10, §1.6.11)."""
+        config = self.config
+        for index, mapping in enumerate(config.event_source_mappings):
+            arn = mapping.event_source_arn
+            if mapping.source_kind is not SourceKind.SQS or config.queue_by_arn(arn) is not None:
+                continue
+            from headrace.sources.sqs import open_mapping_source
+
+            try:
+                source = await stack.enter_async_context(
+                    open_mapping_source(config, mapping, clock=self.clock)
+                )
+            except HeadraceError:
+                log.error(
+                    "%s: event_source_mappings[%d] (%s): EventSourceArn %s: the real SQS "
+                    "queue failed its check",
+                    config.path.name,
+                    index,
+                    mapping.function_name,
+                    arn,
+                )
+                raise
+            self.aws_queues[mapping.uuid] = source
 
     def stop(self) -> None:
         """Graceful stop (Ctrl-C, SIGTERM): in-flight batches finish."""

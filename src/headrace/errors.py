@@ -25,6 +25,8 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── LimitExceededException     (Kinesis)
     │   └── ProvisionedThroughputExceededException (Kinesis)
     ├── BrokerError                 the embedded broker's storage failed or is misused
+    ├── SourceUnavailable           a real AWS source could not be read (missing, denied,
+    │                                unreachable); carries ``source_arn`` and AWS's ``code``
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
     │   ├── FunctionTimeout          raised only by helpers that want an exception)
     │   └── WorkerCrashed
@@ -188,6 +190,24 @@ class ProvisionedThroughputExceededException(AwsError):
 
 class BrokerError(HeadraceError):
     """The embedded broker's storage failed or was used in a way it does not allow."""
+
+
+class SourceUnavailable(HeadraceError):
+    """A real AWS source could not be read or written: it is missing, access is denied, or
+    AWS stayed unreachable after retries.
+
+    The message is AWS's, in the form Lambda shows (``Error occurred while ReceiveMessage.
+    SQS Error Code: ... SQS Error Message: ...``); ``code`` is AWS's error code (empty when
+    AWS was not reached) and ``transient`` says whether trying again later may succeed
+    without anyone fixing anything (throttling, a 5xx, a network error).
+    """
+
+    def __init__(self, message: str, *, source_arn: str, code: str = "", transient: bool) -> None:
+        self.message = message
+        self.source_arn = source_arn
+        self.code = code
+        self.transient = transient
+        super().__init__(message)
 
 
 class FunctionError(HeadraceError):
