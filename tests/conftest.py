@@ -5,6 +5,7 @@ Nothing here is autouse: moto starts only when a test asks for ``moto_endpoint``
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -43,6 +44,8 @@ def moto_endpoint() -> Iterator[str]:
         patch.setenv(name, value)
     for name in MOTO_UNSET:
         patch.delenv(name, raising=False)
+    # One request log line per call would bury a failure's output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
