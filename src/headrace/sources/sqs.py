@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from headrace.aws.clients import LONG_POLL_SECONDS, AwsSettings, create_client, region_of
 from headrace.aws.errors import FailureKind
@@ -282,28 +283,40 @@ async def open_sqs_source(
     default_region: str,
     max_connections: int,
 ) -> AsyncIterator[SqsQueueSource]:
-    """Connect to the queue an ARN names, check it as CreateEventSourceMapping does, start.
+    """Connect to the queue an ARN names (a client in the ARN's region), check it, start.
+
+    Raises as :func:`connect_sqs_source` does.
+    """
+    region = region_of(arn, default_region)
+    async with create_client("sqs", region, settings, max_connections=max_connections) as client:
+        source = await connect_sqs_source(client, arn, polling=polling, clock=clock)
+        try:
+            yield source
+        finally:
+            await source.aclose()
+
+
+async def connect_sqs_source(
+    client: Any, arn: str, *, polling: SqsPolling, clock: Clock
+) -> SqsQueueSource:
+    """A started source on ``client`` (aiobotocore SQS), checked as CreateEventSourceMapping
+    checks a queue; close it with ``aclose()``.
 
     Raises InvalidParameterValueException with AWS's messages when the queue does not exist
     (§1.6.11), access to it is denied, or its visibility timeout is shorter than the
     function's Timeout (§1.6.10); SourceUnavailable when SQS cannot be reached after retries.
     """
-    region = region_of(arn, default_region)
-    async with create_client("sqs", region, settings, max_connections=max_connections) as client:
-        retrier = Retrier(clock, arn)
-        try:
-            api = await SqsQueueApi.locate(client, arn, retrier)
-            attributes = await api.attributes("VisibilityTimeout", "FifoQueue")
-        except SourceUnavailable as exc:
-            raise _startup_error(retrier, exc) from exc
-        visibility = int(attributes.get("VisibilityTimeout", "30"))
-        _check_visibility_timeout(visibility, polling.function_timeout)
-        source = SqsQueueSource(api, visibility_timeout=visibility, polling=polling, clock=clock)
-        source.start()
-        try:
-            yield source
-        finally:
-            await source.aclose()
+    retrier = Retrier(clock, arn)
+    try:
+        api = await SqsQueueApi.locate(client, arn, retrier)
+        attributes = await api.attributes("VisibilityTimeout")
+    except SourceUnavailable as exc:
+        raise _startup_error(retrier, exc) from exc
+    visibility = int(attributes.get("VisibilityTimeout", "30"))
+    _check_visibility_timeout(visibility, polling.function_timeout)
+    source = SqsQueueSource(api, visibility_timeout=visibility, polling=polling, clock=clock)
+    source.start()
+    return source
 
 
 def open_mapping_source(
