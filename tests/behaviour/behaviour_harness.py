@@ -111,6 +111,8 @@ class SqsBackend:
         self.client = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint)
         self._token = uuid.uuid4().hex[:8]
         self._urls: dict[str, str] = {}
+        # False: the config has no aws block; the endpoint must come from AWS_ENDPOINT_URL.
+        self.endpoint_in_config = True
 
     def real_name(self, name: str) -> str:
         if name.endswith(".fifo"):
@@ -121,7 +123,7 @@ class SqsBackend:
         return f"arn:aws:sqs:{REGION}:{MOTO_ACCOUNT}:{self.real_name(name)}"
 
     def top(self) -> dict[str, Any]:
-        return {"aws": {"endpoint_url": self.endpoint}}
+        return {"aws": {"endpoint_url": self.endpoint}} if self.endpoint_in_config else {}
 
     def create(self, queues: dict[str, dict[str, Any]]) -> dict[str, Any]:
         # Dead-letter queues first: a RedrivePolicy names an existing queue.
@@ -134,6 +136,9 @@ class SqsBackend:
         wire = {k: v.lower() if v in ("True", "False") else v for k, v in wire.items()}
         url = self.client.create_queue(QueueName=self.real_name(name), Attributes=wire)
         self._urls[name] = url["QueueUrl"]
+
+    def url(self, name: str) -> str:
+        return self._urls[name]
 
     def delete_queue(self, name: str) -> None:
         self.client.delete_queue(QueueUrl=self._urls[name])
@@ -201,6 +206,7 @@ class Project:
         handler: str = "handlers.whole",
         timeout: int = 1,
         concurrency: int = 3,
+        variables: dict[str, str] | None = None,
     ) -> Config:
         """Create the queues, write headrace.yaml with one function ``fn``, load it."""
         function = {
@@ -208,7 +214,7 @@ class Project:
             "CodeUri": "./src",
             "Timeout": timeout,
             "ReservedConcurrentExecutions": concurrency,
-            "Environment": {"Variables": {"E2E_DIR": str(self.root)}},
+            "Environment": {"Variables": {"E2E_DIR": str(self.root), **(variables or {})}},
         }
         data = {
             "region": REGION,

@@ -32,3 +32,17 @@ def project(tmp_path: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_SQS", raising=False)
     return Project(tmp_path, backend)
+
+
+@pytest.fixture
+def sqs_project(
+    tmp_path: Path, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Project]:
+    """A project on real SQS (moto) only, for what only real SQS does."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SQS", raising=False)
+    backend = SqsBackend(moto_endpoint)
+    try:
+        yield Project(tmp_path, backend)
+    finally:
+        backend.close()
