@@ -24,7 +24,7 @@ from headrace.config.validate import (
     check_keys,
     display_path,
     read_int,
-    read_mapping,
+    read_section,
     read_str,
     type_name,
 )
@@ -193,11 +193,10 @@ def _account(top: Scope, data: Mapping[str, Any]) -> str | None:
 
 
 def _endpoint_url(top: Scope, data: Mapping[str, Any]) -> str | None:
-    aws = read_mapping(top, data, "aws")
-    if aws is None:
+    section = read_section(top, data, "aws", ("endpoint_url",))
+    if section is None:
         return None
-    where = top.nested("aws")
-    check_keys(where, aws, ("endpoint_url",))
+    where, aws = section
     url = read_str(where, aws, "endpoint_url")
     if url is not None and not url.startswith(("http://", "https://")):
         where.add("endpoint_url", VALIDATION, f"'{url}' is not an http:// or https:// URL")

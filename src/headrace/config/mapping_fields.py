@@ -26,7 +26,7 @@ from headrace.config.validate import (
     read_enum,
     read_int,
     read_list,
-    read_mapping,
+    read_section,
     read_str,
     require,
     type_name,
@@ -72,6 +72,8 @@ STREAM_ONLY_KEYS = (
 )
 # Fields that apply to SQS only (§1.2).
 QUEUE_ONLY_KEYS = ("ScalingConfig", "ProvisionedPollerConfig")
+# ProvisionedPollerConfig's members (§1.2).
+POLLER_KEYS = ("MinimumPollers", "MaximumPollers")
 
 
 def check_common_fields(
@@ -118,11 +120,10 @@ def _is_uuid(text: str) -> bool:
 
 def _check_filters(scope: Scope, data: Mapping[str, Any], source: ResolvedSource | None) -> None:
     """FilterCriteria's shape, the quota, and each pattern compiled for the source (§1.6.14)."""
-    criteria = read_mapping(scope, data, "FilterCriteria")
-    if criteria is None:
+    section = read_section(scope, data, "FilterCriteria", ("Filters",))
+    if section is None:
         return
-    where = scope.nested("FilterCriteria")
-    check_keys(where, criteria, ("Filters",))
+    where, criteria = section
     filters = read_list(where, criteria, "Filters")
     if filters is None:
         return
@@ -188,11 +189,10 @@ def _check_response_types(scope: Scope, data: Mapping[str, Any]) -> None:
 
 
 def _check_metrics(scope: Scope, data: Mapping[str, Any], source: ResolvedSource | None) -> None:
-    config = read_mapping(scope, data, "MetricsConfig")
-    if config is None:
+    section = read_section(scope, data, "MetricsConfig", ("Metrics",))
+    if section is None:
         return
-    where = scope.nested("MetricsConfig")
-    check_keys(where, config, ("Metrics",))
+    where, config = section
     metrics = read_list(where, config, "Metrics")
     if metrics is None:
         return
@@ -221,17 +221,17 @@ def check_queue_fields(
         for key in present:
             scope.add(key, INVALID_PARAMETER, _not_supported(key, source, "SQS"))
         return
-    scaling = read_mapping(scope, data, "ScalingConfig")
+    scaling = read_section(scope, data, "ScalingConfig", ("MaximumConcurrency",))
     if scaling is not None:
-        check_keys(scope.nested("ScalingConfig"), scaling, ("MaximumConcurrency",))
-        read_int(scope.nested("ScalingConfig"), scaling, "MaximumConcurrency", 2, 1_000)
-    pollers = read_mapping(scope, data, "ProvisionedPollerConfig")
+        where, config = scaling
+        read_int(where, config, "MaximumConcurrency", 2, 1_000)
+    pollers = read_section(scope, data, "ProvisionedPollerConfig", POLLER_KEYS)
     if pollers is not None:
-        where = scope.nested("ProvisionedPollerConfig")
-        check_keys(where, pollers, ("MinimumPollers", "MaximumPollers"))
-        read_int(where, pollers, "MinimumPollers", 1, 200)
-        read_int(where, pollers, "MaximumPollers", 1, 10_000)
-    if scaling and pollers:
+        where, config = pollers
+        read_int(where, config, "MinimumPollers", 1, 200)
+        read_int(where, config, "MaximumPollers", 1, 10_000)
+    # Only two non-empty blocks conflict (an empty one configures nothing).
+    if scaling and scaling[1] and pollers and pollers[1]:
         message = "ScalingConfig and ProvisionedPollerConfig cannot be used together."
         scope.add("ScalingConfig", INVALID_PARAMETER, message)
 
@@ -281,18 +281,16 @@ def _check_starting_position(
 
 def _check_destination(scope: Scope, data: Mapping[str, Any], declared: Declared) -> None:
     """OnFailure only (§1.6.3); an SQS destination in this account must be declared."""
-    config = read_mapping(scope, data, "DestinationConfig")
-    if config is None:
+    section = read_section(scope, data, "DestinationConfig", ("OnFailure", "OnSuccess"))
+    if section is None:
         return
-    where = scope.nested("DestinationConfig")
-    check_keys(where, config, ("OnFailure", "OnSuccess"))
+    where, config = section
     if "OnSuccess" in config:
         where.add("OnSuccess", INVALID_PARAMETER, UNSUPPORTED_DESTINATION)
-    on_failure = read_mapping(where, config, "OnFailure")
-    if on_failure is None:
+    on_failure_section = read_section(where, config, "OnFailure", ("Destination",))
+    if on_failure_section is None:
         return
-    where = where.nested("OnFailure")
-    check_keys(where, on_failure, ("Destination",))
+    where, on_failure = on_failure_section
     destination = read_str(where, on_failure, "Destination")
     if destination:
         _check_destination_arn(where, destination, declared)

@@ -196,6 +196,22 @@ def read_mapping(scope: Scope, data: Mapping[str, Any], key: str) -> Mapping[str
     return value
 
 
+def read_section(
+    scope: Scope, data: Mapping[str, Any], key: str, known: Collection[str]
+) -> tuple[Scope, Mapping[str, Any]] | None:
+    """The nested mapping ``data[key]`` with its keys checked against ``known``.
+
+    Returns the scope its own problems go to (``KEY.Member``) and the mapping; None when the
+    key is absent, or is not a mapping (reported).
+    """
+    section = read_mapping(scope, data, key)
+    if section is None:
+        return None
+    where = scope.nested(key)
+    check_keys(where, section, known)
+    return where, section
+
+
 def read_enum(
     scope: Scope, data: Mapping[str, Any], key: str, allowed: Collection[str]
 ) -> str | None:

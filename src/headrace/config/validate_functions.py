@@ -23,6 +23,7 @@ from headrace.config.validate import (
     check_keys,
     read_int,
     read_mapping,
+    read_section,
     read_str,
     require,
     type_name,
@@ -165,11 +166,10 @@ def _check_code_uri(scope: Scope, data: Mapping[str, Any]) -> None:
 
 
 def _check_environment(scope: Scope, data: Mapping[str, Any]) -> None:
-    environment = read_mapping(scope, data, "Environment")
-    if environment is None:
+    section = read_section(scope, data, "Environment", ("Variables",))
+    if section is None:
         return
-    where = scope.nested("Environment")
-    check_keys(where, environment, ("Variables",))
+    where, environment = section
     variables = read_mapping(where, environment, "Variables")
     if variables is None:
         return

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace.config.mapping_fields import (
+    QUEUE_ONLY_KEYS,
+    STREAM_ONLY_KEYS,
     check_common_fields,
     check_queue_fields,
     check_stream_fields,
@@ -50,16 +52,8 @@ MAPPING_KEYS = frozenset(
         "FilterCriteria",
         "FunctionResponseTypes",
         "MetricsConfig",
-        "ScalingConfig",
-        "ProvisionedPollerConfig",
-        "ParallelizationFactor",
-        "StartingPosition",
-        "StartingPositionTimestamp",
-        "DestinationConfig",
-        "MaximumRecordAgeInSeconds",
-        "BisectBatchOnFunctionError",
-        "MaximumRetryAttempts",
-        "TumblingWindowInSeconds",
+        *QUEUE_ONLY_KEYS,
+        *STREAM_ONLY_KEYS,
     }
 )
 # Accepted for compatibility and not used: encryption of filters, tags.

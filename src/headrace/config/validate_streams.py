@@ -21,7 +21,7 @@ from headrace.config.validate import (
     read_enum,
     read_int,
     read_list,
-    read_mapping,
+    read_section,
     read_str,
     require,
     type_name,
@@ -196,11 +196,10 @@ def _keys_defined(scope: Scope, keys: Sequence[str], defined: Sequence[str]) -> 
 
 
 def _stream_specification(scope: Scope, entry: Mapping[str, Any]) -> None:
-    spec = read_mapping(scope, entry, "StreamSpecification")
-    if spec is None:
+    section = read_section(scope, entry, "StreamSpecification", STREAM_SPEC_KEYS)
+    if section is None:
         return
-    where = scope.nested("StreamSpecification")
-    check_keys(where, spec, STREAM_SPEC_KEYS)
+    where, spec = section
     enabled = read_bool(where, spec, "StreamEnabled")
     if enabled is not False and require(where, spec, "StreamViewType"):
         read_enum(where, spec, "StreamViewType", STREAM_VIEW_TYPES)
