@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -44,6 +44,20 @@ class DestinationSender(Protocol):
     async def send(self, body: str) -> None:
         """Deliver ``body``; raise a :class:`~headrace.errors.HeadraceError` if it failed."""
         ...
+
+
+@runtime_checkable
+class PayloadDestinationSender(Protocol):
+    """A destination that also stores the original invocation event (S3, §4.2.15)."""
+
+    async def send_with_payload(self, body: str, payload: str) -> None:
+        """Deliver ``body`` with ``payload`` (``{"Records":[...]}`` as JSON text)."""
+        ...
+
+
+def invocation_payload(shape: RecordShape, records: Sequence[StreamRecord]) -> str:
+    """The invocation event of ``records`` as JSON text (§4.2.15's ``payload``)."""
+    return (b'{"Records":[' + b",".join(shape.encode(r) for r in records) + b"]}").decode()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -136,8 +150,13 @@ class OnFailure:
             attempt=attempt,
             timestamp=self._clock.time(),
         )
+        body = _encoder.encode(record).decode("utf-8")
         try:
-            await self.sender.send(_encoder.encode(record).decode("utf-8"))
+            if isinstance(self.sender, PayloadDestinationSender):
+                payload = invocation_payload(self.target.shape, records)
+                await self.sender.send_with_payload(body, payload)
+            else:
+                await self.sender.send(body)
         except HeadraceError as exc:
             counters.destination_delivery_failures += 1
             counters.dropped += len(records)
