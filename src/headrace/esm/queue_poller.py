@@ -55,6 +55,9 @@ class QueuePoller:
     watchers: list[asyncio.Event] = field(default_factory=list)
     _busy: set[int] = field(default_factory=set)
     _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
+    # Each lane's delete of its last settled batch, still running: it rides along with the
+    # lane's next receive (one broker call for both), and is awaited before the lane ends.
+    _deleting: dict[int, asyncio.Task[int]] = field(default_factory=dict)
     _faults: int = 0
 
     def is_busy(self, lane: int) -> bool:
@@ -94,6 +97,7 @@ class QueuePoller:
                         self._notify()
         finally:
             await self._release_carried(lane)
+            await self._finish_delete(lane)
 
     def _notify(self) -> None:
         """Wake the watchers: the mapping (lanes to add) and the drain check.
@@ -129,6 +133,7 @@ class QueuePoller:
         batch = await gather_batch(
             self.source, self.rules, self.clock, matches=self.matches, carried=carried
         )
+        await self._deleted(lane)
         self.counters.polled += batch.polled
         if batch.overflow:
             self._carried[lane] = batch.overflow
@@ -142,10 +147,10 @@ class QueuePoller:
             return batch.polled
         if len(batch.messages) >= self.rules.batch_size:
             self.scaler.on_backlog()
-        await self._invoke(batch, slot)
+        await self._invoke(lane, batch, slot)
         return batch.polled
 
-    async def _invoke(self, batch: QueueBatch, slot: Slot) -> None:
+    async def _invoke(self, lane: int, batch: QueueBatch, slot: Slot) -> None:
         counters = self.counters
         counters.in_flight_batches += 1
         try:
@@ -159,16 +164,14 @@ class QueuePoller:
         counters.invoked += len(ids)
         if outcome.function_error is not None:
             counters.errors += 1
-        await self._settle(batch.messages, outcome)
+        self._settle(lane, batch.messages, outcome)
 
-    async def _settle(self, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
+    def _settle(self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
+        """Start deleting what the outcome says is done (§4.1.1, §3.5); see :meth:`_delete`."""
         counters = self.counters
         if outcome.kind is OutcomeKind.SUCCESS:
             counters.last_processing_result = "OK"
-            # Await first, then add: `x += await ...` reads x before suspending, so two
-            # lanes settling at once would lose one lane's count.
-            deleted = await self.source.delete(messages)
-            counters.deleted += deleted
+            self._delete(lane, messages)
             return
         counters.last_processing_result = "PROBLEM: Function call failed"
         counters.failed_invoke += len(messages)
@@ -182,8 +185,42 @@ class QueuePoller:
             keep |= fifo_hold_back(outcome, pairs)
         done = [m for m in messages if m.message_id not in keep]
         if done:
-            deleted = await self.source.delete(done)
-            counters.deleted += deleted
+            self._delete(lane, done)
+
+    def _delete(self, lane: int, messages: Sequence[QueueMessage]) -> None:
+        """Delete without waiting: the lane's next receive shares the broker call.
+
+        The lane awaits the result after that receive (:meth:`_deleted`), so a failed
+        delete still surfaces in the lane, and the count is in before the lane notifies.
+        Messages stay hidden until then, as they were while the handler ran.
+        """
+        self._deleting[lane] = asyncio.ensure_future(self.source.delete(messages))
+
+    async def _deleted(self, lane: int) -> None:
+        """Wait for the lane's running delete, if any, and count what it deleted."""
+        task = self._deleting.pop(lane, None)
+        if task is not None:
+            # Await first, then add: `x += await ...` reads x before suspending, so two
+            # lanes settling at once would lose one lane's count.
+            deleted = await task
+            self.counters.deleted += deleted
+
+    async def _finish_delete(self, lane: int) -> None:
+        """A lane ends: let its last delete finish (even if the lane was cancelled).
+
+        A delete that fails here is logged; its messages come back after their
+        visibility timeout, as after any failed delete. The watchers are woken: the
+        queue may be empty now, and no later receive of this lane will tell them.
+        """
+        task = self._deleting.pop(lane, None)
+        if task is None:
+            return
+        try:
+            deleted = await asyncio.shield(task)
+            self.counters.deleted += deleted
+        except Exception as exc:
+            log.error("%s: delete failed: %s", self.rules.source_arn, exc, exc_info=exc)
+        self._notify()
 
     async def _release_carried(self, lane: int) -> None:
         carried = self._carried.pop(lane, [])

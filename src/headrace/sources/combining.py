@@ -4,8 +4,9 @@ Every broker call is a hop to the broker thread and a write transaction with its
 at batch size 10 those cost more than the statements inside. The lanes of a mapping delete
 and receive all the time, so :class:`CallCombiner` keeps at most one call per queue in flight
 and puts everything asked meanwhile into the next one: one hop and one commit for what
-several lanes need. With nothing in flight a request goes out at once, so an idle queue
-answers as fast as before.
+several lanes need. With nothing in flight a request goes out at the end of the current
+event-loop step, with whatever else that step asked (a lane's delete of its last batch and
+its next receive travel together); an idle queue answers as fast as before.
 
 Each caller still gets its own answer: a delete its per-handle results, a receive its
 messages. A receive whose caller was cancelled before its answer came hands its messages
@@ -73,7 +74,7 @@ class CallCombiner:
     run: Runner
     hand_back: HandBack
     _pending: list[_Delete | _Receive] = field(default_factory=list)
-    _busy: bool = False
+    _busy: bool = False  # a call is in flight, or about to start
     _calls: int = 0
     _requests: int = 0
 
@@ -95,7 +96,8 @@ class CallCombiner:
     def _submit(self, request: _Delete | _Receive) -> None:
         self._pending.append(request)
         if not self._busy:
-            self._start()
+            self._busy = True
+            asyncio.get_running_loop().call_soon(self._start)
 
     def _take(self) -> list[_Delete | _Receive]:
         """Every pending delete, and the pending receives sharing the first one's timeout.
@@ -113,6 +115,7 @@ class CallCombiner:
     def _start(self) -> None:
         taken = self._take()
         if not taken:
+            self._busy = False
             return
         deletes = [r.handles for r in taken if isinstance(r, _Delete)]
         receives = [r for r in taken if isinstance(r, _Receive)]
@@ -124,23 +127,21 @@ class CallCombiner:
                 self.run(deletes, [r.max_messages for r in receives], timeout)
             )
         except Exception as exc:  # e.g. the broker is closed: every request hears it
+            self._busy = False
             self._fail(taken, exc)
             return
-        self._busy = True
         call.add_done_callback(lambda done: self._finish(taken, done))
 
     def _finish(
         self, taken: list[_Delete | _Receive], call: asyncio.Future[CombinedAnswer]
     ) -> None:
-        self._busy = False
         if call.cancelled():
             self._fail(taken, asyncio.CancelledError())
         elif (error := call.exception()) is not None:
             self._fail(taken, error)
         else:
             self._answer(taken, call.result())
-        if self._pending:
-            self._start()
+        self._start()
 
     @staticmethod
     def _fail(taken: list[_Delete | _Receive], error: BaseException) -> None:

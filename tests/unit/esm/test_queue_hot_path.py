@@ -67,3 +67,32 @@ async def test_drain_is_seen_after_the_batch_that_empties_the_queue(
     assert result.drained
     assert h.queue.bodies == []
     assert h.mapping.statistics().deleted == 20
+
+
+async def test_a_stopped_mapping_finishes_its_last_delete(make_harness: MakeHarness) -> None:
+    """§4.1.1: a batch that succeeded just before a stop is still deleted and counted."""
+    seen: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        seen.append(len(event["Records"]))
+        h.engine.stop()
+
+    h = make_harness(handler, concurrency=1, BatchSize=10)
+    for i in range(15):
+        h.queue.send(f"m{i}")
+    await h.engine.run()
+    assert seen[0] == 10
+    assert len(h.queue.bodies) == 15 - sum(seen)
+    assert h.mapping.statistics().deleted == sum(seen)
+
+
+async def test_a_failing_delete_surfaces_in_the_lane(make_harness: MakeHarness) -> None:
+    """A delete that fails is reported by the lane and its messages come back later."""
+    h = make_harness(ok, concurrency=1, BatchSize=10, visibility_timeout=5)
+    for i in range(3):
+        h.queue.send(f"m{i}")
+    h.queue.faults["delete"] = [RuntimeError("disk full")]
+    result = await h.drain(step=1.0)
+    assert result.drained
+    assert h.mapping.statistics().deleted == 3
+    assert len(h.events) == 2

@@ -51,24 +51,37 @@ async def fill(broker: EmbeddedBroker, count: int, queue: str = "q", **kwargs: s
 async def test_requests_made_during_a_call_share_the_next_one(
     broker: EmbeddedBroker, source: EmbeddedQueueSource
 ) -> None:
-    """Three receives and a delete asked while a call runs cost two broker calls in all."""
+    """Two receives and a delete asked while a call runs share the next call."""
     await fill(broker, 20)
     first = await source.receive(2, wait_seconds=0)
     blocker = threading.Event()
     busy = broker.call(blocker.wait)
-    tasks = [asyncio.create_task(source.receive(5, wait_seconds=0)) for _ in range(3)]
+    running = asyncio.create_task(source.receive(5, wait_seconds=0))
+    await asyncio.sleep(0.01)  # its call is sent, and waits behind the blocked thread
+    tasks = [asyncio.create_task(source.receive(5, wait_seconds=0)) for _ in range(2)]
     deleting = asyncio.create_task(source.delete(first))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.01)
     blocker.set()
     await busy
-    batches = await asyncio.gather(*tasks)
+    batches = await asyncio.gather(running, *tasks)
     assert await deleting == 2
     bodies = [m.body for batch in batches for m in batch]
     assert len(bodies) == 15
     assert len(set(bodies)) == 15
-    # The first receive went alone; the first waiting receive went at once (behind the
-    # blocked thread), the other two and the delete shared one more call.
     assert source.statistics().broker_calls == 3
+
+
+async def test_requests_of_one_step_share_a_call(
+    broker: EmbeddedBroker, source: EmbeddedQueueSource
+) -> None:
+    """A lane's delete and its next receive, asked in one loop step, travel together."""
+    await fill(broker, 4)
+    first = await source.receive(2, wait_seconds=0)
+    deleting = asyncio.ensure_future(source.delete(first))
+    second = await source.receive(2, wait_seconds=0)
+    assert await deleting == 2
+    assert [m.body for m in second] == ["m2", "m3"]
+    assert source.statistics().broker_calls == 2
 
 
 async def test_an_idle_queue_sends_a_request_at_once(
@@ -98,6 +111,12 @@ async def test_combined_fifo_receives_keep_group_order(broker: EmbeddedBroker) -
     await fill(broker, 2, "f.fifo", message_group_id="g")
     exchange = broker.queues.delete_and_receive("f.fifo", [], [1, 1])
     assert [[m.body for m in batch] for batch in exchange.received] == [["m0"], []]
+
+
+async def steps() -> None:
+    """Let the tasks and the combiner's scheduled start run."""
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 def answer(received: list[list[QueueMessage]], deleted: list[list[bool]]) -> CombinedAnswer:
@@ -132,17 +151,17 @@ async def test_receives_with_another_visibility_timeout_go_in_their_own_call() -
     fake = FakeBroker()
     combiner = fake.combiner()
     first = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     second = asyncio.create_task(combiner.receive(1, 60))
     third = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     fake.futures[0].set_result(answer([[message("a")]], []))
     await first
-    await asyncio.sleep(0)
+    await steps()
     assert fake.calls[1] == ([], [1], 60)
     fake.futures[1].set_result(answer([[message("b")]], []))
     assert (await second).messages == [message("b")]
-    await asyncio.sleep(0)
+    await steps()
     assert fake.calls[2] == ([], [1], None)
     fake.futures[2].set_result(answer([[message("c")]], []))
     assert (await third).messages == [message("c")]
@@ -153,18 +172,18 @@ async def test_a_failed_call_fails_each_of_its_requests() -> None:
     fake = FakeBroker()
     combiner = fake.combiner()
     receiving = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     deleting = asyncio.create_task(combiner.delete(["1-1"]))
-    await asyncio.sleep(0)
+    await steps()
     fake.futures[0].set_exception(BrokerError("disk full"))
     with pytest.raises(BrokerError):
         await receiving
-    await asyncio.sleep(0)
+    await steps()
     fake.futures[1].set_exception(BrokerError("disk full"))
     with pytest.raises(BrokerError):
         await deleting
     again = asyncio.create_task(combiner.delete(["1-1"]))
-    await asyncio.sleep(0)
+    await steps()
     fake.futures[2].set_result(answer([], [[True]]))
     assert await again == [True]
 
@@ -174,12 +193,12 @@ async def test_a_cancelled_receive_hands_its_messages_back() -> None:
     fake = FakeBroker()
     combiner = fake.combiner()
     receiving = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     receiving.cancel()
     with pytest.raises(asyncio.CancelledError):
         await receiving
     fake.futures[0].set_result(answer([[message("a")]], []))
-    await asyncio.sleep(0)
+    await steps()
     assert fake.handed_back == [message("a")]
 
 
@@ -188,12 +207,12 @@ async def test_a_receive_cancelled_before_its_call_is_not_sent() -> None:
     fake = FakeBroker()
     combiner = fake.combiner()
     first = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     waiting = asyncio.create_task(combiner.receive(1, None))
-    await asyncio.sleep(0)
+    await steps()
     waiting.cancel()
-    await asyncio.sleep(0)
+    await steps()
     fake.futures[0].set_result(answer([[]], []))
     await first
-    await asyncio.sleep(0)
+    await steps()
     assert len(fake.calls) == 1
