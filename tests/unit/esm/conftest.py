@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from engine_driving import drain
 
 from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
@@ -19,12 +19,6 @@ from headrace.sources.memory import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:orders-dlq"
-
-
-async def settle(rounds: int = 30) -> None:
-    """Let every runnable task run until the loop is quiet."""
-    for _ in range(rounds):
-        await asyncio.sleep(0)
 
 
 @dataclass
@@ -45,15 +39,7 @@ class Harness:
 
     async def drain(self, *, step: float = 1.0, limit: int = 2000) -> RunResult:
         """Run until drained, advancing the fake clock ``step`` seconds at a time."""
-        task = asyncio.create_task(self.engine.run(until_drained=True))
-        for _ in range(limit):
-            await settle()
-            if task.done():
-                return task.result()
-            self.clock.advance(step)
-        self.engine.stop()
-        await settle()
-        raise AssertionError("the mapping did not drain")
+        return await drain(self.engine, self.clock, step=step, limit=limit)
 
 
 MakeHarness = Callable[..., Harness]

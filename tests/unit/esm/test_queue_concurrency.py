@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.unit.esm.conftest import MakeHarness, settle
+from engine_driving import settle
+from tests.unit.esm.conftest import MakeHarness
 
 
 class Gate:

@@ -182,7 +182,7 @@ async def test_batching_window_gathers_until_the_window_ends(make_harness: MakeH
     import asyncio
 
     runner = asyncio.ensure_future(task_result)
-    from tests.unit.esm.conftest import settle
+    from engine_driving import settle
 
     await settle()
     h.clock.advance(2)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine_driving import drain, settle
+
 from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.errors import BrokerError
@@ -24,12 +26,6 @@ STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
 DESTINATION_ARN = "arn:aws:sqs:us-east-1:000000000000:failures"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:process-clicks"
 ROLE_ARN = "arn:aws:iam::000000000000:role/process-clicks-role"
-
-
-async def settle(rounds: int = 30) -> None:
-    """Let every runnable task run until the loop is quiet."""
-    for _ in range(rounds):
-        await asyncio.sleep(0)
 
 
 async def direct(fn: Callable[..., Any], /, *args: Any) -> Any:
@@ -92,15 +88,7 @@ class StreamHarness:
 
     async def drain(self, *, step: float = 1.0, limit: int = 3000) -> RunResult:
         """Run until drained, advancing the fake clock ``step`` seconds at a time."""
-        task = asyncio.create_task(self.engine.run(until_drained=True))
-        for _ in range(limit):
-            await settle()
-            if task.done():
-                return task.result()
-            self.clock.advance(step)
-        self.engine.stop()
-        await settle()
-        raise AssertionError("the mapping did not drain")
+        return await drain(self.engine, self.clock, step=step, limit=limit)
 
     async def run_for(self, seconds: float, *, step: float = 1.0) -> None:
         """Run for ``seconds`` of fake time, then stop gracefully."""
