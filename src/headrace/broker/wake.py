@@ -17,6 +17,7 @@ import os
 import socket
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,32 @@ class WakeSender:
             if self._socket is not None:
                 self._socket.close()
                 self._socket = None
+
+
+class Notifier:
+    """What a broker calls with a key (an ARN) after each commit that others may wait for.
+
+    With ``notify`` given (the engine's own :class:`Waker`, or a test's list), calls it;
+    without, sends a wake-up datagram to the ``headrace run`` listening for ``data_dir``
+    through a :class:`WakeSender` that :meth:`close` closes. Never raises for a missing
+    listener (see WakeSender).
+    """
+
+    def __init__(self, data_dir: Path, notify: Callable[[str], None] | None = None) -> None:
+        self._sender: WakeSender | None = None
+        if notify is None:
+            self._sender = WakeSender(wake_address(data_dir))
+            notify = self._sender.notify
+        self._notify = notify
+
+    def __call__(self, key: str) -> None:
+        """Tell whoever waits that ``key`` changed."""
+        self._notify(key)
+
+    def close(self) -> None:
+        """Close the wake-up socket, if this notifier opened one."""
+        if self._sender is not None:
+            self._sender.close()
 
 
 @dataclass(frozen=True, slots=True)

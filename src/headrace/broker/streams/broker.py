@@ -31,7 +31,7 @@ from headrace.broker.streams.results import (
 from headrace.broker.streams.sequence import parse_sequence_number
 from headrace.broker.streams.store import Database
 from headrace.broker.streams.writing import Outgoing, Writer
-from headrace.broker.wake import WakeSender, wake_address
+from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
 from headrace.errors import BrokerError, InvalidArgumentException, LimitExceededException
@@ -71,11 +71,7 @@ class StreamBroker(ShardReader):
         notify: Callable[[str], None] | None = None,
         iterator_ttl: float | None = ITERATOR_TTL_S,
     ) -> None:
-        self._wake_sender: WakeSender | None = None
-        if notify is None:
-            self._wake_sender = WakeSender(wake_address(path.parent))
-            notify = self._wake_sender.notify
-        self._notify = notify
+        self._notify = Notifier(path.parent, notify)
         self._counters = _Counters()
         self._next_sweep = 0
         clock = clock or SystemClock()
@@ -245,8 +241,7 @@ class StreamBroker(ShardReader):
     def close(self) -> None:
         """Close the file (and the wake-up socket)."""
         self._db.close()
-        if self._wake_sender is not None:
-            self._wake_sender.close()
+        self._notify.close()
 
 
 def _hash_key(partition_key: str, explicit: str | None) -> int:

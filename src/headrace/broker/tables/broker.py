@@ -39,7 +39,7 @@ from headrace.broker.tables.writing import (
     check_return_values,
     returned_attributes,
 )
-from headrace.broker.wake import WakeSender, wake_address
+from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
 from headrace.errors import BrokerError, ValidationException
@@ -83,11 +83,7 @@ class TableBroker:
         clock: Clock | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        self._wake_sender: WakeSender | None = None
-        if notify is None:
-            self._wake_sender = WakeSender(wake_address(path.parent))
-            notify = self._wake_sender.notify
-        self._notify = notify
+        self._notify = Notifier(path.parent, notify)
         self._clock = clock or SystemClock()
         self._counters = _Counters()
         self._next_sweep = 0
@@ -293,8 +289,7 @@ class TableBroker:
     def close(self) -> None:
         """Close the file (and the wake-up socket)."""
         self._db.close()
-        if self._wake_sender is not None:
-            self._wake_sender.close()
+        self._notify.close()
 
 
 def _within_size(item: Item, what: str) -> Item:
