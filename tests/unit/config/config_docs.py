@@ -1,4 +1,4 @@
-"""Documents and recorded AWS texts that config tests build on.
+"""Documents, recorded AWS texts and fixture types that config tests build on.
 
 The account is ``111111111111``, the one AWS's recorded messages use, so recorded texts need
 only their ``<partition>``, ``<region>``, ``<resource:N>`` and ``<uuid:N>`` placeholders filled.
@@ -7,12 +7,20 @@ only their ``<partition>``, ``<region>``, ``<resource:N>`` and ``<uuid:N>`` plac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from headrace.config import Config
 
 ACCOUNT = "111111111111"
 REGION = "us-east-1"
 RECORDED = Path(__file__).parents[2] / "fixtures" / "config" / "recorded_errors.json"
+
+# The types of conftest.py's fixtures, for annotating the tests that take them.
+Write = Callable[[Any], Path]
+Problems = Callable[[Any], list[str]]
+Loaded = Callable[[Any], Config]
 
 
 def queue_arn(name: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from config_docs import Write
 
 from headrace.config import check_config
-
-Write = Callable[[Any], Path]
 
 MANY_MISTAKES = """\
 region: us-east-1

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from config_docs import base_document
+from config_docs import Write, base_document
 
 from headrace.config import check_config, load_config, validate_files
 
-Write = Callable[[Any], Path]
 AT = "headrace.yaml: functions.f"
 
 

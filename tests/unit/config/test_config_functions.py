@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from config_docs import base_document
+from config_docs import Loaded, Problems, base_document
 
-from headrace.config import Config
-
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 AT = "headrace.yaml: functions.f"
 
 

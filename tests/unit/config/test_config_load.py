@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from config_docs import base_document
+from config_docs import Loaded, Problems, Write, base_document
 
-from headrace.config import Config, load_config, read_config
+from headrace.config import load_config, read_config
 from headrace.errors import ConfigError, ConfigProblem
-
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
-Write = Callable[[Any], Path]
 
 # The example of design.md's "Config file" section, verbatim.
 DESIGN_EXAMPLE = """\

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from config_docs import (
+    Loaded,
+    Problems,
     queue_arn,
     recorded,
     recorded_code,
@@ -16,10 +17,6 @@ from config_docs import (
     with_mapping,
 )
 
-from headrace.config import Config
-
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 AT = "headrace.yaml: event_source_mappings[0] (f)"
 SQS_INVALID = (
     "test_lambda_integration_sqs::test_sqs_invalid_event_filter[{}]"

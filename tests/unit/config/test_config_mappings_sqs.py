@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from config_docs import ACCOUNT, Loaded, Problems, queue_arn, recorded, recorded_code, with_mapping
 
-from config_docs import ACCOUNT, queue_arn, recorded, recorded_code, with_mapping
+from headrace.config import EventSourceMappingConfig
 
-from headrace.config import Config, EventSourceMappingConfig
-
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 AT = "headrace.yaml: event_source_mappings[0] (f)"
 ORDERS = queue_arn("orders")
 FIFO = queue_arn("jobs.fifo")

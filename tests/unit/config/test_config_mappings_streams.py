@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 from config_docs import (
     ACCOUNT,
+    Loaded,
+    Problems,
     queue_arn,
     recorded,
     recorded_code,
@@ -16,10 +16,8 @@ from config_docs import (
     with_mapping,
 )
 
-from headrace.config import Config, EventSourceMappingConfig
+from headrace.config import EventSourceMappingConfig
 
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 AT = "headrace.yaml: event_source_mappings[0] (f)"
 CLICKS = stream_arn("clicks")
 USERS = table_stream_arn("users")

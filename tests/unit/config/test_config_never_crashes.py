@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from config_docs import base_document
+from config_docs import Write, base_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headrace.config import read_config
-
-Write = Callable[[Any], Path]
 
 KEYS = st.sampled_from(
     [

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from config_docs import base_document, queue_arn
+from config_docs import Loaded, Problems, base_document, queue_arn
 
-from headrace.config import Config, QueueConfig, RedrivePolicy
+from headrace.config import QueueConfig, RedrivePolicy
 
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 AT = "headrace.yaml: queues.orders"
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
-from config_docs import ACCOUNT, base_document, queue_arn, stream_arn
+from config_docs import ACCOUNT, Loaded, base_document, queue_arn, stream_arn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headrace.config import (
-    Config,
     EventSourceMappingConfig,
     FunctionConfig,
     QueueConfig,
@@ -22,8 +19,6 @@ from headrace.config import (
     TableConfig,
 )
 from headrace.config.resources import AttributeDefinition, KeySchemaElement
-
-Loaded = Callable[[Any], Config]
 
 SQS_MAPPINGS = st.builds(
     EventSourceMappingConfig,

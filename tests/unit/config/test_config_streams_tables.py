@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from config_docs import base_document
+from config_docs import Loaded, Problems, base_document
 
 from headrace.config import (
     AttributeDefinition,
-    Config,
     KeySchemaElement,
     StreamConfig,
     StreamSpecification,
     TableConfig,
 )
-
-Problems = Callable[[Any], list[str]]
-Loaded = Callable[[Any], Config]
 
 
 def with_table(**fields: Any) -> dict[str, Any]:
