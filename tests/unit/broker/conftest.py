@@ -1,4 +1,4 @@
-"""Fixtures for the embedded broker's tests: a broker file per test, on a fake clock."""
+"""Fixtures for the broker's tests: a broker file per test; the fake clock, also for subfolders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixtures for the embedded streams' tests: a streams file per test, on a fake clock."""
+"""Fixtures for the embedded streams' tests: a streams file per test (the clock: ../conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,6 @@ from streams_helpers import ACCOUNT, REGION, StreamsFactory, declared_streams
 from headrace.broker.streams import StreamBroker
 from headrace.clock import FakeClock
 from headrace.config.resources import StreamConfig
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

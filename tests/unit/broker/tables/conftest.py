@@ -1,4 +1,4 @@
-"""Fixtures for the embedded tables' tests: a streams file per test, on a fake clock."""
+"""Fixtures for the embedded tables' tests: a streams file per test (the clock: ../conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from tables_helpers import ACCOUNT, REGION, TablesFactory, read_changes, table_c
 from headrace.broker.tables import TableBroker
 from headrace.clock import FakeClock
 from headrace.config.resources import TableConfig
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
