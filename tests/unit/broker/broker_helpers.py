@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from headrace.broker import QueueBroker
 from headrace.config.model import QueueConfig, RedrivePolicy
@@ -38,3 +42,11 @@ def declared_queues() -> dict[str, QueueConfig]:
         "jobs-dlq.fifo": QueueConfig(name="jobs-dlq.fifo", fifo_queue=True),
         "cbd.fifo": QueueConfig(name="cbd.fifo", fifo_queue=True, content_based_deduplication=True),
     }
+
+
+def start_script(script: Path, *args: str) -> subprocess.Popen[str]:
+    """Run ``script`` in another interpreter that imports what this one does; stdout piped."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.Popen(
+        [sys.executable, str(script), *args], stdout=subprocess.PIPE, text=True, env=env
+    )

@@ -3,13 +3,12 @@ concurrent writers interleave safely, and a reader sees another process's record
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from broker_helpers import start_script
 from streams_helpers import declared_streams, read_lineage
 
 from headrace.broker.streams import StreamBroker
@@ -22,13 +21,7 @@ PUTS_PER_WRITER = 150
 
 
 def start_writer(path: Path, tag: str, count: int) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), tag, str(count)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start_script(WRITER, str(path), tag, str(count))
 
 
 @pytest.fixture

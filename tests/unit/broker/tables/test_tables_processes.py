@@ -4,15 +4,14 @@ append never leaves one without the other; concurrent writers keep per-item orde
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from broker_helpers import start_script
 from tables_helpers import ACCOUNT, REGION, read_changes, s, table_config
 
 from headrace.broker.tables import TableBroker
@@ -28,13 +27,7 @@ DECLARED = {"users": table_config(shard_count=2)}
 
 
 def start_writer(path: Path, tag: str, count: int) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), tag, str(count)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start_script(WRITER, str(path), tag, str(count))
 
 
 def open_tables(path: Path) -> TableBroker:
