@@ -21,6 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from headrace.clock import Clock
+from headrace.errors import SourceUnavailable
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
 from headrace.esm.queue_batch import BatchRules, QueueBatch, RecordFilter, gather_batch
 from headrace.esm.scaling import QueueScaler
@@ -119,8 +120,14 @@ class QueuePoller:
         self._faults += 1
         first, cap = FAULT_BACKOFF_SECONDS
         delay = min(cap, first * 2 ** (self._faults - 1))
-        self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
-        log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
+        if isinstance(exc, SourceUnavailable):
+            # The source could not be read (a real queue deleted, access denied): AWS's
+            # message says it all, as for stream mappings; no traceback on every retry.
+            self.counters.last_processing_result = f"PROBLEM: {exc}"
+            log.warning("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay)
+        else:
+            self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
+            log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
         await self.clock.sleep(delay)
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
