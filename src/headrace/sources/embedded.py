@@ -118,19 +118,18 @@ class EmbeddedQueueSource:
                 return []
 
     async def wait_visible(self, timeout: float) -> bool:
-        """Wait until a receive would find a message (True) or ``timeout`` runs out (False).
+        """Wait until a receive may find a message (True) or ``timeout`` runs out (False).
 
-        Receives nothing. On FIFO queues a message of a group with one in flight does not
-        count: it could not be received.
+        Receives nothing. Looks once (on FIFO queues a message of a group with one in
+        flight does not count: it could not be received); if nothing is there, waits for
+        a change to the queue (a send, a visibility change) or the moment the next message
+        becomes visible, and answers True then without looking again: the caller's
+        receive looks, one broker call instead of two on the way from a send to a handler.
         """
         deadline = self._clock.monotonic() + timeout
-        while True:
-            version = self._waker.version(self.arn)
-            ready, next_at = await self._call(self._peek)
-            if ready:
-                return True
-            if not await self._wait(version, deadline, next_at):
-                return False
+        version = self._waker.version(self.arn)
+        ready, next_at = await self._call(self._peek)
+        return ready or await self._wait(version, deadline, next_at)
 
     async def delete(self, messages: Sequence[QueueMessage]) -> int:
         """Delete by receipt handle; return how many were deleted (stale handles are not)."""
