@@ -8,7 +8,6 @@ differences from Kinesis are listed in ``docs/streams.md``.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +30,11 @@ from headrace.broker.streams.results import (
 from headrace.broker.streams.sequence import parse_sequence_number
 from headrace.broker.streams.store import Database
 from headrace.broker.streams.writing import Outgoing, Writer
+from headrace.broker.sweep import PeriodicSweep
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
-from headrace.errors import BrokerError, InvalidArgumentException, LimitExceededException
+from headrace.errors import InvalidArgumentException, LimitExceededException
 
 # How often (clock time) expired records and shards are deleted. Expired records are never
 # returned in between; this only frees space.
@@ -73,7 +73,7 @@ class StreamBroker(ShardReader):
     ) -> None:
         self._notify = Notifier(path.parent, notify)
         self._counters = _Counters()
-        self._next_sweep = 0
+        self._sweep = PeriodicSweep(self.trim, SWEEP_INTERVAL_MS)
         clock = clock or SystemClock()
         db = Database(path)
         now = int(clock.time() * 1000)
@@ -174,7 +174,7 @@ class StreamBroker(ShardReader):
         results = self._writer.put(stream, outgoing, now)
         self._counters.records_put += len(results)
         self._notify(stream.arn)
-        self._sweep_if_due(now)
+        self._sweep.after_write(now)
         return results
 
     def update_shard_count(self, stream: str, target: int) -> UpdateShardCountResult:
@@ -206,7 +206,7 @@ class StreamBroker(ShardReader):
         """Delete records older than their stream's retention period; return how many.
 
         Closed shards past the retention period are forgotten too. ``now`` is epoch
-        seconds (default: the clock's time). Runs by itself every minute of puts and reads.
+        seconds (default: the clock's time). Runs by itself after puts, at most once a minute.
         """
         millis = self._now() if now is None else int(now * 1000)
         deleted = 0
@@ -217,14 +217,6 @@ class StreamBroker(ShardReader):
                 self._counters.shards_trimmed += trimmed.shards
         self._counters.records_trimmed += deleted
         return deleted
-
-    def _sweep_if_due(self, now: int) -> None:
-        if now >= self._next_sweep:
-            self._next_sweep = now + SWEEP_INTERVAL_MS
-            # The put before this has committed: a busy file must not make it look failed
-            # (and be retried as a duplicate). Expired records stay unread until next time.
-            with contextlib.suppress(BrokerError):
-                self.trim(now / 1000)
 
     def statistics(self) -> StreamBrokerStatistics:
         """What this broker did since it opened (this process only)."""

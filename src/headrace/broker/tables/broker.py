@@ -9,7 +9,6 @@ converts plain Python/JSON values. Deliberate differences from DynamoDB are list
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from headrace.broker.streams import reading
 from headrace.broker.streams.store import Database
 from headrace.broker.streams.writing import Writer
+from headrace.broker.sweep import PeriodicSweep
 from headrace.broker.tables import store
 from headrace.broker.tables.catalog import Table, TableCatalog
 from headrace.broker.tables.results import (
@@ -42,7 +42,7 @@ from headrace.broker.tables.writing import (
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
-from headrace.errors import BrokerError, ValidationException
+from headrace.errors import ValidationException
 
 # BatchWriteItem takes at most 25 put and delete requests together.
 MAX_BATCH_WRITE_ITEMS = 25
@@ -86,7 +86,7 @@ class TableBroker:
         self._notify = Notifier(path.parent, notify)
         self._clock = clock or SystemClock()
         self._counters = _Counters()
-        self._next_sweep = 0
+        self._sweep = PeriodicSweep(self.trim, SWEEP_INTERVAL_MS)
         self._db = Database(path)
         try:
             with self._db.write() as conn:
@@ -249,7 +249,7 @@ class TableBroker:
         self._counters.change_records += records
         if records and table.stream_context is not None:
             self._notify(table.stream_context.stream_arn)
-        self._sweep_if_due(now)
+        self._sweep.after_write(now)
         return applied
 
     # -- housekeeping -----------------------------------------------------------------
@@ -265,13 +265,6 @@ class TableBroker:
                     deleted += reading.trim(conn, stream, millis).records
         self._counters.records_trimmed += deleted
         return deleted
-
-    def _sweep_if_due(self, now: int) -> None:
-        if now >= self._next_sweep:
-            self._next_sweep = now + SWEEP_INTERVAL_MS
-            # The write before this has committed: a busy file must not make it look failed.
-            with contextlib.suppress(BrokerError):
-                self.trim(now / 1000)
 
     def statistics(self) -> TableBrokerStatistics:
         """What this broker did since it opened (this process only)."""
