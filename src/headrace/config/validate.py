@@ -196,6 +196,27 @@ def read_mapping(scope: Scope, data: Mapping[str, Any], key: str) -> Mapping[str
     return value
 
 
+def read_entry(scope: Scope, data: Any, what: str) -> Mapping[str, Any] | None:
+    """One declared entry's settings (a queue's, a function's, ...); an empty entry is ``{}``.
+
+    Anything else but a mapping is a problem ("expected a mapping of ``what``, got ...") and
+    gives None.
+    """
+    if data is None:
+        return {}
+    if isinstance(data, Mapping):
+        return data
+    scope.add(None, VALIDATION, f"expected a mapping of {what}, got {type_name(data)}")
+    return None
+
+
+def check_name(scope: Scope, name: str, pattern: re.Pattern[str], member: str) -> None:
+    """An entry's name against AWS's ``pattern``, reported in the ValidationException wording."""
+    if not pattern.fullmatch(name):
+        constraint = f"Member must satisfy regular expression pattern: {pattern.pattern}"
+        scope.add(None, VALIDATION, validation_message(name, member, constraint))
+
+
 def read_section(
     scope: Scope, data: Mapping[str, Any], key: str, known: Collection[str]
 ) -> tuple[Scope, Mapping[str, Any]] | None:

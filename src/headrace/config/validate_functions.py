@@ -21,6 +21,8 @@ from headrace.config.validate import (
     Problems,
     Scope,
     check_keys,
+    check_name,
+    read_entry,
     read_int,
     read_mapping,
     read_section,
@@ -88,17 +90,11 @@ def validate_functions(
 
 
 def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> FunctionConfig | None:
+    data = read_entry(scope, data, "function settings")
     if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        scope.add(
-            None, VALIDATION, f"expected a mapping of function settings, got {type_name(data)}"
-        )
         return None
     before = scope.count()
-    if not FUNCTION_NAME.fullmatch(name):
-        constraint = f"Member must satisfy regular expression pattern: {FUNCTION_NAME.pattern}"
-        scope.add(None, VALIDATION, validation_message(name, "functionName", constraint))
+    check_name(scope, name, FUNCTION_NAME, "functionName")
     check_keys(scope, data, FUNCTION_KEYS, FunctionConfig.IGNORED_KEYS)
     _check_handler(scope, data)
     _check_code_uri(scope, data)

@@ -17,7 +17,12 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.config.model import QueueConfig
 from headrace.config.optional import queue_name_problem
-from headrace.config.validate import VALIDATION, Problems, Scope, check_keys, type_name
+from headrace.config.validate import (
+    Problems,
+    Scope,
+    check_keys,
+    read_entry,
+)
 
 # SQS's exception names (its own spellings, not Lambda's).
 INVALID_ATTRIBUTE_VALUE = "InvalidAttributeValue"
@@ -70,12 +75,8 @@ def validate_queues(
 
 
 def _validate_queue(scope: Scope, name: str, data: Any) -> QueueConfig | None:
+    data = read_entry(scope, data, "queue attributes")
     if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        scope.add(
-            None, VALIDATION, f"expected a mapping of queue attributes, got {type_name(data)}"
-        )
         return None
     before = scope.count()
     check_keys(scope, data, QUEUE_KEYS, QueueConfig.IGNORED_KEYS)

@@ -17,7 +17,9 @@ from headrace.config.validate import (
     Problems,
     Scope,
     check_keys,
+    check_name,
     read_bool,
+    read_entry,
     read_enum,
     read_int,
     read_list,
@@ -78,10 +80,10 @@ def validate_streams(problems: Problems, raw: Mapping[str, Any]) -> dict[str, St
     for name, data in raw.items():
         scope = problems.at(f"streams.{name}")
         before = scope.count()
-        entry = _entry(scope, data, "stream")
+        entry = read_entry(scope, data, "stream settings")
         if entry is None:
             continue
-        _check_name(scope, str(name), STREAM_NAME, "streamName")
+        check_name(scope, str(name), STREAM_NAME, "streamName")
         check_keys(scope, entry, STREAM_KEYS, STREAM_IGNORED_KEYS)
         read_int(scope, entry, "ShardCount", 1)
         read_int(scope, entry, "RetentionPeriodHours", *RETENTION_HOURS)
@@ -96,10 +98,10 @@ def validate_tables(problems: Problems, raw: Mapping[str, Any]) -> dict[str, Tab
     for name, data in raw.items():
         scope = problems.at(f"tables.{name}")
         before = scope.count()
-        entry = _entry(scope, data, "table")
+        entry = read_entry(scope, data, "table settings")
         if entry is None:
             continue
-        _check_name(scope, str(name), TABLE_NAME, "tableName")
+        check_name(scope, str(name), TABLE_NAME, "tableName")
         check_keys(scope, entry, TABLE_KEYS, TABLE_IGNORED_KEYS)
         keys = _key_schema(scope, entry)
         defined = _attribute_definitions(scope, entry)
@@ -109,21 +111,6 @@ def validate_tables(problems: Problems, raw: Mapping[str, Any]) -> dict[str, Tab
         if scope.count() == before:
             built[str(name)] = TableConfig.from_aws(str(name), entry)
     return built
-
-
-def _entry(scope: Scope, data: Any, what: str) -> Mapping[str, Any] | None:
-    if data is None:
-        return {}
-    if isinstance(data, Mapping):
-        return data
-    scope.add(None, VALIDATION, f"expected a mapping of {what} settings, got {type_name(data)}")
-    return None
-
-
-def _check_name(scope: Scope, name: str, pattern: re.Pattern[str], member: str) -> None:
-    if not pattern.fullmatch(name):
-        constraint = f"Member must satisfy regular expression pattern: {pattern.pattern}"
-        scope.add(None, VALIDATION, validation_message(name, member, constraint))
 
 
 def _key_schema(scope: Scope, entry: Mapping[str, Any]) -> list[str] | None:
