@@ -117,7 +117,8 @@ def _child() -> subprocess.Popen[bytes]:
 
 
 def _pipe_hand_off(child: subprocess.Popen[bytes]) -> Any:
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None
+    assert child.stdout is not None
     out, inp = child.stdin.fileno(), child.stdout.fileno()
 
     def hand_off(event: bytes) -> None:
