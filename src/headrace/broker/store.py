@@ -61,6 +61,7 @@ _SCHEMA = (
 )
 
 
+# The broker file: its schema, and "the embedded broker" in its error messages.
 _FILE = FileSchema(_SCHEMA, SCHEMA_VERSION, label="the embedded broker")
 
 
@@ -68,8 +69,9 @@ class Database(SqliteFile):
     """One connection to the broker file, safe to share between threads.
 
     Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened, has a
-    newer schema, or another process holds the write lock past :data:`BUSY_TIMEOUT_S`.
-    Reads run outside a transaction (each statement sees its own snapshot).
+    newer schema, another process holds the write lock past :data:`BUSY_TIMEOUT_S`, or a
+    statement or commit fails inside a write (then rolled back). Reads run outside a
+    transaction (each statement sees its own snapshot).
     """
 
     def __init__(self, path: Path) -> None:

@@ -62,6 +62,8 @@ _SCHEMA = (
 )
 
 
+# The streams file: its schema, "the embedded streams" in its errors, and reads in one
+# snapshot (a GetRecords must not see half of a concurrent put).
 _FILE = FileSchema(
     _SCHEMA, SCHEMA_VERSION, label="the embedded streams", plural=True, snapshot_reads=True
 )
@@ -72,7 +74,7 @@ class Database(SqliteFile):
 
     Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened, has a
     newer schema, another process holds the write lock past :data:`BUSY_TIMEOUT_S`, or a
-    transaction fails to commit.
+    statement or commit fails inside a transaction (then rolled back).
     """
 
     def __init__(self, path: Path) -> None:
