@@ -63,7 +63,7 @@ _SCHEMA = (
 
 
 # The streams file: its schema, "the embedded streams" in its errors, and reads in one
-# snapshot (a GetRecords must not see half of a concurrent put).
+# snapshot (the several statements of one GetRecords see the same shards and records).
 _FILE = FileSchema(
     _SCHEMA, SCHEMA_VERSION, label="the embedded streams", plural=True, snapshot_reads=True
 )
