@@ -134,3 +134,21 @@ def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     with database.read() as conn:
         assert conn.execute("SELECT count(*) FROM queues").fetchone() == (0,)
     database.close()
+
+
+def test_failed_statement_is_a_broker_error_and_rolls_back(tmp_path: Path) -> None:
+    """An SQL error inside a write is a BrokerError naming the file; nothing of it is kept."""
+    database = Database(tmp_path / "broker.sqlite3")
+
+    def insert_twice() -> None:
+        with database.write() as conn:
+            conn.execute("INSERT INTO queues (name, created_at) VALUES ('x', 0)")
+            conn.execute("INSERT INTO queues (name, created_at) VALUES ('x', 0)")  # UNIQUE
+
+    with pytest.raises(BrokerError, match=r"the embedded broker at .* failed"):
+        insert_twice()
+    with database.read() as conn:
+        assert conn.execute("SELECT count(*) FROM queues").fetchone() == (0,)
+    with database.write() as conn:  # the connection is usable again
+        conn.execute("INSERT INTO queues (name, created_at) VALUES ('y', 0)")
+    database.close()
