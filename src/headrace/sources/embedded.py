@@ -47,6 +47,7 @@ class _Counters:
     messages_received: int = 0
     messages_deleted: int = 0
     wakeups: int = 0
+    looks_saved: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class EmbeddedQueueStatistics:
     messages_deleted: int
     wakeups: int
     broker_calls: int  # combined delete/receive calls (see headrace.sources.combining)
+    looks_saved: int  # waits that needed no look: a receive had just found nothing
 
 
 class EmbeddedQueueSource:
@@ -80,6 +82,10 @@ class EmbeddedQueueSource:
         self._clock = clock
         self._counts = _Counters()
         self._combiner = CallCombiner(self._exchange, self._hand_back)
+        # The last receive that found nothing: (wake-up version read before it looked, when
+        # the next message becomes visible). While the version has not moved, a look would
+        # find nothing either, so wait_visible need not ask the broker (standard queues).
+        self._empty_look: tuple[int, float | None] | None = None
 
     @property
     def arn(self) -> str:
@@ -114,6 +120,7 @@ class EmbeddedQueueSource:
                 self._counts.messages_received += len(poll.messages)
                 return poll.messages
             self._counts.empty_receives += 1
+            self._empty_look = (version, poll.next_visible_at)
             if not await self._wait(version, deadline, poll.next_visible_at):
                 return []
 
@@ -128,7 +135,14 @@ class EmbeddedQueueSource:
         """
         deadline = self._clock.monotonic() + timeout
         version = self._waker.version(self.arn)
-        ready, next_at = await self._call(self._peek)
+        look = self._empty_look
+        if look is not None and look[0] == version and not self.fifo:
+            # Nothing changed since a receive found the queue empty: waiting is enough.
+            # (FIFO queues look again: a delete that unblocks a group sends no wake-up.)
+            ready, next_at = False, look[1]
+            self._counts.looks_saved += 1
+        else:
+            ready, next_at = await self._call(self._peek)
         return ready or await self._wait(version, deadline, next_at)
 
     async def delete(self, messages: Sequence[QueueMessage]) -> int:
@@ -157,6 +171,7 @@ class EmbeddedQueueSource:
             c.messages_deleted,
             c.wakeups,
             self._combiner.statistics().calls,
+            c.looks_saved,
         )
 
     async def aclose(self) -> None:

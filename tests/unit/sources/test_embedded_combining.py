@@ -216,3 +216,38 @@ async def test_a_receive_cancelled_before_its_call_is_not_sent() -> None:
     await first
     await steps()
     assert len(fake.calls) == 1
+
+
+async def test_a_wait_right_after_an_empty_receive_needs_no_look(
+    broker: EmbeddedBroker, source: EmbeddedQueueSource
+) -> None:
+    """A lane whose receive found nothing waits at once; a send still wakes it."""
+    assert await source.receive(10, wait_seconds=0) == []
+    waiting = asyncio.create_task(source.wait_visible(60))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    await fill(broker, 1)
+    assert await asyncio.wait_for(waiting, 30) is True
+    assert source.statistics().looks_saved == 1
+
+
+async def test_a_change_since_the_empty_receive_is_looked_at(
+    broker: EmbeddedBroker, source: EmbeddedQueueSource
+) -> None:
+    """A send between the empty receive and the wait is seen: the wait looks, finds it."""
+    assert await source.receive(10, wait_seconds=0) == []
+    await fill(broker, 1)
+    await asyncio.sleep(0.01)  # the send's wake-up reaches the waker
+    assert await asyncio.wait_for(source.wait_visible(60), 30) is True
+    assert source.statistics().looks_saved == 0
+
+
+async def test_fifo_queues_always_look(broker: EmbeddedBroker) -> None:
+    """§4.1.7: on FIFO a delete can unblock a group without a wake-up, so waits look."""
+    fifo = broker.source_for(arn("f.fifo"))
+    await fill(broker, 2, "f.fifo", message_group_id="g")
+    (first,) = await fifo.receive(1, wait_seconds=0)
+    assert await fifo.receive(1, wait_seconds=0) == []
+    assert await fifo.delete([first]) == 1
+    assert await asyncio.wait_for(fifo.wait_visible(60), 30) is True
+    assert fifo.statistics().looks_saved == 0
