@@ -153,7 +153,7 @@ class QueueBroker(SqsApi):
         FIFO queues skip groups with a message in flight (§4.1.7). No upper cap here.
         """
         q = self._queue(queue)
-        timeout = _visibility(q, visibility_timeout)
+        timeout = receiving.visibility_for(q, visibility_timeout)
         if max_messages <= 0:
             return []
         with self._db.write() as conn:
@@ -178,16 +178,22 @@ class QueueBroker(SqsApi):
         does, in order. What several lanes ask of a queue at once costs one commit.
         """
         q = self._queue(queue)
-        timeout = _visibility(q, visibility_timeout)
+        timeout = receiving.visibility_for(q, visibility_timeout)
         moved = 0
         received: list[list[sql.Row]] = []
         with self._db.write() as conn:
             now = self._now()
             deleted = [self._delete_in(conn, q, handles, now) for handles in deletes]
-            for max_messages in receives:
-                rows, count = self._receive_in(conn, q, now, max_messages, timeout)
-                received.append(rows)
-                moved += count
+            if q.fifo:
+                # One receive each: a later one must see the groups an earlier one took.
+                for max_messages in receives:
+                    rows, count = self._receive_in(conn, q, now, max_messages, timeout)
+                    received.append(rows)
+                    moved += count
+            elif receives:
+                # One statement for all, shared out in send order: no order to keep.
+                rows, moved = self._receive_in(conn, q, now, sum(receives), timeout)
+                received = receiving.share_out(rows, receives)
         if moved and q.dead_letter is not None:
             self._notify(q.dead_letter.arn)
         return Exchange(deleted, [self._messages(rows) for rows in received])
@@ -394,11 +400,3 @@ class QueueBroker(SqsApi):
 
     def _now(self) -> int:
         return int(self._clock.time() * 1000)
-
-
-def _visibility(q: Queue, visibility_timeout: int | None) -> int:
-    """The visibility timeout a receive applies; SQS's error if the override is invalid."""
-    if visibility_timeout is None:
-        return q.config.visibility_timeout
-    check_visibility_timeout(visibility_timeout)
-    return visibility_timeout

@@ -9,10 +9,13 @@ message in flight (§4.1.7). They return the received rows and how many were mov
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from headrace.broker import fifo, sql
 from headrace.broker.catalog import Queue
+from headrace.broker.sqs_api import check_visibility_timeout
 from headrace.events import QueueMessage
 
 
@@ -66,3 +69,21 @@ def receive_fifo(
     if not chosen.take:
         return [], moved
     return sql.receive_listed(conn, chosen.take, now, until), moved
+
+
+def share_out(rows: list[sql.Row], sizes: Sequence[int]) -> list[list[sql.Row]]:
+    """Split received rows among receives of ``sizes``, oldest first, in request order."""
+    rows.sort(key=itemgetter(0))
+    shares, start = [], 0
+    for size in sizes:
+        shares.append(rows[start : start + max(size, 0)])
+        start += max(size, 0)
+    return shares
+
+
+def visibility_for(q: Queue, visibility_timeout: int | None) -> int:
+    """The visibility timeout a receive applies; SQS's error if the override is invalid."""
+    if visibility_timeout is None:
+        return q.config.visibility_timeout
+    check_visibility_timeout(visibility_timeout)
+    return visibility_timeout

@@ -106,6 +106,19 @@ async def test_delete_and_receive_deletes_first(broker: EmbeddedBroker) -> None:
     assert queues.queue_depth("q").total == 1
 
 
+async def test_combined_standard_receives_share_the_oldest_messages_out(
+    broker: EmbeddedBroker,
+) -> None:
+    """Receives of one call get distinct messages, oldest first, in the order asked."""
+    await fill(broker, 4)
+    exchange = broker.queues.delete_and_receive("q", [], [2, 3, 1])
+    assert [[m.body for m in batch] for batch in exchange.received] == [
+        ["m0", "m1"],
+        ["m2", "m3"],
+        [],
+    ]
+
+
 async def test_combined_fifo_receives_keep_group_order(broker: EmbeddedBroker) -> None:
     """§4.1.7: a second receive in the same call skips the group the first one took."""
     await fill(broker, 2, "f.fifo", message_group_id="g")
