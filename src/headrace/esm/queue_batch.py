@@ -6,8 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from headrace.clock import Clock
-from headrace.events import QueueMessage, SqsRecord, encoded_size, sqs_record
+from headrace.events import QueueMessage, sqs_record
 from headrace.sources.base import QueueSource
 
 # §2.1 / §9.8: the synchronous invocation payload quota, which cannot be raised.
@@ -17,28 +19,39 @@ ENVELOPE_BYTES = len(b'{"Records":[]}')
 # §4.1.5: extra visibility AWS adds when window + timeout exceed the queue's timeout.
 VISIBILITY_MARGIN_SECONDS = 30
 
+_encode = msgspec.json.Encoder().encode
+
 
 @dataclass(slots=True)
 class QueueBatch:
-    """Messages gathered for one invocation, with their records and what was filtered out."""
+    """Messages gathered for one invocation, with their records and what was filtered out.
+
+    ``encoded`` holds each record's JSON, encoded once: it gives the record's size against
+    the 6 MB cap and, joined, the invocation payload (:meth:`payload`).
+    """
 
     messages: list[QueueMessage] = field(default_factory=list)
-    records: list[SqsRecord] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
     filtered: list[QueueMessage] = field(default_factory=list)
     # Received but over the 6 MB cap: they open the lane's next batch.
     overflow: list[QueueMessage] = field(default_factory=list)
     polled: int = 0
     size: int = ENVELOPE_BYTES
 
-    def add(self, message: QueueMessage, record: SqsRecord) -> bool:
+    def add(self, message: QueueMessage, record_json: bytes) -> bool:
         """Add a message if the payload stays within 6 MB; False (not added) otherwise."""
-        size = encoded_size(record)
+        size = len(record_json) + 1  # the record and a separating comma
         if self.messages and self.size + size > MAX_PAYLOAD_BYTES:
             return False
         self.messages.append(message)
-        self.records.append(record)
+        self.encoded.append(record_json)
         self.size += size
         return True
+
+    def payload(self) -> bytes:
+        """The invocation payload ``{"Records":[...]}``, byte for byte what encoding the
+        records in one go gives."""
+        return b'{"Records":[' + b",".join(self.encoded) + b"]}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -121,5 +134,5 @@ def _take(
         record = sqs_record(message, rules.source_arn, rules.region)
         if matches is not None and not matches(record):
             batch.filtered.append(message)
-        elif not batch.add(message, record):
+        elif not batch.add(message, _encode(record)):
             batch.overflow.append(message)

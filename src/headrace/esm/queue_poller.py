@@ -26,7 +26,7 @@ from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, inte
 from headrace.esm.queue_batch import BatchRules, QueueBatch, RecordFilter, gather_batch
 from headrace.esm.scaling import QueueScaler
 from headrace.esm.statistics import MappingCounters
-from headrace.events import QueueMessage, encode_event
+from headrace.events import QueueMessage
 from headrace.functions.base import FunctionRuntime, Slot
 from headrace.sources.base import QueueSource
 
@@ -161,7 +161,7 @@ class QueuePoller:
         counters = self.counters
         counters.in_flight_batches += 1
         try:
-            result = await slot.invoke(encode_event(batch.records))
+            result = await slot.invoke(batch.payload())
         finally:
             counters.in_flight_batches -= 1
         ids = [m.message_id for m in batch.messages]

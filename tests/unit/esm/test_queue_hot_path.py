@@ -96,3 +96,31 @@ async def test_a_failing_delete_surfaces_in_the_lane(make_harness: MakeHarness) 
     assert result.drained
     assert h.mapping.statistics().deleted == 3
     assert len(h.events) == 2
+
+
+def test_payload_is_the_records_encoded_in_one_go() -> None:
+    """§3.1: the payload built from records encoded one by one is the same bytes."""
+    import msgspec
+
+    from headrace.esm.queue_batch import QueueBatch
+    from headrace.events import MessageAttributeValue, QueueMessage, encode_event, sqs_record
+
+    messages = [
+        QueueMessage("id-1", "1-1", '{"a": "é ✓ \\u2028"}', "md5", {"SentTimestamp": "1"}),
+        QueueMessage(
+            "id-2",
+            "2-1",
+            "plain",
+            "md5",
+            {"SentTimestamp": "2"},
+            {"k": MessageAttributeValue("Binary", binary_value=b"\x00\xff")},
+            "md5attrs",
+        ),
+    ]
+    records = [sqs_record(m, QUEUE_ARN, "us-east-1") for m in messages]
+    batch = QueueBatch()
+    for message, record in zip(messages, records, strict=True):
+        assert batch.add(message, msgspec.json.encode(record))
+    assert batch.payload() == encode_event(records)
+    # The size counts a comma after every record: one more than the payload holds.
+    assert batch.size == len(batch.payload()) + 1
