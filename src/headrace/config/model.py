@@ -380,13 +380,26 @@ class Config:
         return self.tables.get(parsed.resource_name)
 
     def function_concurrency(self, name: str) -> int:
-        """How many workers a function may run at once (its ReservedConcurrentExecutions)."""
+        """How many workers a function may run at once (its ReservedConcurrentExecutions).
+
+        Without a reservation: ``default_concurrency``, raised so every mapping of the
+        function can run at once — five batches per queue mapping (§5.6) and one lane per
+        shard and ParallelizationFactor for embedded streams and tables (§5.2).
+        """
         function = self.functions[name]
         if function.reserved_concurrent_executions is not None:
             return function.reserved_concurrent_executions
-        queue_mappings = sum(
-            1
-            for m in self.event_source_mappings
-            if m.function_name == name and m.source_kind is SourceKind.SQS
-        )
-        return max(self.default_concurrency, 5 * queue_mappings)
+        wanted = sum(self._lanes(m) for m in self.event_source_mappings if m.function_name == name)
+        return max(self.default_concurrency, wanted)
+
+    def _lanes(self, mapping: EventSourceMappingConfig) -> int:
+        """How many batches a mapping can have in flight at the start."""
+        if mapping.source_kind is SourceKind.SQS:
+            return 5
+        factor = mapping.parallelization_factor or 1
+        stream = self.stream_by_arn(mapping.event_source_arn)
+        if stream is not None:
+            return stream.shard_count * factor
+        table = self.table_by_arn(mapping.event_source_arn)
+        spec = table.stream_specification if table is not None else None
+        return (spec.shard_count if spec is not None else 1) * factor
