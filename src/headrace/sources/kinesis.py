@@ -85,8 +85,9 @@ class KinesisApi:
         if not self._token_needs_arn:
             try:
                 return await self._client.list_shards(NextToken=token, MaxResults=LIST_SHARDS_PAGE)
-            except Exception as exc:  # moto: ResourceNotFound for "Stream None"
+            except Exception as exc:  # moto: InvalidToken (its token checks the stream)
                 if getattr(exc, "response", {}).get("Error", {}).get("Code") not in (
+                    "InvalidToken",
                     "ResourceNotFoundException",
                     "InvalidArgumentException",
                 ):
