@@ -33,7 +33,8 @@ from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
-from headrace.sources.base import QueueSource
+from headrace.sources.aws_streams import AwsStreamSource
+from headrace.sources.base import QueueSource, StreamSource
 from headrace.sources.embedded_streams import (
     EmbeddedQueueDestination,
     EmbeddedStreams,
@@ -78,6 +79,9 @@ class App:
         self.checkpoints: SqliteCheckpointStore | None = None
         # Real SQS queues (any SQS ARN the config does not declare), by mapping UUID.
         self.aws_queues: dict[str, QueueSource] = {}
+        # Real Kinesis/DynamoDB streams and AWS on-failure destinations, by mapping UUID.
+        self.aws_streams: dict[str, AwsStreamSource] = {}
+        self.aws_destinations: dict[str, DestinationSender] = {}
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
@@ -96,13 +100,12 @@ class App:
                 bindings.append(self._queue_binding(mapping))
             elif mapping.uuid in self.aws_queues:
                 bindings.append(self._queue_binding(mapping, self.aws_queues[mapping.uuid]))
-            elif self._stream_source(mapping) is not None:
+            elif mapping.uuid in self.aws_streams or self._stream_source(mapping) is not None:
                 bindings.append(self._stream_binding(mapping))
             else:
                 raise InvalidParameterValueException(
-                    f"{mapping.event_source_arn}: only embedded queues, streams and tables "
-                    "declared in the config, and real SQS queues, can be read yet; real "
-                    "Kinesis and DynamoDB streams are not supported yet"
+                    f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
+                    "DynamoDB stream ARN"
                 )
         return Engine(bindings, clock=self.clock)
 
@@ -135,15 +138,18 @@ class App:
         return self.streams.table_source(table.name)
 
     def _stream_binding(self, mapping: EventSourceMappingConfig) -> StreamBinding:
-        source = self._stream_source(mapping)
+        aws = self.aws_streams.get(mapping.uuid)
+        source: StreamSource | None = aws or self._stream_source(mapping)
         assert source is not None
         assert self.checkpoints is not None
         config = self.config
         function = config.functions[mapping.function_name]
         role = function.role or f"arn:aws:iam::{config.account}:role/{function.name}-role"
         shape: RecordShape = (
-            KinesisShape(source.arn, config.region, role)
-            if config.stream_by_arn(mapping.event_source_arn) is not None
+            KinesisShape(source.arn, region_of(source.arn, config.region), role)
+            if mapping.source_kind is SourceKind.KINESIS
+            else DynamoDBShape()
+            if aws is not None
             else DynamoDBShape(decode=dynamodb_event_record)
         )
         built = build_stream_mapping(
@@ -156,6 +162,8 @@ class App:
             function_arn=arnlib.lambda_function(config.region, config.account, function.name),
             destination=self._destination(mapping),
         )
+        if aws is not None:
+            aws.report_to(built.ctx.counters)  # AWS problems show as LastProcessingResult
         return StreamBinding(built)
 
     def _destination(self, mapping: EventSourceMappingConfig) -> DestinationSender | None:
@@ -163,12 +171,8 @@ class App:
         destination = mapping.on_failure_destination
         if not destination:
             return None
-        if self.config.queue_by_arn(destination) is None:
-            raise InvalidParameterValueException(
-                f"{destination}: an on-failure destination must be an embedded queue declared "
-                "under `queues:` for now; SNS topics, S3 buckets and real AWS queues are not "
-                "supported yet"
-            )
+        if mapping.uuid in self.aws_destinations:
+            return self.aws_destinations[mapping.uuid]
         return EmbeddedQueueDestination(self.broker, destination)
 
     def function_statistics(self) -> list[FunctionStatistics]:
@@ -190,6 +194,7 @@ class App:
             await stack.enter_async_context(self.broker)
             await self._open_streams(stack)
             await self._open_aws_queues(stack)
+            await self._open_aws_streams(stack)
             self.engine = engine = self._build_engine()
             stack.push_async_callback(self._close_runtimes)
             port = None
@@ -254,6 +259,27 @@ class App:
                 )
                 raise
             self.aws_queues[mapping.uuid] = source
+
+    async def _open_aws_streams(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open real Kinesis/DynamoDB streams and AWS on-failure destinations of mappings."""
+        from headrace.sources import aws_stream_wiring as wiring
+
+        config = self.config
+        for mapping in config.event_source_mappings:
+            if mapping.source_kind not in (SourceKind.KINESIS, SourceKind.DYNAMODB):
+                continue
+            if wiring.reads_aws_stream(config, mapping):
+                self.aws_streams[mapping.uuid] = await wiring.open_stream_source(
+                    config, mapping, clock=self.clock, stack=stack
+                )
+            sender = await wiring.open_failure_destination(
+                config, mapping, clock=self.clock, stack=stack
+            )
+            if sender is not None:
+                self.aws_destinations[mapping.uuid] = sender
+        if self.aws_streams and self.checkpoints is None:
+            self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
+            stack.callback(self.checkpoints.close)
 
     def stop(self) -> None:
         """Graceful stop (Ctrl-C, SIGTERM): in-flight batches finish."""
