@@ -87,8 +87,11 @@ class DynamoDBStreamsApi:
             args["ExclusiveStartShardId"] = last
 
     async def shard_iterator(self, shard_id: str, start: StreamStart) -> str:
+        args = sequence_args(start)
+        if "StartingSequenceNumber" in args:  # DynamoDB Streams' name for it
+            args["SequenceNumber"] = args.pop("StartingSequenceNumber")
         response = await self._client.get_shard_iterator(
-            StreamArn=self._arn, ShardId=shard_id, **sequence_args(start)
+            StreamArn=self._arn, ShardId=shard_id, **args
         )
         return str(response["ShardIterator"])
 
