@@ -124,3 +124,36 @@ async def test_discarded_records_land_in_s3_with_payload(moto: Moto, settings: A
     assert stored["KinesisBatchInfo"]["batchSize"] == 1
     event = json.loads(stored["payload"])
     assert [r["kinesis"]["partitionKey"] for r in event["Records"]] == ["k"]
+
+
+async def test_stop_ends_a_mapping_whose_stream_is_missing(
+    moto: Moto, settings: AwsSettings
+) -> None:
+    """A graceful stop is not held up by a source that keeps retrying a missing stream."""
+    arn = moto.stream_arn("never-created")
+    source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
+    run = moto_mapping(source, ok)
+    source.report_to(run.mapping.ctx.counters)
+    task = asyncio.create_task(run.engine.run())
+    try:
+        await until(lambda: source.statistics().problem is not None)
+    finally:
+        run.engine.stop()
+        await asyncio.wait_for(task, WAIT_SECONDS)
+        await source.aclose()
+
+
+async def test_a_run_with_a_timeout_ends_while_the_stream_is_missing(
+    moto: Moto, settings: AwsSettings
+) -> None:
+    """`run --until-drained --timeout`: a missing stream never drains, and the run times out."""
+    arn = moto.stream_arn("never-there")
+    source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
+    run = moto_mapping(source, ok)
+    try:
+        result = await asyncio.wait_for(
+            run.engine.run(until_drained=True, timeout=0.5), WAIT_SECONDS
+        )
+    finally:
+        await source.aclose()
+    assert (result.drained, result.timed_out) == (False, True)

@@ -12,7 +12,9 @@ newest record, and stored, so a restart never skips what was put in between.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.lifecycle import Lifecycle, MappingState
@@ -46,6 +48,9 @@ class StreamMapping:
         self._pollers: dict[str, ShardPoller] = {}
         self._positions: dict[str, str] = {}
         self._discovering = True  # until the first look at the shards is done
+        # The source call running in run() itself (listing shards, loading): a stop cancels
+        # it, since a real source retries a missing stream until it appears.
+        self._step: asyncio.Future[None] | None = None
 
     @property
     def uuid(self) -> str:
@@ -64,12 +69,14 @@ class StreamMapping:
         self.lifecycle.move(MappingState.ENABLED, USER_ACTION)
         writer = asyncio.create_task(self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints")
         try:
-            await self._load()
+            if not await self._stoppable(self._load()):
+                return
             async with asyncio.TaskGroup() as group:
                 while not self._stopping.is_set():
                     self._wake.clear()
                     self._discovering = True
-                    await self._discover(group)
+                    if not await self._stoppable(self._discover(group)):
+                        break
                     self._discovering = False
                     self.ctx.changed()
                     await self._wake.wait()
@@ -84,6 +91,8 @@ class StreamMapping:
         """Begin a graceful stop: no new batches; running ones finish and checkpoint."""
         self._stopping.set()
         self._wake.set()
+        if self._step is not None:
+            self._step.cancel()
         for poller in self._pollers.values():
             poller.stop()
 
@@ -130,6 +139,22 @@ class StreamMapping:
             destination_delivery_failures=counters.destination_delivery_failures,
             shards=tuple(p.statistics() for p in self._pollers.values()),
         )
+
+    async def _stoppable(self, step: Coroutine[Any, Any, None]) -> bool:
+        """Run ``step``; False if a stop cancelled it (it is then abandoned)."""
+        if self._stopping.is_set():
+            step.close()
+            return False
+        self._step = asyncio.ensure_future(step)
+        try:
+            await self._step
+        except asyncio.CancelledError:
+            if not self._stopping.is_set() or not self._step.cancelled():
+                raise
+            return False
+        finally:
+            self._step = None
+        return True
 
     async def _load(self) -> None:
         saved = await self.ctx.checkpoints.load()
