@@ -25,8 +25,8 @@ from __future__ import annotations
 import itertools
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from headrace.aws.errors import AwsFailure, classify
@@ -35,6 +35,7 @@ from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
 from headrace.esm.statistics import MappingCounters
 from headrace.events import StreamRecord
+from headrace.sources.aws_problems import ProblemReport, problem_text
 from headrace.sources.base import ShardRecords, StreamShard, StreamStart
 
 log = logging.getLogger("headrace.aws")
@@ -49,6 +50,10 @@ MIN_READ_SPACING_SECONDS = 0.2
 PROBLEM_RETRY_SECONDS = 10.0
 # The codes AWS gives an iterator that is too old to use: renewed from the last read.
 EXPIRED_ITERATOR_CODES = frozenset({"ExpiredIteratorException", "TrimmedDataAccessException"})
+# What GetShardIterator says of a start it cannot use: a sequence number of another stream,
+# or one trimmed by retention (§7.7: those records are gone). Reading starts over at
+# TRIM_HORIZON, the oldest record still kept.
+UNUSABLE_START = frozenset({"InvalidArgumentException", "TrimmedDataAccessException"})
 # A checkpoint that stands for "records that arrive after this epoch time": how a LATEST
 # start is kept on Kinesis, which cannot tell a shard's newest sequence number (§7.1).
 AT_TIMESTAMP_MARK = "AT_TIMESTAMP:"
@@ -59,8 +64,6 @@ PEEK_READS = 5
 # reshard meanwhile (only servers that never end a closed shard's iterators, like moto, need
 # it; on AWS a closed shard ends with no NextShardIterator).
 RELIST_SECONDS = 2.0
-# §1.3.5: the LastProcessingResult a problem shows, before AWS's message.
-PROBLEM_PREFIX = "PROBLEM: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,28 +126,6 @@ class _Counts:
     renewed: int = 0
 
 
-@dataclass(slots=True)
-class _ProblemReport:
-    """Shows a problem in the mapping's LastProcessingResult and restores it afterwards."""
-
-    counters: list[MappingCounters] = field(default_factory=list)
-    shown: str | None = None
-    before: dict[int, str] = field(default_factory=dict)
-
-    def show(self, text: str | None) -> None:
-        if text == self.shown:
-            return
-        for counters in self.counters:
-            if text is None:
-                counters.last_processing_result = self.before.pop(
-                    id(counters), counters.last_processing_result
-                )
-            else:
-                self.before.setdefault(id(counters), counters.last_processing_result)
-                counters.last_processing_result = PROBLEM_PREFIX + text
-        self.shown = text
-
-
 class AwsStreamSource:
     """A Kinesis stream or DynamoDB stream through its AWS API, as a StreamSource."""
 
@@ -173,7 +154,7 @@ class AwsStreamSource:
         self._listed_at: float | None = None
         self._version = 0
         self._counts = _Counts()
-        self._report = _ProblemReport()
+        self._report = ProblemReport()
 
     @property
     def arn(self) -> str:
@@ -281,10 +262,10 @@ class AwsStreamSource:
                 result = await fn()
             except Exception as exc:
                 failure = classify(exc, operation)
+                if operation == "GetShardIterator" and failure and failure.code in UNUSABLE_START:
+                    raise InvalidArgumentException(failure.message) from exc
                 if failure is None or failure.code in EXPIRED_ITERATOR_CODES:
                     raise
-                if failure.code == "InvalidArgumentException" and operation == "GetShardIterator":
-                    raise InvalidArgumentException(failure.message) from exc
                 retry += 1
                 await self._back_off(failure, retry)
                 continue
@@ -325,7 +306,18 @@ class AwsStreamSource:
                 start = (
                     cursor.start if cursor.last_sequence is None else _resume(cursor.last_sequence)
                 )
-                cursor.aws_iterator = await self._open(cursor.shard_id, start)
+                try:
+                    cursor.aws_iterator = await self._open(cursor.shard_id, start)
+                except InvalidArgumentException:
+                    log.warning(
+                        "%s %s: %s trimmed; reading from TRIM_HORIZON",
+                        self._arn,
+                        cursor.shard_id,
+                        start,
+                    )
+                    cursor.aws_iterator = await self._open(
+                        cursor.shard_id, StreamStart("TRIM_HORIZON")
+                    )
 
     async def _space_reads(self, shard_id: str) -> None:
         last = self._last_read.get(shard_id)
@@ -351,19 +343,6 @@ class AwsStreamSource:
         return int(cursor.last_sequence) >= int(ending)
 
 
-def problem_text(service: str, failure: AwsFailure, arn: str) -> str:
-    """A problem in Lambda's words: §1.6.12's ``Stream not found`` for a missing stream,
-    else the service, AWS's code and AWS's message."""
-    if failure.code == "ResourceNotFoundException":
-        return f"Stream not found: {arn}"
-    if not failure.code:
-        return f"Error occurred while {failure.operation}. {failure.message}"
-    return (
-        f"Error occurred while {failure.operation}. {service} Error Code: {failure.code}. "
-        f"{service} Error Message: {failure.message}"
-    )
-
-
 def _resume(sequence_number: str | None) -> StreamStart:
     """Where to read after ``sequence_number`` (a checkpoint, possibly a LATEST mark)."""
     if sequence_number is None:
@@ -387,8 +366,3 @@ def sequence_args(start: StreamStart) -> dict[str, Any]:
     if start.timestamp is not None:
         args["Timestamp"] = start.timestamp
     return args
-
-
-def records_of(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records of a GetRecords response, as a list (helps type checking)."""
-    return list(raw)

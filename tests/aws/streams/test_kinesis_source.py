@@ -312,3 +312,32 @@ async def until(check: Any, timeout: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
+
+
+async def test_trimmed_checkpoint_raises_invalid_argument(
+    moto: Moto, settings: AwsSettings, clock: QuickClock, stack: contextlib.AsyncExitStack
+) -> None:
+    """§7.7: a checkpoint trimmed by retention cannot be resumed: the poller starts over."""
+    arn = moto.stream()
+    source, faulty = await faulty_source(arn, settings, clock, stack)
+    faulty.faults["get_shard_iterator"] = [
+        client_error("TrimmedDataAccessException", "beyond the trim horizon")
+    ]
+    with pytest.raises(InvalidArgumentException):
+        await source.iterator("shardId-000000000000", StreamStart("AFTER_SEQUENCE_NUMBER", "1"))
+
+
+async def test_expired_iterator_past_retention_reads_from_trim_horizon(
+    moto: Moto, settings: AwsSettings, clock: QuickClock, stack: contextlib.AsyncExitStack
+) -> None:
+    """§7.7: when the renewed position was trimmed, reading goes on from the oldest record."""
+    arn = moto.stream()
+    moto.put(arn, "a", "b")
+    source, faulty = await faulty_source(arn, settings, clock, stack)
+    token = await source.iterator("shardId-000000000000", StreamStart("TRIM_HORIZON"))
+    first = await source.get_records(token, 1)
+    assert first.next_iterator is not None
+    faulty.faults["get_records"] = [client_error("ExpiredIteratorException", "expired")]
+    faulty.faults["get_shard_iterator"] = [client_error("TrimmedDataAccessException", "gone")]
+    rest = await source.get_records(first.next_iterator, 10)
+    assert [r.data for r in rest.records] == [b"a", b"b"]
