@@ -207,8 +207,8 @@ def targets(rows: list[Row]) -> list[str]:
     return _table(["target", "measured", ""], lines)
 
 
-def write_results(rows: list[Row], path: Path, seconds: float) -> None:
-    """Write the results file for one bench run."""
+def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: list[str]) -> None:
+    """Write the results file for one bench run (``machine_lines``: :func:`machine`'s)."""
     out = [
         "# headrace benchmarks",
         "",
@@ -219,7 +219,7 @@ def write_results(rows: list[Row], path: Path, seconds: float) -> None:
         "",
         "## Machine",
         "",
-        *machine(),
+        *machine_lines,
         "",
         "## Targets",
         "",

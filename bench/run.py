@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import BENCH, PYTHON, ROOT, Row
-from bench.report import write_results
+from bench.report import machine, write_results
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,15 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="run only these case modules")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite RESULTS.md from the JSON, run nothing"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads(args.json.read_text())
+        rows = [Row(**row) for row in saved["rows"]]
+        write_results(rows, args.out, saved["seconds"], saved["machine"])
+        return
     cases = [c for c in CASES if not args.only or c.module in args.only]
     started = time.monotonic()
     rows: list[Row] = []
@@ -136,9 +144,14 @@ def main() -> None:
         for case in cases:
             rows += run_case(case, env)
     elapsed = time.monotonic() - started
-    payload: dict[str, Any] = {"rows": [r.as_json() for r in rows], "seconds": elapsed}
+    lines = machine()
+    payload: dict[str, Any] = {
+        "rows": [r.as_json() for r in rows],
+        "seconds": elapsed,
+        "machine": lines,
+    }
     args.json.write_text(json.dumps(payload, indent=1))
-    write_results(rows, args.out, elapsed)
+    write_results(rows, args.out, elapsed, lines)
     print(f"bench: wrote {args.out} in {elapsed / 60:.1f} min", file=sys.stderr)
 
 
