@@ -109,7 +109,8 @@ class CallCombiner:
         receives = [r for r in live if isinstance(r, _Receive)]
         timeout = receives[0].visibility_timeout if receives else None
         taken = [r for r in live if isinstance(r, _Delete) or r.visibility_timeout == timeout]
-        self._pending = [r for r in live if r not in taken]
+        sent = {id(r) for r in taken}
+        self._pending = [r for r in live if id(r) not in sent]
         return taken
 
     def _start(self) -> None:
@@ -127,8 +128,8 @@ class CallCombiner:
                 self.run(deletes, [r.max_messages for r in receives], timeout)
             )
         except Exception as exc:  # e.g. the broker is closed: every request hears it
-            self._busy = False
             self._fail(taken, exc)
+            self._start()  # what is left (another visibility timeout) still gets its answer
             return
         call.add_done_callback(lambda done: self._finish(taken, done))
 

@@ -118,6 +118,7 @@ class EmbeddedQueueSource:
             self._counts.receives += 1
             if poll.messages:
                 self._counts.messages_received += len(poll.messages)
+                self._empty_look = None
                 return poll.messages
             self._counts.empty_receives += 1
             self._empty_look = (version, poll.next_visible_at)

@@ -264,3 +264,26 @@ async def test_fifo_queues_always_look(broker: EmbeddedBroker) -> None:
     assert await fifo.delete([first]) == 1
     assert await asyncio.wait_for(fifo.wait_visible(60), 30) is True
     assert fifo.statistics().looks_saved == 0
+
+
+async def test_a_call_that_cannot_start_fails_only_its_requests() -> None:
+    """A broker that refuses a call at once fails that call; the next group still goes."""
+    fake = FakeBroker()
+    refused = [True]
+
+    def run(
+        deletes: list[list[str]], receives: list[int], timeout: int | None
+    ) -> asyncio.Future[CombinedAnswer]:
+        if refused.pop(0) if refused else False:
+            raise BrokerError("not started")
+        return fake.run(deletes, receives, timeout)
+
+    combiner = CallCombiner(run, fake.handed_back.extend)
+    first = asyncio.create_task(combiner.receive(1, None))
+    other = asyncio.create_task(combiner.receive(1, 60))
+    with pytest.raises(BrokerError):
+        await first
+    await steps()
+    assert fake.calls == [([], [1], 60)]
+    fake.futures[0].set_result(answer([[message("a")]], []))
+    assert (await other).messages == [message("a")]
