@@ -207,6 +207,14 @@ def targets(rows: list[Row]) -> list[str]:
     return _table(["target", "measured", ""], lines)
 
 
+def _stream_ratio(rows: list[Row]) -> list[str]:
+    ours = _value(_find(rows, "stream", "headrace"), "records_per_s")
+    theirs = _value(_find(rows, "stream", "MiniStack"), "records_per_s")
+    if not ours or not theirs:
+        return []
+    return [f"headrace ÷ MiniStack's Kinesis mapping: {ours / theirs:.1f}×.", ""]
+
+
 def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: list[str]) -> None:
     """Write the results file for one bench run (``machine_lines``: :func:`machine`'s)."""
     out = [
@@ -232,8 +240,6 @@ def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: li
         "msgs/s is measured from the first message consumed to the last (start-up excluded;",
         "`wall_msgs_per_s` in `bench/results.json` includes it). CPU seconds cover the",
         "consumer's whole process tree; for the Redis peers the Redis server's CPU is added.",
-        "MiniStack's Kinesis mapping (about 1,250 records/s at batch size 100, 180 at 10, as",
-        "quoted in issue 5) was not measured here.",
         "",
         "## 2. Latency (send → handler start)",
         "",
@@ -247,6 +253,7 @@ def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: li
             ["records", "records_per_s", "keys", "keys_out_of_order", "order_ok", "cpu_s"],
         ),
         "",
+        *_stream_ratio(rows),
         "## 4. Idle cost and FIFO scale",
         "",
         *simple_table(rows, "idle", ["seconds", "cpu_percent_of_core", "rss_mb", "startup_s"]),

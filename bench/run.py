@@ -49,7 +49,7 @@ CASES = (
         600,
         "Celery and Dramatiq",
     ),
-    Case("drain_ministack", ("--messages", "20000"), 300, "MiniStack"),
+    Case("drain_ministack", ("--messages", "20000", "--records", "20000"), 300, "MiniStack"),
     Case("latency", ("--idle", "500", "--steady-seconds", "30"), 240, "latency"),
     Case("stream", ("--records", "100000"), 300, "stream"),
     Case(

@@ -63,14 +63,14 @@ def _wait_up(sqs: Any) -> None:
             time.sleep(0.2)
 
 
-def _zip() -> bytes:
+def _zip(handler: str = "noop.py") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(HANDLERS / "noop.py", "noop.py")
+        archive.write(HANDLERS / handler, handler)
     return buffer.getvalue()
 
 
-def ministack(messages: int) -> Row:
+def ministack(messages: int, records: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-ministack-") as tmp:
         env = {
             "GATEWAY_PORT": str(PORT),
@@ -81,7 +81,12 @@ def ministack(messages: int) -> Row:
         }
         proc = start([PYTHON, "-m", "ministack"], cwd=Path(tmp), env=env)
         try:
-            return _drain(proc, messages)
+            rows = [_drain(proc, messages)]
+            if records:
+                out = Path(tmp) / "out"
+                out.mkdir()
+                rows.append(_stream(proc, records, out))
+            return rows
         finally:
             stop(proc)
 
@@ -136,12 +141,60 @@ def _drain(proc: Any, messages: int) -> Row:
     )
 
 
+def _stream(proc: Any, records: int, out: Path) -> Row:
+    """MiniStack's Kinesis mapping: 4 shards, BatchSize 100, records counted by a handler."""
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id="000000000000", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    kinesis = session.client("kinesis", endpoint_url=ENDPOINT)
+    _, lam = _clients()
+    kinesis.create_stream(StreamName="clicks", ShardCount=4)
+    arn = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    lam.create_function(
+        FunctionName="count",
+        Runtime="python3.11",
+        Handler="count.handler",
+        Role="arn:aws:iam::000000000000:role/bench",
+        Code={"ZipFile": _zip("count.py")},
+        Timeout=30,
+        Environment={"Variables": {"BENCH_OUT": str(out)}},
+    )
+    for first in range(0, records, 500):
+        entries = [
+            {"Data": payload(i).encode(), "PartitionKey": f"user-{i % 1000:04d}"}
+            for i in range(first, min(records, first + 500))
+        ]
+        kinesis.put_records(StreamName="clicks", Records=entries)
+
+    def remaining() -> int:
+        return records - sum(len(p.read_bytes()) // 2 for p in out.glob("count-*.txt"))
+
+    with measured(proc):
+        started = time.monotonic()
+        lam.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName="count", BatchSize=100, StartingPosition="TRIM_HORIZON"
+        )
+        result = watch_drain(remaining, records, started, DRAIN_TIMEOUT_S)
+    log(f"MiniStack Kinesis: {result.rate:,.0f} records/s")
+    return Row(
+        "stream",
+        "MiniStack (Kinesis ESM, 4 shards, batch 100)",
+        {"records": records, "records_per_s": round(result.rate)},
+        ["order per key not checked"],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--records", type=int, default=0)
     args = parser.parse_args()
     try:
-        rows = [ministack(args.messages)]
+        rows = ministack(args.messages, args.records)
     except Exception as exc:
         log(f"MiniStack: failed: {exc!r}")
         rows = [Row("drain", "MiniStack (SQS ESM)", {}, [f"failed: {exc!r}"])]
