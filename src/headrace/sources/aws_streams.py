@@ -152,7 +152,6 @@ class AwsStreamSource:
         self._ending: dict[str, str | None] = {}
         self._last_read: dict[str, float] = {}
         self._listed_at: float | None = None
-        self._version = 0
         self._counts = _Counts()
         self._report = ProblemReport()
 
@@ -207,14 +206,16 @@ class AwsStreamSource:
         return ShardRecords(read.records, next_token, read.millis_behind_latest or 0, at_tip)
 
     def version(self) -> int:
-        return self._version
+        """Always 0: AWS sends no wake-ups, so a reader at its tip polls on a timer."""
+        return 0
 
     async def wait_for_records(self, version: int, timeout: float) -> bool:
-        """Sleep until the next poll (§2.11); True: read again (there may be records)."""
-        if self._version > version:
-            return True
+        """Sleep until this shard's next poll (§2.11); True: read again.
+
+        Every shard sleeps its own full interval (no shared counter lets one shard's poll
+        cut another's wait short), so each shard is read at the base rate at its tip.
+        """
         await self._clock.sleep(min(timeout, self._poll_interval))
-        self._version += 1
         return True
 
     async def latest_sequence_number(self, shard_id: str) -> str | None:

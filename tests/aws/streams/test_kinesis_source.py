@@ -341,3 +341,19 @@ async def test_expired_iterator_past_retention_reads_from_trim_horizon(
     faulty.faults["get_shard_iterator"] = [client_error("TrimmedDataAccessException", "gone")]
     rest = await source.get_records(first.next_iterator, 10)
     assert [r.data for r in rest.records] == [b"a", b"b"]
+
+
+async def test_each_shard_waits_its_own_interval(
+    moto: Moto, settings: AwsSettings, clock: QuickClock
+) -> None:
+    """§2.11: one shard's poll does not cut another shard's wait short."""
+    source = await open_kinesis_source(moto.stream(), settings, clock=clock, default_region=REGION)
+    version = source.version()
+    try:
+        await asyncio.gather(
+            source.wait_for_records(version, 30.0), source.wait_for_records(version, 30.0)
+        )
+        await source.wait_for_records(version, 30.0)
+    finally:
+        await source.aclose()
+    assert clock.sleeps == [KINESIS_POLL_SECONDS] * 3
