@@ -333,6 +333,7 @@ class AwsStreamSource:
             return
         now = self._clock.monotonic()
         if self._listed_at is None or now - self._listed_at >= RELIST_SECONDS:
+            self._listed_at = now  # one listing at a time, however many shards are idle
             await self.list_shards()
 
     def _ended(self, cursor: _Cursor, read: RawRead) -> bool:
