@@ -23,6 +23,7 @@ import datetime
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
@@ -47,6 +48,15 @@ _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 
+@dataclass(frozen=True, slots=True)
+class DestinationStatistics:
+    """What one AWS destination did: records delivered, retries, deliveries that failed."""
+
+    sent: int
+    retries: int
+    failures: int
+
+
 class _AwsSender:
     """What the three senders share: the ARN, the client, and retried calls."""
 
@@ -67,10 +77,15 @@ class _AwsSender:
         self._policy = policy or RetryPolicy()
         self._rng = rng or random.Random()
         self.sent = 0
+        self.retries = 0
+        self.failures = 0
 
     @property
     def arn(self) -> str:
         return self._arn
+
+    def statistics(self) -> DestinationStatistics:
+        return DestinationStatistics(self.sent, self.retries, self.failures)
 
     async def _call(self, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
         retry = 0
@@ -83,6 +98,7 @@ class _AwsSender:
                     raise
                 retry += 1
                 if not failure.transient or retry >= self._policy.attempts:
+                    self.failures += 1
                     code = f" {self.service} Error Code: {failure.code}." if failure.code else ""
                     raise SourceUnavailable(
                         f"Error occurred while {operation}.{code} {failure.message}",
@@ -90,6 +106,7 @@ class _AwsSender:
                         code=failure.code,
                         transient=failure.transient,
                     ) from exc
+                self.retries += 1
                 await self._clock.sleep(self._policy.delay(retry, self._rng))
 
     def _refuse_fifo(self) -> None:

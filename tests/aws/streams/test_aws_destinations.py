@@ -109,3 +109,23 @@ async def test_missing_queue_fails_with_awss_message(
     arn = f"arn:aws:sqs:{REGION}:123456789012:no-such-queue"
     with pytest.raises(SourceUnavailable, match=r"NonExistentQueue|does not exist"):
         await (await sender(arn, settings, stack, clock)).send(BODY)
+
+
+async def test_transient_failures_are_retried_then_delivered(
+    moto: Moto, settings: AwsSettings, clock: QuickClock
+) -> None:
+    """Issue 4: a throttled send is retried with jittered backoff and then delivered."""
+    from aws_support import FaultyClient, client_error
+
+    from headrace.aws.clients import create_client
+    from headrace.sources.aws_destinations import SqsDestination
+
+    url, arn = moto.queue()
+    async with create_client("sqs", REGION, settings, max_connections=2) as client:
+        faulty = FaultyClient(client)
+        faulty.faults["send_message"] = [client_error("ThrottlingException", "slow down")] * 2
+        destination = SqsDestination(faulty, arn, clock=clock)
+        await destination.send(BODY)
+    assert moto.bodies(url) == [BODY]
+    stats = destination.statistics()
+    assert (stats.sent, stats.retries, stats.failures) == (1, 2, 0)
