@@ -7,11 +7,17 @@ import json
 import re
 
 import pytest
+from aws_support import FaultyClient, client_error
 from streams_support import REGION, Moto, QuickClock
 
-from headrace.aws.clients import AwsSettings
+from headrace.aws.clients import AwsSettings, create_client
 from headrace.errors import SourceUnavailable
-from headrace.sources.aws_destinations import SNS_MAX_BYTES, object_key, open_destination
+from headrace.sources.aws_destinations import (
+    SNS_MAX_BYTES,
+    SqsDestination,
+    object_key,
+    open_destination,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -115,11 +121,6 @@ async def test_transient_failures_are_retried_then_delivered(
     moto: Moto, settings: AwsSettings, clock: QuickClock
 ) -> None:
     """Issue 4: a throttled send is retried with jittered backoff and then delivered."""
-    from aws_support import FaultyClient, client_error
-
-    from headrace.aws.clients import create_client
-    from headrace.sources.aws_destinations import SqsDestination
-
     url, arn = moto.queue()
     async with create_client("sqs", REGION, settings, max_connections=2) as client:
         faulty = FaultyClient(client)
