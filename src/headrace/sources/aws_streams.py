@@ -12,7 +12,8 @@ turning a record into a :class:`~headrace.events.StreamRecord`).
 - **Pacing (§2.11).** A shard at its tip is polled again after ``poll_interval`` (Kinesis
   1 s, DynamoDB Streams 0.25 s): :meth:`wait_for_records` sleeps on the injected clock.
   Behind the tip, reads follow each other at once, but never closer than
-  :data:`MIN_READ_SPACING_SECONDS` on one shard (GetRecords' 5 calls/s per shard).
+  :data:`MIN_READ_SPACING_SECONDS` on one shard (GetRecords' 5 calls/s per shard), nor faster
+  than :data:`READ_BYTES_PER_SECOND` (Kinesis's 2 MiB/s per shard).
 - **Errors.** Every call is retried until it succeeds, so no record is lost or skipped:
   transient failures (throttling, ProvisionedThroughputExceeded, 5xx, network) after a
   jittered backoff; a missing resource or denied access after :data:`PROBLEM_RETRY_SECONDS`,
@@ -45,6 +46,10 @@ T = TypeVar("T")
 # GetRecords allows 5 calls per second per shard (Kinesis and DynamoDB Streams): reads of one
 # shard are spaced at least this far apart, so a reader never throttles itself.
 MIN_READ_SPACING_SECONDS = 0.2
+# Kinesis serves at most 2 MiB/s of reads per shard: after a read of B bytes the next read of
+# that shard waits B / this many seconds (if longer than the spacing above), so a reader
+# catching up on a full shard never runs into ProvisionedThroughputExceeded by itself.
+READ_BYTES_PER_SECOND = 2 * 1024 * 1024
 # How long a mapping with a missing resource or denied access waits before it tries again:
 # long enough not to hammer AWS, short enough that a fixed cause is noticed soon.
 PROBLEM_RETRY_SECONDS = 10.0
@@ -150,7 +155,7 @@ class AwsStreamSource:
         self._cursors: dict[str, _Cursor] = {}
         self._tokens = itertools.count(1)
         self._ending: dict[str, str | None] = {}
-        self._last_read: dict[str, float] = {}
+        self._next_read_at: dict[str, float] = {}
         self._listed_at: float | None = None
         self._counts = _Counts()
         self._report = ProblemReport()
@@ -189,6 +194,7 @@ class AwsStreamSource:
         cursor = self._cursors.pop(iterator)
         await self._space_reads(cursor.shard_id)
         read = await self._read(cursor, limit)
+        self._pace_after(cursor.shard_id, sum(len(r.data) for r in read.records))
         self._counts.reads += 1
         self._counts.records += len(read.records)
         if read.records:
@@ -321,11 +327,15 @@ class AwsStreamSource:
                     )
 
     async def _space_reads(self, shard_id: str) -> None:
-        last = self._last_read.get(shard_id)
+        """Wait until this shard may be read again (5 reads/s, 2 MiB/s per shard)."""
+        due = self._next_read_at.get(shard_id)
         now = self._clock.monotonic()
-        if last is not None and now - last < MIN_READ_SPACING_SECONDS:
-            await self._clock.sleep(MIN_READ_SPACING_SECONDS - (now - last))
-        self._last_read[shard_id] = self._clock.monotonic()
+        if due is not None and now < due:
+            await self._clock.sleep(due - now)
+
+    def _pace_after(self, shard_id: str, read_bytes: int) -> None:
+        gap = max(MIN_READ_SPACING_SECONDS, read_bytes / READ_BYTES_PER_SECOND)
+        self._next_read_at[shard_id] = self._clock.monotonic() + gap
 
     async def _relist_if_due(self, shard_id: str) -> None:
         """After an empty read of a shard not known closed, list again now and then."""

@@ -185,6 +185,24 @@ async def test_reads_of_one_shard_are_spaced(
     assert 0 < clock.sleeps[0] <= 0.2
 
 
+async def test_reads_of_one_shard_stay_under_two_mib_per_second(
+    moto: Moto, settings: AwsSettings, clock: QuickClock
+) -> None:
+    """Kinesis's 2 MiB/s read limit per shard: after 1 MiB read, the next read waits ~0.5 s."""
+    arn = moto.stream()
+    moto.put(arn, "x" * (1024 * 1024 - 16), "y")
+    source = await open_kinesis_source(arn, settings, clock=clock, default_region=REGION)
+    try:
+        token = await source.iterator("shardId-000000000000", StreamStart("TRIM_HORIZON"))
+        first = await source.get_records(token, 1)
+        assert first.next_iterator is not None
+        await source.get_records(first.next_iterator, 1)
+    finally:
+        await source.aclose()
+    assert len(clock.sleeps) == 1
+    assert 0.3 < clock.sleeps[0] <= 0.5
+
+
 async def test_expired_iterator_restarts_after_the_last_read(
     moto: Moto, settings: AwsSettings, clock: QuickClock, stack: contextlib.AsyncExitStack
 ) -> None:
