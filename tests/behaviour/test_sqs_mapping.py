@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -150,3 +151,36 @@ def run_cli(project: Project, endpoint: str, *args: str) -> subprocess.Completed
         timeout=CLI_TIMEOUT,
         check=False,
     )
+
+
+def test_status_shows_a_real_queues_depth_and_its_dlq(
+    sqs_project: Project, moto_endpoint: str
+) -> None:
+    """Issue 2 status, for real queues: depth (visible, in flight, delayed) and DLQ depth."""
+    backend = sqs_project.backend
+    assert isinstance(backend, SqsBackend)
+    backend.endpoint_in_config = False
+    sqs_project.configure(
+        queues={"orders-dlq": queue(backend), "orders": queue(backend, dlq="orders-dlq")},
+        mappings=[{"queue": "orders"}],
+    )
+    backend.send("orders", ["ok:1", "ok:2", "ok:3"])
+    backend.send("orders-dlq", ["dead"])
+    done = run_cli(sqs_project, moto_endpoint, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    [entry] = json.loads(done.stdout)["EventSourceMappings"]
+    assert entry["Queue"] == {"Visible": 3, "InFlight": 0, "Delayed": 0}
+    assert entry["DeadLetterQueue"]["Visible"] == 1
+    assert entry["DeadLetterQueue"]["Name"] == backend.real_name("orders-dlq")
+
+
+def test_status_shows_awss_message_for_a_missing_real_queue(
+    sqs_project: Project, moto_endpoint: str
+) -> None:
+    """§1.6.11: status of a mapping whose real queue is gone says so instead of a depth."""
+    sqs_project.configure(queues={}, mappings=[{"queue": "missing"}])
+    done = run_cli(sqs_project, moto_endpoint, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    [entry] = json.loads(done.stdout)["EventSourceMappings"]
+    assert "NonExistentQueue" in entry["QueueError"] or "does not exist" in entry["QueueError"]
+    assert "Queue" not in entry

@@ -187,3 +187,32 @@ def to_queue_message(message: Mapping[str, Any]) -> QueueMessage:
 def _chunks(handles: Sequence[str]) -> Iterator[list[str]]:
     for start in range(0, len(handles), MAX_BATCH_ENTRIES):
         yield list(handles[start : start + MAX_BATCH_ENTRIES])
+
+
+async def fetch_queue_depths(
+    arn: str, settings: Any, *, default_region: str
+) -> tuple[QueueDepth, str | None, QueueDepth | None]:
+    """A real queue's depth, its RedrivePolicy's DLQ ARN and that DLQ's depth, for `status`.
+
+    One attempt per call, no retries: status answers at once. Raises SourceUnavailable with
+    AWS's message (missing queue, denied access, unreachable endpoint) and ExtraMissing
+    without the ``aws`` extra.
+    """
+    import json
+
+    from headrace.aws.clients import create_client, region_of
+    from headrace.aws.retry import RetryPolicy
+    from headrace.clock import SystemClock
+
+    retrier = Retrier(SystemClock(), arn, policy=RetryPolicy(attempts=0))
+    region = region_of(arn, default_region)
+    async with create_client("sqs", region, settings, max_connections=2) as client:
+        api = await SqsQueueApi.locate(client, arn, retrier)
+        found = await api.attributes(*DEPTH_ATTRIBUTES, "RedrivePolicy")
+        depth = QueueDepth(*(int(found.get(name, "0")) for name in DEPTH_ATTRIBUTES))
+        policy = json.loads(found["RedrivePolicy"]) if found.get("RedrivePolicy") else {}
+        dlq_arn = policy.get("deadLetterTargetArn")
+        if not dlq_arn:
+            return depth, None, None
+        dlq = await SqsQueueApi.locate(client, str(dlq_arn), retrier)
+        return depth, str(dlq_arn), await dlq.depth()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -11,7 +12,9 @@ from typing import Any
 import click
 
 from headrace.cli.common import config_option, load, open_queue_broker, pick_config
+from headrace.config.kinds import SourceKind
 from headrace.config.model import Config
+from headrace.errors import HeadraceError
 from headrace.esm.statistics import ShardStatistics
 from headrace.state.sqlite import SqliteStatusStore
 
@@ -59,6 +62,8 @@ def collect_status(config: Config) -> dict[str, Any]:
             entry["Statistics"] = dataclasses.asdict(snapshot)
             if snapshot.shards:
                 entry["Shards"] = [_shard(shard) for shard in snapshot.shards]
+        if queue is None and mapping.source_kind is SourceKind.SQS:
+            entry.update(_real_queue(config, mapping.event_source_arn))
         if queue is not None:
             entry["Queue"] = _depth(depths[queue.name])
             if queue.redrive_policy is not None:
@@ -105,6 +110,24 @@ def _shard_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _real_queue(config: Config, queue_arn: str) -> dict[str, Any]:
+    """Depths of a real SQS queue and its DLQ, or ``QueueError`` with AWS's message."""
+    from headrace.aws.clients import AwsSettings
+    from headrace.aws.sqs_api import fetch_queue_depths
+
+    settings = AwsSettings(endpoint_url=config.endpoint_url)
+    try:
+        depth, dlq_arn, dlq = asyncio.run(
+            fetch_queue_depths(queue_arn, settings, default_region=config.region)
+        )
+    except HeadraceError as exc:
+        return {"QueueError": str(exc)}
+    found: dict[str, Any] = {"Queue": _depth(depth)}
+    if dlq_arn is not None and dlq is not None:
+        found["DeadLetterQueue"] = {"Name": dlq_arn.rsplit(":", 1)[-1], **_depth(dlq)}
+    return found
+
+
 def _depth(depth: Any) -> dict[str, int]:
     return {"Visible": depth.visible, "InFlight": depth.in_flight, "Delayed": depth.delayed}
 
@@ -127,7 +150,9 @@ def render_status(report: dict[str, Any]) -> str:
                 m["State"],
                 str(m["InFlightBatches"]),
                 m["LastProcessingResult"] or "-",
-                f"{queue['Visible']}/{queue['InFlight']}/{queue['Delayed']}" if queue else "-",
+                f"{queue['Visible']}/{queue['InFlight']}/{queue['Delayed']}"
+                if queue
+                else ("unavailable" if m.get("QueueError") else "-"),
                 f"{dlq['Name']}: {dlq['Visible'] + dlq['InFlight'] + dlq['Delayed']}"
                 if dlq
                 else "-",
