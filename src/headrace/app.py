@@ -28,6 +28,7 @@ from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import HeadraceError, InvalidParameterValueException
 from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
+from headrace.esm.statistics import MappingStatistics
 from headrace.esm.streams.build import build_stream_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
@@ -308,12 +309,24 @@ class App:
     async def _publish_loop(
         self, store: SqliteStatusStore, started: float, port: int | None
     ) -> None:
+        # Idle cost: the snapshot is written only when it changed since the last write
+        # (status tells a live engine by its pid, not by a heartbeat).
+        published: list[MappingStatistics] | None = None
         while True:
-            await asyncio.to_thread(self._publish, store, started, port)
+            current = self.engine.statistics() if self.engine is not None else None
+            if current is not None and current != published:
+                await asyncio.to_thread(self._publish, store, started, port, current)
+                published = current
             await asyncio.sleep(STATUS_PUBLISH_SECONDS)
 
-    def _publish(self, store: SqliteStatusStore, started: float, port: int | None) -> None:
+    def _publish(
+        self,
+        store: SqliteStatusStore,
+        started: float,
+        port: int | None,
+        snapshot: list[MappingStatistics] | None = None,
+    ) -> None:
         if self.engine is None:
             return
         record = EngineRecord(os.getpid(), started, self.clock.time(), port)
-        store.publish(record, self.engine.statistics())
+        store.publish(record, snapshot if snapshot is not None else self.engine.statistics())

@@ -18,9 +18,6 @@ from headrace.errors import HeadraceError
 from headrace.esm.statistics import ShardStatistics
 from headrace.state.sqlite import SqliteStatusStore
 
-# A snapshot older than this (seconds) means the engine stopped publishing.
-STALE_AFTER_SECONDS = 10.0
-
 
 def _alive(pid: int) -> bool:
     try:
