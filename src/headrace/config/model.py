@@ -22,7 +22,13 @@ from headrace.config.kinds import (
     SourceDefaults,
     SourceKind,
 )
-from headrace.config.resources import StreamConfig, TableConfig
+from headrace.config.resources import (
+    QueueConfig,
+    RedrivePolicy,
+    StreamConfig,
+    TableConfig,
+    boolean,
+)
 
 __all__ = [
     "MAPPING_UUID_NAMESPACE",
@@ -43,84 +49,6 @@ __all__ = [
 # Namespace for deterministic mapping UUIDs: the same function + source gives the same UUID
 # on every start, so checkpoints, metrics labels and `status` stay stable across restarts.
 MAPPING_UUID_NAMESPACE = uuidlib.UUID("6f1d8a8e-2f4c-4b9e-9a57-6b2f0c7e5a11")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RedrivePolicy:
-    """SQS RedrivePolicy: where messages go after ``max_receive_count`` receives."""
-
-    dead_letter_target_arn: str
-    max_receive_count: int
-
-    @classmethod
-    def from_aws(cls, data: Mapping[str, Any]) -> RedrivePolicy:
-        return cls(
-            dead_letter_target_arn=str(data["deadLetterTargetArn"]),
-            max_receive_count=int(data["maxReceiveCount"]),
-        )
-
-    def to_aws(self) -> dict[str, Any]:
-        return {
-            "deadLetterTargetArn": self.dead_letter_target_arn,
-            "maxReceiveCount": self.max_receive_count,
-        }
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class QueueConfig:
-    """An embedded queue, with the attributes of SQS CreateQueue and SQS's defaults."""
-
-    name: str
-    visibility_timeout: int = 30
-    message_retention_period: int = 345_600  # 4 days, SQS's default
-    delay_seconds: int = 0
-    maximum_message_size: int = 262_144  # 256 KiB
-    receive_message_wait_time_seconds: int = 0
-    redrive_policy: RedrivePolicy | None = None
-    fifo_queue: bool = False
-    content_based_deduplication: bool = False
-
-    # AWS names of the fields above, in to_aws() order.
-    AWS_KEYS = (
-        ("visibility_timeout", "VisibilityTimeout"),
-        ("message_retention_period", "MessageRetentionPeriod"),
-        ("delay_seconds", "DelaySeconds"),
-        ("maximum_message_size", "MaximumMessageSize"),
-        ("receive_message_wait_time_seconds", "ReceiveMessageWaitTimeSeconds"),
-    )
-    # CreateQueue attributes accepted for compatibility that the embedded broker ignores.
-    IGNORED_KEYS = frozenset(
-        {
-            "KmsMasterKeyId",
-            "KmsDataKeyReusePeriodSeconds",
-            "SqsManagedSseEnabled",
-            "Policy",
-            "RedriveAllowPolicy",
-            "DeduplicationScope",
-            "FifoThroughputLimit",
-            "Tags",
-        }
-    )
-
-    @classmethod
-    def from_aws(cls, name: str, data: Mapping[str, Any]) -> QueueConfig:
-        kwargs: dict[str, Any] = {attr: int(data[key]) for attr, key in cls.AWS_KEYS if key in data}
-        if "RedrivePolicy" in data and data["RedrivePolicy"] is not None:
-            kwargs["redrive_policy"] = RedrivePolicy.from_aws(data["RedrivePolicy"])
-        if "FifoQueue" in data:
-            kwargs["fifo_queue"] = _boolean(data["FifoQueue"])
-        if "ContentBasedDeduplication" in data:
-            kwargs["content_based_deduplication"] = _boolean(data["ContentBasedDeduplication"])
-        return cls(name=name, **kwargs)
-
-    def to_aws(self) -> dict[str, Any]:
-        out: dict[str, Any] = {key: getattr(self, attr) for attr, key in self.AWS_KEYS}
-        if self.redrive_policy is not None:
-            out["RedrivePolicy"] = self.redrive_policy.to_aws()
-        if self.fifo_queue:
-            out["FifoQueue"] = True
-            out["ContentBasedDeduplication"] = self.content_based_deduplication
-        return out
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -245,7 +173,7 @@ class EventSourceMappingConfig:
             "function_name": function_name,
             "event_source_arn": source_arn,
             "uuid": str(data.get("UUID") or cls.default_uuid(function_name, source_arn)),
-            "enabled": _boolean(data.get("Enabled", True)),
+            "enabled": boolean(data.get("Enabled", True)),
             "batch_size": int(data.get("BatchSize", defaults.batch_size if defaults else 10)),
             "maximum_batching_window_in_seconds": int(
                 data.get("MaximumBatchingWindowInSeconds", 0)
@@ -313,17 +241,10 @@ def _stream_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "starting_position_timestamp": None if timestamp is None else float(timestamp),
         "on_failure_destination": on_failure or None,
         "maximum_record_age_in_seconds": int(data.get("MaximumRecordAgeInSeconds", -1)),
-        "bisect_batch_on_function_error": _boolean(data.get("BisectBatchOnFunctionError", False)),
+        "bisect_batch_on_function_error": boolean(data.get("BisectBatchOnFunctionError", False)),
         "maximum_retry_attempts": int(data.get("MaximumRetryAttempts", -1)),
         "tumbling_window_in_seconds": int(data.get("TumblingWindowInSeconds", 0)),
     }
-
-
-def _boolean(value: Any) -> bool:
-    """AWS accepts booleans and the strings "true"/"false" for boolean attributes."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,4 +1,4 @@
-"""Frozen config objects for embedded streams (Kinesis) and tables (DynamoDB).
+"""Frozen config objects for embedded queues (SQS), streams (Kinesis) and tables (DynamoDB).
 
 Like :mod:`headrace.config.model`, these only convert shapes between AWS-cased keys and
 Python fields; :mod:`headrace.config.validate_resources` checks them first and reports every
@@ -18,6 +18,91 @@ DEFAULT_SHARD_COUNT = 1
 # An embedded table's change stream has one shard unless StreamSpecification.ShardCount says
 # otherwise (a headrace extension; DynamoDB chooses shard counts itself).
 DEFAULT_TABLE_STREAM_SHARD_COUNT = 1
+
+
+def boolean(value: Any) -> bool:
+    """AWS accepts booleans and the strings "true"/"false" for boolean attributes."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RedrivePolicy:
+    """SQS RedrivePolicy: where messages go after ``max_receive_count`` receives."""
+
+    dead_letter_target_arn: str
+    max_receive_count: int
+
+    @classmethod
+    def from_aws(cls, data: Mapping[str, Any]) -> RedrivePolicy:
+        return cls(
+            dead_letter_target_arn=str(data["deadLetterTargetArn"]),
+            max_receive_count=int(data["maxReceiveCount"]),
+        )
+
+    def to_aws(self) -> dict[str, Any]:
+        return {
+            "deadLetterTargetArn": self.dead_letter_target_arn,
+            "maxReceiveCount": self.max_receive_count,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QueueConfig:
+    """An embedded queue, with the attributes of SQS CreateQueue and SQS's defaults."""
+
+    name: str
+    visibility_timeout: int = 30
+    message_retention_period: int = 345_600  # 4 days, SQS's default
+    delay_seconds: int = 0
+    maximum_message_size: int = 262_144  # 256 KiB
+    receive_message_wait_time_seconds: int = 0
+    redrive_policy: RedrivePolicy | None = None
+    fifo_queue: bool = False
+    content_based_deduplication: bool = False
+
+    # AWS names of the fields above, in to_aws() order.
+    AWS_KEYS = (
+        ("visibility_timeout", "VisibilityTimeout"),
+        ("message_retention_period", "MessageRetentionPeriod"),
+        ("delay_seconds", "DelaySeconds"),
+        ("maximum_message_size", "MaximumMessageSize"),
+        ("receive_message_wait_time_seconds", "ReceiveMessageWaitTimeSeconds"),
+    )
+    # CreateQueue attributes accepted for compatibility that the embedded broker ignores.
+    IGNORED_KEYS = frozenset(
+        {
+            "KmsMasterKeyId",
+            "KmsDataKeyReusePeriodSeconds",
+            "SqsManagedSseEnabled",
+            "Policy",
+            "RedriveAllowPolicy",
+            "DeduplicationScope",
+            "FifoThroughputLimit",
+            "Tags",
+        }
+    )
+
+    @classmethod
+    def from_aws(cls, name: str, data: Mapping[str, Any]) -> QueueConfig:
+        kwargs: dict[str, Any] = {attr: int(data[key]) for attr, key in cls.AWS_KEYS if key in data}
+        if "RedrivePolicy" in data and data["RedrivePolicy"] is not None:
+            kwargs["redrive_policy"] = RedrivePolicy.from_aws(data["RedrivePolicy"])
+        if "FifoQueue" in data:
+            kwargs["fifo_queue"] = boolean(data["FifoQueue"])
+        if "ContentBasedDeduplication" in data:
+            kwargs["content_based_deduplication"] = boolean(data["ContentBasedDeduplication"])
+        return cls(name=name, **kwargs)
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {key: getattr(self, attr) for attr, key in self.AWS_KEYS}
+        if self.redrive_policy is not None:
+            out["RedrivePolicy"] = self.redrive_policy.to_aws()
+        if self.fifo_queue:
+            out["FifoQueue"] = True
+            out["ContentBasedDeduplication"] = self.content_based_deduplication
+        return out
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
