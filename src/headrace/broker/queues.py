@@ -326,34 +326,6 @@ class QueueBroker(SqsApi):
             )
             return bool(chosen.take)
 
-    def get_queue_attributes(self, queue: str) -> dict[str, str]:
-        """The queue's attributes with SQS's names, every value a string (GetQueueAttributes)."""
-        q = self._queue(queue)
-        depth = self.queue_depth(queue)
-        config = q.config
-        attributes = {
-            "QueueArn": q.arn,
-            "ApproximateNumberOfMessages": str(depth.visible),
-            "ApproximateNumberOfMessagesNotVisible": str(depth.in_flight),
-            "ApproximateNumberOfMessagesDelayed": str(depth.delayed),
-            "CreatedTimestamp": str(q.created_at),
-            "LastModifiedTimestamp": str(q.created_at),
-            "VisibilityTimeout": str(config.visibility_timeout),
-            "MaximumMessageSize": str(config.maximum_message_size),
-            "MessageRetentionPeriod": str(config.message_retention_period),
-            "DelaySeconds": str(config.delay_seconds),
-            "ReceiveMessageWaitTimeSeconds": str(config.receive_message_wait_time_seconds),
-        }
-        policy = q.redrive_policy_json()
-        if policy is not None:
-            attributes["RedrivePolicy"] = policy
-        if q.fifo:
-            attributes["FifoQueue"] = "true"
-            attributes["ContentBasedDeduplication"] = str(
-                config.content_based_deduplication
-            ).lower()
-        return attributes
-
     # -- dead-letter queues ------------------------------------------------------------
 
     def peek_messages(self, queue: str, limit: int) -> list[PeekedMessage]:

@@ -34,6 +34,7 @@ from headrace.errors import (
     TooManyEntriesInBatchRequest,
 )
 from headrace.events import MessageAttributeValue, QueueMessage
+from headrace.sources.base import QueueDepth
 
 if TYPE_CHECKING:
     from headrace.broker.catalog import Queue
@@ -59,7 +60,8 @@ def check_visibility_timeout(seconds: int) -> None:
 
 
 class SqsApi(ABC):
-    """SendMessage(Batch), ReceiveMessage, DeleteMessage(Batch), ChangeMessageVisibility(Batch)."""
+    """SendMessage(Batch), ReceiveMessage, DeleteMessage(Batch), ChangeMessageVisibility(Batch),
+    GetQueueAttributes."""
 
     @abstractmethod
     def queue(self, queue: str) -> Queue: ...
@@ -74,6 +76,9 @@ class SqsApi(ABC):
 
     @abstractmethod
     def delete_messages(self, queue: str, receipt_handles: Sequence[str]) -> list[bool]: ...
+
+    @abstractmethod
+    def queue_depth(self, queue: str) -> QueueDepth: ...
 
     @abstractmethod
     def change_visibility(
@@ -184,6 +189,34 @@ class SqsApi(ABC):
             ]
 
         return _per_entry(entries, change, not_done=_not_in_flight)
+
+    def get_queue_attributes(self, queue: str) -> dict[str, str]:
+        """The queue's attributes with SQS's names, every value a string (GetQueueAttributes)."""
+        q = self.queue(queue)
+        depth = self.queue_depth(queue)
+        config = q.config
+        attributes = {
+            "QueueArn": q.arn,
+            "ApproximateNumberOfMessages": str(depth.visible),
+            "ApproximateNumberOfMessagesNotVisible": str(depth.in_flight),
+            "ApproximateNumberOfMessagesDelayed": str(depth.delayed),
+            "CreatedTimestamp": str(q.created_at),
+            "LastModifiedTimestamp": str(q.created_at),
+            "VisibilityTimeout": str(config.visibility_timeout),
+            "MaximumMessageSize": str(config.maximum_message_size),
+            "MessageRetentionPeriod": str(config.message_retention_period),
+            "DelaySeconds": str(config.delay_seconds),
+            "ReceiveMessageWaitTimeSeconds": str(config.receive_message_wait_time_seconds),
+        }
+        policy = q.redrive_policy_json()
+        if policy is not None:
+            attributes["RedrivePolicy"] = policy
+        if q.fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(
+                config.content_based_deduplication
+            ).lower()
+        return attributes
 
 
 def _check_entries(entries: Sequence[E], entry_type: str) -> None:
