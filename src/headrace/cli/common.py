@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -11,7 +12,7 @@ import click
 
 from headrace.broker.queues import QueueBroker
 from headrace.config.model import Config
-from headrace.errors import ConfigError
+from headrace.errors import AwsError, ConfigError, HeadraceError
 
 # design.md: the default config file and the exit codes of every command.
 DEFAULT_CONFIG = "headrace.yaml"
@@ -37,6 +38,18 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print ``headrace: message`` on stderr and exit with ``code``."""
     click.echo(f"headrace: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """AWS errors and unusable input exit 2; storage failures (a busy, truncated or
+    unreadable data_dir file) exit 1, each as one ``headrace: ...`` line."""
+    try:
+        yield
+    except AwsError as exc:
+        fail(str(exc))
+    except HeadraceError as exc:
+        fail(str(exc), EXIT_RUNTIME)
 
 
 def load(path: Path | None) -> Config:

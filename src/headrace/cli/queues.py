@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from headrace.broker.results import PeekedMessage
-from headrace.cli.common import config_option, fail, load, open_queue_broker
+from headrace.cli.common import aws_errors, config_option, fail, load, open_queue_broker
 from headrace.config.model import Config, QueueConfig
-from headrace.errors import AwsError, QueueDoesNotExist
+from headrace.errors import QueueDoesNotExist
 from headrace.events import MessageAttributeValue
 
 
@@ -72,7 +72,7 @@ def send(
     config = load(config_flag)
     parsed = dict(parse_attribute(a) for a in attributes)
     bodies: Iterable[str] = (line.rstrip("\n") for line in sys.stdin) if body == "-" else [body]
-    try:
+    with aws_errors():
         target = resolve_queue(config, queue)
         broker = open_queue_broker(config)
         try:
@@ -88,8 +88,6 @@ def send(
                 click.echo(result.message_id)
         finally:
             broker.close()
-    except AwsError as exc:
-        fail(str(exc))
 
 
 @click.command()
@@ -109,7 +107,7 @@ def dlq(
 ) -> None:
     """Show QUEUE's messages without receiving them; --redrive moves them back."""
     config = load(config_flag)
-    try:
+    with aws_errors():
         target = resolve_queue(config, queue)
         broker = open_queue_broker(config)
         try:
@@ -121,8 +119,6 @@ def dlq(
             show_messages(broker.peek_messages(target.name, limit), target, as_json)
         finally:
             broker.close()
-    except AwsError as exc:
-        fail(str(exc))
 
 
 def redrive_source(config: Config, dlq_queue: QueueConfig, to_queue: str | None) -> QueueConfig:

@@ -21,10 +21,10 @@ from typing import Any
 import click
 
 from headrace.broker.streams import STREAMS_FILE_NAME
-from headrace.cli.common import EXIT_RUNTIME, config_option, fail, load
+from headrace.cli.common import aws_errors, config_option, fail, load
 from headrace.config.model import Config
 from headrace.config.resources import StreamConfig, TableConfig
-from headrace.errors import AwsError, HeadraceError, ResourceNotFoundException
+from headrace.errors import ResourceNotFoundException
 
 
 def resolve_stream(config: Config, name_or_arn: str) -> StreamConfig:
@@ -57,17 +57,6 @@ def read_lines(argument: str) -> Iterable[str]:
     if argument != "-":
         return [argument]
     return (line.rstrip("\r\n") for line in sys.stdin if line.strip())
-
-
-@contextmanager
-def aws_errors() -> Iterator[None]:
-    """AWS errors and unusable input exit 2; storage failures exit 1."""
-    try:
-        yield
-    except AwsError as exc:
-        fail(str(exc))
-    except HeadraceError as exc:
-        fail(str(exc), EXIT_RUNTIME)
 
 
 @click.command()

@@ -9,57 +9,34 @@ their own positions (§5.4).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from headrace.errors import BrokerError
+from headrace.broker.sqlite_file import SqliteFile
 from headrace.state.base import MappingCheckpoints
-
-# Seconds a write waits for another process's write lock (status snapshots share the file).
-BUSY_TIMEOUT_SECONDS = 30.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS stream_checkpoints (
-    mapping_uuid TEXT NOT NULL,
-    shard_id TEXT NOT NULL,
-    position TEXT NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (mapping_uuid, shard_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stream_mappings (
-    mapping_uuid TEXT PRIMARY KEY,
-    started_at REAL NOT NULL
-);
-"""
+from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
 
 
 class SqliteCheckpointStore:
-    """Checkpoints in SQLite (WAL), safe to use from any one thread at a time."""
+    """Checkpoints in SQLite (WAL), safe to use from any thread.
+
+    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened (or is
+    truncated, or newer) or a save fails (then nothing of it is stored).
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False, isolation_level=None
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise BrokerError(f"cannot open the checkpoint store {path}: {exc}") from exc
-        self._lock = threading.Lock()
+        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints:
         """The stored positions of one mapping (empty and not started if it never ran)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._db.read() as conn:
+            rows = conn.execute(
                 "SELECT shard_id, position FROM stream_checkpoints WHERE mapping_uuid = ?",
                 (mapping_uuid,),
             ).fetchall()
-            started = self._db.execute(
+            started = conn.execute(
                 "SELECT 1 FROM stream_mappings WHERE mapping_uuid = ?", (mapping_uuid,)
             ).fetchone()
         return MappingCheckpoints(started is not None, {shard: pos for shard, pos in rows})
@@ -68,28 +45,19 @@ class SqliteCheckpointStore:
         """Store ``positions`` and mark the mapping started, in one transaction."""
         now = time.time()
         rows = [(mapping_uuid, shard, pos, now) for shard, pos in positions.items()]
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT OR IGNORE INTO stream_mappings (mapping_uuid, started_at) "
-                    "VALUES (?, ?)",
-                    (mapping_uuid, now),
-                )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO stream_checkpoints "
-                    "(mapping_uuid, shard_id, position, updated_at) VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise BrokerError(f"cannot save checkpoints: {exc}") from exc
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO stream_mappings (mapping_uuid, started_at) VALUES (?, ?)",
+                (mapping_uuid, now),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO stream_checkpoints "
+                "(mapping_uuid, shard_id, position, updated_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 class InMemoryCheckpointStore:

@@ -3,67 +3,56 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
+from headrace.broker.sqlite_file import SqliteFile
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS engine (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    pid INTEGER NOT NULL, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL, port INTEGER
-);
-CREATE TABLE IF NOT EXISTS mapping_status (uuid TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
-"""
-
+from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
 
 _encoder = msgspec.json.Encoder()
 
 
 class SqliteStatusStore:
-    """Snapshots of mapping statistics, written by the engine and read by `status`."""
+    """Snapshots of mapping statistics, written by the engine and read by `status`.
+
+    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened (or is
+    truncated, or newer) or a write fails.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
         rows = [(m.uuid, _encode(m)) for m in mappings]
-        with self._lock, self._db:
-            self._db.execute(
+        with self._db.write() as conn:
+            conn.execute(
                 "INSERT OR REPLACE INTO engine (id, pid, started_at, heartbeat_at, port) "
                 "VALUES (1, ?, ?, ?, ?)",
                 (engine.pid, engine.started_at, engine.heartbeat_at, engine.port),
             )
-            self._db.executemany(
+            conn.executemany(
                 "INSERT OR REPLACE INTO mapping_status (uuid, snapshot) VALUES (?, ?)", rows
             )
 
     def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
-        with self._lock:
-            row = self._db.execute(
+        with self._db.read() as conn:
+            row = conn.execute(
                 "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
             ).fetchone()
-            snapshots = self._db.execute("SELECT snapshot FROM mapping_status").fetchall()
+            snapshots = conn.execute("SELECT snapshot FROM mapping_status").fetchall()
         engine = EngineRecord(*row) if row else None
         return engine, [_decode(s) for (s,) in snapshots]
 
     def clear_engine(self, pid: int) -> None:
-        with self._lock, self._db:
-            self._db.execute("DELETE FROM engine WHERE pid = ?", (pid,))
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM engine WHERE pid = ?", (pid,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 def _encode(stats: MappingStatistics) -> str:
