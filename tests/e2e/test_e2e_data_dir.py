@@ -1,23 +1,25 @@
-"""Issue 8, item 7, through the CLI: a truncated broker file is refused, never silently
-recreated empty."""
+"""Issue 8, items 4 and 7, through the CLI: one engine per data_dir, whatever happens to its
+wake-up socket or TMPDIR; a truncated broker file is refused, never silently recreated
+empty."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from e2e_project import Project, function, mapping, queue
+from e2e_project import Project, function, mapping, queue, wait_until
 
 pytestmark = pytest.mark.e2e
 
-# Bound on a command that must end by itself.
+# Bound on a command that must end by itself (a refused second engine, say).
 EXIT_TIMEOUT = 30
-
-
-def last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1] if lines else ""
+# A data_dir whose wake.sock path is far longer than a unix socket path may be (~100 bytes).
+LONG_DATA_DIR = "d" * 60 + "/" + "e" * 60
+# Shorter than the idle long poll (20 s) a lane falls back to without a wake-up.
+WAKE_BOUND_S = 10.0
 
 
 def configure(project: Project, data_dir: str = ".headrace") -> Path:
@@ -29,6 +31,83 @@ def configure(project: Project, data_dir: str = ".headrace") -> Path:
         data_dir=data_dir,
     )
     return project.root / data_dir
+
+
+def start_engine(project: Project, tmpdir: Path | None = None) -> subprocess.Popen[str]:
+    """`run --port 0`, returned once it has processed a message (so it is fully up)."""
+    if tmpdir is None:
+        process = project.start("run", "--port", "0")
+    else:
+        process = start_with_tmpdir(project, tmpdir, "first")
+    project.send("orders", "ok:up")
+    wait_until(lambda: "ok:up" in project.processed_bodies(), "the engine to be up")
+    return process
+
+
+def start_with_tmpdir(project: Project, tmpdir: Path, name: str) -> subprocess.Popen[str]:
+    """`run --port 0` with its own TMPDIR; its stderr goes to ``<name>.err``."""
+    tmpdir.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "headrace", "run", "--port", "0"],
+        cwd=project.root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=(project.root / f"{name}.err").open("w"),
+        env=dict(os.environ, TMPDIR=str(tmpdir)),
+        text=True,
+    )
+
+
+def last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def refused_second_run(project: Project, data_dir: Path, first: subprocess.Popen[str]) -> None:
+    """A second `run` exits 1 at once with one line naming the data_dir and the first's pid."""
+    done = project.cli("run", "--port", "0", timeout=EXIT_TIMEOUT)
+    assert done.returncode == 1, done.stderr
+    assert last_line(done.stderr) == (
+        f"headrace: data_dir {data_dir} is in use by another `headrace run` "
+        f"(pid {first.pid}); stop it first, or give this config another data_dir"
+    )
+
+
+def test_a_second_run_on_the_same_data_dir_exits_1_naming_the_first(project: Project) -> None:
+    """docs/broker.md: one engine per data_dir; the second is told which process has it."""
+    data_dir = configure(project)
+    first = start_engine(project)
+    refused_second_run(project, data_dir, first)
+    assert first.poll() is None
+
+
+def test_deleting_wake_sock_does_not_let_a_second_run_start(project: Project) -> None:
+    """The engine lock, not the socket file, decides: without wake.sock the second run is
+    still refused (it used to start, and streams were then processed twice)."""
+    data_dir = configure(project)
+    first = start_engine(project)
+    (data_dir / "wake.sock").unlink()
+    refused_second_run(project, data_dir, first)
+
+
+def test_runs_with_other_tmpdirs_on_a_long_data_dir_conflict(project: Project) -> None:
+    """A long data_dir's socket used to live in $TMPDIR: with another TMPDIR a second engine
+    started beside the first. The socket stays in data_dir now, and the lock decides."""
+    data_dir = configure(project, LONG_DATA_DIR)
+    first = start_engine(project, project.root / "tmp-a")
+    second = start_with_tmpdir(project, project.root / "tmp-b", "second")
+    assert second.wait(timeout=EXIT_TIMEOUT) == 1
+    assert f"(pid {first.pid})" in last_line((project.root / "second.err").read_text())
+    assert (data_dir / "wake.sock").exists()
+
+
+def test_a_send_wakes_an_engine_on_a_long_data_dir(project: Project) -> None:
+    """`send` from another process reaches the engine's socket inside a long data_dir: the
+    message is processed at once, not after the lane's idle long poll."""
+    configure(project, LONG_DATA_DIR)
+    start_engine(project)
+    project.send("orders", "ok:woken")
+    wait_until(lambda: "ok:woken" in project.processed_bodies(), "the wake-up", WAKE_BOUND_S)
 
 
 def test_a_truncated_broker_file_is_refused_not_recreated(project: Project) -> None:

@@ -1,4 +1,4 @@
-"""The lock of a data_dir's SQLite files: whoever opens one holds it for a moment.
+"""The two locks of a data_dir: opening its SQLite files, and one engine at a time.
 
 ``init.lock``: every process holds an exclusive ``flock`` on it while it opens one of the
 data_dir's SQLite files (creating the file, switching it to WAL, creating or checking its
@@ -7,7 +7,12 @@ fails ``PRAGMA journal_mode=WAL`` with "database is locked" at once, without cal
 handler, when another connection is opening the same file. Holding the lock takes
 milliseconds; later reads and writes do not take it (SQLite's own locks serialise them).
 
-The file stays in data_dir (deleting a lock file that others may have open would let two
+``engine.lock``: ``headrace run`` holds an exclusive ``flock`` on it for its whole life and
+writes its pid into it (:class:`EngineLock`). The kernel drops the lock when the process
+dies, however it dies, so a killed engine never blocks the next one, and no check-then-act
+race is left: whoever holds the lock owns the data_dir's wake-up socket too.
+
+Both files stay in data_dir (deleting a lock file that others may have open would let two
 processes hold "the" lock at once). ``flock`` locks belong to an open file, so two threads
 of one process that each open the lock file exclude each other as two processes do.
 """
@@ -21,14 +26,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from headrace.errors import BrokerError
+from headrace.errors import BrokerError, DataDirInUse
 
 # The lock held while a SQLite file of the data_dir is opened (see the module docstring).
 INIT_LOCK_NAME = "init.lock"
+# The lock `headrace run` holds for its life; it holds the engine's pid.
+ENGINE_LOCK_NAME = "engine.lock"
 # First and longest pause between two tries of a busy lock: short enough that an opener
 # waits about as long as the holder needs (a few ms), long enough not to spin a CPU.
 LOCK_RETRY_FIRST_S = 0.001
 LOCK_RETRY_MAX_S = 0.01
+# How long a second engine waits for the first one's pid to appear in engine.lock (the
+# holder writes it right after taking the lock).
+PID_READ_TIMEOUT_S = 1.0
 
 
 @contextlib.contextmanager
@@ -66,6 +76,51 @@ def attempts(timeout: float) -> Iterator[None]:
         yield
 
 
+class EngineLock:
+    """`headrace run`'s claim on a data_dir: an exclusive ``flock`` on ``engine.lock``.
+
+    :meth:`acquire` raises :class:`~headrace.errors.DataDirInUse` naming the data_dir and
+    the holder's pid when another process (or another EngineLock in this one) holds it, and
+    :class:`~headrace.errors.BrokerError` when the file cannot be created. The lock lasts
+    until :meth:`release` or the process's death.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / ENGINE_LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock and write this process's pid into the file."""
+        fd = _open_lock_file(self.data_dir, ENGINE_LOCK_NAME)
+        if not _try_lock(fd):
+            os.close(fd)
+            pid = _holder_pid(self.path)
+            who = f"pid {pid}" if pid is not None else "pid unknown"
+            raise DataDirInUse(
+                f"data_dir {self.data_dir} is in use by another `headrace run` ({who}); "
+                "stop it first, or give this config another data_dir",
+                data_dir=str(self.data_dir),
+                pid=pid,
+            )
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        """Give the lock up (the pid is cleared first). Safe to call twice."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        os.close(self._fd)
+        self._fd = None
+
+
 def _open_lock_file(data_dir: Path, name: str) -> int:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -80,3 +135,11 @@ def _try_lock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _holder_pid(path: Path) -> int | None:
+    """The pid in ``path``; waits a moment for a holder that has not written it yet."""
+    for _ in attempts(PID_READ_TIMEOUT_S):
+        with contextlib.suppress(OSError, ValueError):
+            return int(path.read_text().strip())
+    return None
