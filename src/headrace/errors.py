@@ -25,7 +25,9 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── LimitExceededException     (Kinesis)
     │   └── ProvisionedThroughputExceededException (Kinesis)
     ├── BrokerError                 the embedded broker's storage failed or is misused
-    │   └── DataDirInUse             another `headrace run` holds the data_dir (``pid``)
+    │   ├── DataDirInUse             another `headrace run` holds the data_dir (``pid``)
+    │   └── DataDirChanged           data_dir or one of its files was deleted, replaced or
+    │                                truncated under a running engine
     ├── SourceUnavailable           a real AWS source could not be read (missing, denied,
     │                                unreachable); carries ``source_arn`` and AWS's ``code``
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
@@ -201,6 +203,11 @@ class DataDirInUse(BrokerError):
         self.data_dir = data_dir
         self.pid = pid
         super().__init__(message)
+
+
+class DataDirChanged(BrokerError):
+    """The data_dir of a running engine, or one of its files, was deleted, replaced or
+    truncated: the engine would otherwise go on with files nobody else sees."""
 
 
 class SourceUnavailable(HeadraceError):

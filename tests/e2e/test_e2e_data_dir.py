@@ -1,10 +1,11 @@
 """Issue 8, items 4 and 7, through the CLI: one engine per data_dir, whatever happens to its
-wake-up socket or TMPDIR; a truncated broker file is refused, never silently recreated
-empty."""
+wake-up socket or TMPDIR; a data_dir deleted or truncated under a running engine stops it;
+a truncated broker file is refused, never silently recreated empty."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from e2e_project import Project, function, mapping, queue, wait_until
 
 pytestmark = pytest.mark.e2e
 
-# Bound on a command that must end by itself (a refused second engine, say).
+# Bound on a command that must end by itself (a refused second engine, a stopping one).
 EXIT_TIMEOUT = 30
 # A data_dir whose wake.sock path is far longer than a unix socket path may be (~100 bytes).
 LONG_DATA_DIR = "d" * 60 + "/" + "e" * 60
@@ -108,6 +109,30 @@ def test_a_send_wakes_an_engine_on_a_long_data_dir(project: Project) -> None:
     start_engine(project)
     project.send("orders", "ok:woken")
     wait_until(lambda: "ok:woken" in project.processed_bodies(), "the wake-up", WAKE_BOUND_S)
+
+
+def test_deleting_data_dir_under_a_running_engine_stops_it(project: Project) -> None:
+    """Item 7: a deleted data_dir stops the engine with one line saying so (exit 1), instead
+    of running on files nobody else sees while sends go to a new data_dir."""
+    data_dir = configure(project)
+    engine = start_engine(project)
+    shutil.rmtree(data_dir)
+    assert engine.wait(timeout=EXIT_TIMEOUT) == 1
+    assert last_line(project.stderr_of(engine)) == (
+        f"headrace: data_dir {data_dir} was deleted while this engine was using it"
+    )
+
+
+def test_truncating_the_broker_file_under_a_running_engine_stops_it(project: Project) -> None:
+    """Item 7: broker.sqlite3 cut to 0 bytes under the engine stops it with one line."""
+    data_dir = configure(project)
+    engine = start_engine(project)
+    os.truncate(data_dir / "broker.sqlite3", 0)
+    assert engine.wait(timeout=EXIT_TIMEOUT) == 1
+    assert last_line(project.stderr_of(engine)).startswith(
+        f"headrace: {data_dir / 'broker.sqlite3'} was truncated to 0 bytes while this engine "
+        "was using it"
+    )
 
 
 def test_a_truncated_broker_file_is_refused_not_recreated(project: Project) -> None:
