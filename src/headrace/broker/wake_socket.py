@@ -10,8 +10,9 @@ can bind it first. A path too long for ``sun_path`` (about 100 bytes) is reached
 directory descriptor of data_dir, as ``/proc/self/fd/N/wake.sock`` (Linux): the kernel
 resolves the descriptor, so the path handed to ``bind``/``connect`` stays short.
 
-Wake-ups are best-effort: a sender never blocks, and drops a datagram the listener has no
-room for.
+No wake-up is lost while a listener is alive: a listener's queue holds only
+``net.unix.max_dgram_qlen`` datagrams (often 10), so a burst of sends fills it; the sender
+then waits for room (up to :data:`ROOM_WAIT_S`) instead of dropping the datagram.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +36,10 @@ WAKE_SOCKET_NAME = "wake.sock"
 MAX_SOCKET_PATH = 100
 # The longest key a datagram carries; ARNs are far shorter.
 MAX_KEY_BYTES = 1024
+# How long a sender waits for room in a live listener's full queue. A running engine drains
+# it whenever its event loop turns (well under a second even when busy); a listener that
+# leaves it full this long is stopped or wedged, and the sender goes on without waiting.
+ROOM_WAIT_S = 2.0
 
 
 def wake_address(data_dir: Path) -> str:
@@ -66,37 +73,102 @@ def _fits(address: str) -> bool:
 class WakeSender:
     """Sends wake-up datagrams to a data_dir's listener, if one is there. Thread-safe.
 
-    Never raises and never blocks: with no listener (``ENOENT``, ``ECONNREFUSED``) or a
-    full listener buffer (``EAGAIN``, the listener is being woken already) the wake-up is
-    dropped. One socket is created on first use and reused.
+    Never raises. With no listener (no socket file, or nobody bound to it) a wake-up is
+    dropped: an engine that starts later looks at everything first. A live listener's full
+    queue makes :meth:`notify` wait for room, up to :data:`ROOM_WAIT_S`; if the listener
+    leaves it full that long (stopped, wedged), the keys not delivered are kept, one entry
+    per key, and sent by later calls and by :meth:`close` (which waits as long once more),
+    while :meth:`notify` no longer waits until a send gets through again.
+
+    One socket is made on first use and kept; it is connected to the listener (so it can
+    wait for room in the listener's queue), and connected again when the listener restarts.
     """
 
     def __init__(self, address: str) -> None:
         self.address = address
         self._fits = _fits(address)
         self._socket: socket.socket | None = None
+        self._connected = False
+        self._pending: dict[bytes, None] = {}  # keys not yet delivered, in order
+        self._stalled = False  # the listener left its queue full for ROOM_WAIT_S
         self._lock = threading.Lock()
 
     def notify(self, key: str) -> None:
         """Tell the listener that ``key`` changed."""
+        data = key.encode("utf-8")
         with self._lock:
-            try:
-                if self._socket is None:
-                    self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                    self._socket.setblocking(False)
-                if self._fits:  # the common case, without reachable()'s cost
-                    self._socket.sendto(key.encode("utf-8"), self.address)
-                else:
-                    with reachable(self.address) as where:
-                        self._socket.sendto(key.encode("utf-8"), where)
-            except OSError:
-                pass  # best-effort by design: see the class docstring
+            if not self._pending and self._send(data) is not None:
+                return  # the hot path: sent, or nobody listens
+            self._pending[data] = None
+            self._flush(0.0 if self._stalled else ROOM_WAIT_S)
 
     def close(self) -> None:
+        """Deliver what is still pending (waiting up to ROOM_WAIT_S), then close."""
         with self._lock:
+            if self._pending:
+                self._flush(ROOM_WAIT_S)
+            self._pending.clear()
             if self._socket is not None:
                 self._socket.close()
                 self._socket = None
+                self._connected = False
+
+    def _flush(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while self._pending:
+            data = next(iter(self._pending))
+            sent = self._send(data)
+            if sent is None:  # the queue is full
+                self._stalled = not self._wait_for_room(deadline)
+                if self._stalled:
+                    return
+                continue
+            self._stalled = False
+            if not sent:  # nobody listens: nobody to wake
+                self._pending.clear()
+                return
+            del self._pending[data]
+
+    def _send(self, data: bytes) -> bool | None:
+        """True if sent, None if the listener's queue is full, False if nobody listens."""
+        for _ in range(2):  # once more after connecting again: the listener may have restarted
+            if not self._connected and not self._connect():
+                return False
+            assert self._socket is not None
+            try:
+                self._socket.send(data)
+            except BlockingIOError:
+                return None
+            except OSError:
+                self._connected = False
+                continue
+            return True
+        return False
+
+    def _connect(self) -> bool:
+        if self._socket is None:
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._socket.setblocking(False)
+        try:
+            if self._fits:  # the common case, without reachable()'s cost on the hot path
+                self._socket.connect(self.address)
+            else:
+                with reachable(self.address) as where:
+                    self._socket.connect(where)
+        except OSError:
+            return False  # a failed connect leaves the socket as it was: try again next time
+        self._connected = True
+        return True
+
+    def _wait_for_room(self, deadline: float) -> bool:
+        """Wait until the connected listener's queue has room; False at the deadline."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or self._socket is None:
+            return False
+        # A connected unix datagram socket polls writable when the peer's queue has room.
+        poller = select.poll()
+        poller.register(self._socket, select.POLLOUT)
+        return bool(poller.poll(remaining * 1000))
 
 
 class WakeListener:

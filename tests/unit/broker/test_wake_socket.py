@@ -1,11 +1,13 @@
-"""The wake-up socket: inside data_dir at any path length, reached from other processes."""
+"""The wake-up socket: inside data_dir at any path length, and no key lost to a full queue."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +46,21 @@ def long_dir(tmp_path: Path) -> Path:
     path = tmp_path / ("d" * 60) / ("e" * 60)
     path.mkdir(parents=True)
     return path
+
+
+def queue_length() -> int:
+    """How many datagrams a unix socket's queue holds on this machine (often 10)."""
+    return int(Path("/proc/sys/net/unix/max_dgram_qlen").read_text())
+
+
+@pytest.fixture
+def raw_listener(short_dir: Path) -> Iterator[socket.socket]:
+    """A socket bound at data_dir's address that the test reads (or leaves full) itself."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(wake_address(short_dir))
+    sock.settimeout(RECEIVE_TIMEOUT_S)
+    yield sock
+    sock.close()
 
 
 def test_sender_without_listener_is_silent(short_dir: Path) -> None:
@@ -131,3 +148,68 @@ def test_reachable_keeps_short_addresses_as_they_are(short_dir: Path) -> None:
     address = wake_address(short_dir)
     with reachable(address) as where:
         assert where == address
+
+
+def test_a_burst_into_a_full_queue_loses_no_key(
+    raw_listener: socket.socket, short_dir: Path
+) -> None:
+    """Item 9 of issue 8: more sends than the listener's queue holds wait for room; every key
+    arrives, in order (they used to be dropped on EAGAIN)."""
+    keys = [f"{KEY}-{n}" for n in range(3 * queue_length() + 5)]
+    sender = WakeSender(wake_address(short_dir))
+    burst = threading.Thread(target=lambda: [sender.notify(k) for k in keys])
+    burst.start()
+    received = [raw_listener.recv(1024).decode() for _ in keys]
+    burst.join(RECEIVE_TIMEOUT_S)
+    assert received == keys
+    sender.close()
+
+
+def test_a_stalled_listener_gets_the_kept_keys_later(
+    raw_listener: socket.socket, short_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener that leaves its queue full past the wait: notify returns, and the keys it
+    could not take are delivered once there is room (here by close)."""
+    monkeypatch.setattr(wake_socket, "ROOM_WAIT_S", 0.05)
+    keys = [f"{KEY}-{n}" for n in range(queue_length() + 5)]
+    sender = WakeSender(wake_address(short_dir))
+    for key in keys:
+        sender.notify(key)  # the queue fills; the rest is kept, notify does not block
+    first = [raw_listener.recv(1024).decode() for _ in range(queue_length())]
+    closing = threading.Thread(target=sender.close)
+    closing.start()
+    rest = [raw_listener.recv(1024).decode() for _ in range(len(keys) - len(first))]
+    closing.join(RECEIVE_TIMEOUT_S)
+    assert sorted(first + rest) == sorted(keys)
+
+
+def test_a_restarted_listener_is_reached_again(short_dir: Path) -> None:
+    """The sender's connected socket follows a listener that was closed and bound again."""
+    sender = WakeSender(wake_address(short_dir))
+    for attempt in range(2):
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.bind(wake_address(short_dir))
+        listener.settimeout(RECEIVE_TIMEOUT_S)
+        sender.notify(f"{KEY}-{attempt}")
+        assert listener.recv(1024).decode() == f"{KEY}-{attempt}"
+        listener.close()
+        (short_dir / WAKE_SOCKET_NAME).unlink()
+    sender.close()
+
+
+def test_a_send_does_not_wait_for_a_missing_listener(short_dir: Path) -> None:
+    """No listener: every wake-up is dropped at once (an engine starting later reads all)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from headrace.broker.wake_socket import WakeSender\n"
+            "s = WakeSender(sys.argv[1])\n"
+            "for n in range(1000): s.notify(str(n))\n"
+            "s.close()",
+            wake_address(short_dir),
+        ],
+        timeout=RECEIVE_TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0
