@@ -63,6 +63,33 @@ def exit3(event, context):
     os._exit(3)
 
 
+def _write_pid(path, pid):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(pid))
+    os.rename(path + ".tmp", path)
+
+
+def leave_child(event, context):
+    child = subprocess.Popen(["sleep", "60"])
+    _write_pid(event["child"], child.pid)
+    return child.pid
+
+
+def child_then_exit(event, context):
+    child = subprocess.Popen(["sleep", "60"])
+    _write_pid(event["child"], child.pid)
+    os._exit(1)
+
+
+def fork_then_exit(event, context):
+    pid = os.fork()
+    if pid == 0:  # the copy holds every pipe of the worker, the frame pipes included
+        time.sleep(60)
+        os._exit(0)
+    _write_pid(event["child"], pid)
+    os._exit(1)
+
+
 def sys_exit(event, context):
     sys.exit(2)
 
