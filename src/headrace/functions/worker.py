@@ -26,6 +26,7 @@ from headrace.functions.framing import (
     FLAG_LOG_TAIL,
     REPLY_HEADER,
     ReplyKind,
+    check_log_marker,
     encode_request,
 )
 from headrace.functions.group import ProcessGroup
@@ -143,6 +144,8 @@ class WorkerProcess:
         try:
             async with asyncio.timeout(limit):
                 kind, _flags, body = await self._read_reply()
+            if kind is ReplyKind.READY:  # its body is the worker's end-of-output marker
+                self._pump.expect_marker(check_log_marker(body))
         except TimeoutError:
             return await self._timed_out(request_id, limit, started)
         except (asyncio.IncompleteReadError, ValueError):

@@ -120,6 +120,12 @@ def chatty(event, context):
     return "ok"
 
 
+def write_out(event, context):
+    for chunk in event["writes"]:
+        os.write(1, bytes.fromhex(chunk))
+    print(event.get("print", ""), end="")
+
+
 def c_level_only(event, context):
     os.write(1, ("c-level " + context.aws_request_id + "\\n").encode())
     return None
