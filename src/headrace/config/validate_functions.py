@@ -83,18 +83,24 @@ RESERVED_ENV_NAMES = frozenset(
 
 
 def validate_functions(
-    problems: Problems, raw: Mapping[str, Any], base_dir: Path
+    problems: Problems, raw: Mapping[str, Any], base_dir: Path, *, enforce_memory: bool = True
 ) -> dict[str, FunctionConfig]:
-    """Check every function; return those that passed, ``CodeUri`` resolved against ``base_dir``."""
+    """Check every function; return those that passed, ``CodeUri`` resolved against ``base_dir``.
+
+    ``enforce_memory`` is the file's top-level setting, given to every function.
+    """
     built: dict[str, FunctionConfig] = {}
     for name, data in raw.items():
-        function = _validate_function(problems.at(f"functions.{name}"), str(name), data, base_dir)
+        scope = problems.at(f"functions.{name}")
+        function = _validate_function(scope, str(name), data, base_dir, enforce_memory)
         if function is not None:
             built[function.name] = function
     return built
 
 
-def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> FunctionConfig | None:
+def _validate_function(
+    scope: Scope, name: str, data: Any, base_dir: Path, enforce_memory: bool
+) -> FunctionConfig | None:
     data = read_entry(scope, data, "function settings")
     if data is None:
         return None
@@ -110,7 +116,7 @@ def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> Fu
     _check_environment(scope, data)
     if scope.count() != before:
         return None
-    return FunctionConfig.from_aws(name, data, base_dir)
+    return FunctionConfig.from_aws(name, data, base_dir, enforce_memory=enforce_memory)
 
 
 @dataclass(frozen=True, slots=True)

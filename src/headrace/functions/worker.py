@@ -61,8 +61,10 @@ class WorkerProcess:
         self._pump_task = asyncio.get_running_loop().create_task(self._pump.run())
         self._ready = False
         self._dead = False
+        self._out_of_memory = False  # killed by the MemorySize check
         self._markers_expected = 0
         self.invocations = 0
+        self.max_memory_used = 0  # bytes, the most a memory check measured (0: never)
         self.last_used = 0.0  # monotonic time of the last invocation's end (set by the pool)
 
     @classmethod
@@ -92,6 +94,16 @@ class WorkerProcess:
     def alive(self) -> bool:
         """False once the worker failed, was killed, or its process exited."""
         return not self._dead and self._group.returncode is None
+
+    @property
+    def request_id(self) -> str | None:
+        """The request the worker is running (importing the handler for), or None."""
+        return self._pump.request_id
+
+    @property
+    def busy(self) -> bool:
+        """True while an invocation runs on the worker (its handler's import included)."""
+        return self._pump.request_id is not None
 
     async def invoke(self, request_id: str, payload: bytes, time_limit: float) -> InvocationResult:
         """Run one invocation; ``time_limit`` is the function's Timeout in seconds.
@@ -178,7 +190,10 @@ class WorkerProcess:
     async def _crashed(self, request_id: str, started: float) -> InvocationResult:
         self._dead = True
         await self._wait_exit()
-        error = faults.exited(request_id, self._group.returncode)
+        if self._out_of_memory:
+            error = faults.out_of_memory(request_id)
+        else:
+            error = faults.exited(request_id, self._group.returncode)
         self._log_error(request_id, error)
         return self._finish(request_id, InvocationStatus.CRASHED, started, error=error)
 
@@ -195,11 +210,12 @@ class WorkerProcess:
         duration_ms = (time.monotonic() - started) * 1000
         if self._log.isEnabledFor(logging.DEBUG):
             self._log.debug(
-                "[%s %s] REPORT RequestId: %s Duration: %.2f ms Status: %s",
+                "[%s %s] REPORT RequestId: %s Duration: %.2f ms Max Memory Used: %d MB Status: %s",
                 self._function_name,
                 request_id,
                 request_id,
                 duration_ms,
+                self.max_memory_used >> 20,
                 status.value,
             )
         return InvocationResult(request_id, status, payload, error, duration_ms)
@@ -237,6 +253,12 @@ class WorkerProcess:
         """
         self._dead = True
         self._group.kill()
+
+    def kill_out_of_memory(self) -> None:
+        """Kill the worker for using more than MemorySize: its invocation ends
+        ``Runtime.OutOfMemory``, as Lambda's does."""
+        self._out_of_memory = True
+        self.kill()
 
     async def stop(self) -> None:
         """Close the request pipe so the worker exits; kill it if it does not in time.
