@@ -90,8 +90,11 @@ class ProcessGroup:
         Once the leader has exited its group was killed at that moment; nothing is
         signalled again (the group id may belong to someone else by now).
         """
-        if not self._signalled_after_exit:
-            _kill_group(self.pid)
+        if self._signalled_after_exit:
+            return
+        if not _kill_group(self.pid) and self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()  # the group could not be signalled: the leader at least
 
     def close(self) -> None:
         """Close headrace's ends of the pipes (a process outside the group may hold the others)."""
@@ -104,6 +107,10 @@ class ProcessGroup:
         self.exited.set()
 
 
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+def _kill_group(pgid: int) -> bool:
+    """SIGKILL process group ``pgid``; False if it is gone or may not be signalled."""
+    try:
         os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True

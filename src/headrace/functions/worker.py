@@ -209,13 +209,14 @@ class WorkerProcess:
         self._pump.request_id = None
         duration_ms = (time.monotonic() - started) * 1000
         if self._log.isEnabledFor(logging.DEBUG):
+            used = self.max_memory_used
             self._log.debug(
-                "[%s %s] REPORT RequestId: %s Duration: %.2f ms Max Memory Used: %d MB Status: %s",
+                "[%s %s] REPORT RequestId: %s Duration: %.2f ms%s Status: %s",
                 self._function_name,
                 request_id,
                 request_id,
                 duration_ms,
-                self.max_memory_used >> 20,
+                f" Max Memory Used: {used >> 20} MB" if used else "",  # 0: never measured
                 status.value,
             )
         return InvocationResult(request_id, status, payload, error, duration_ms)
@@ -255,8 +256,7 @@ class WorkerProcess:
         self._group.kill()
 
     def kill_out_of_memory(self) -> None:
-        """Kill the worker for using more than MemorySize: its invocation ends
-        ``Runtime.OutOfMemory``, as Lambda's does."""
+        """Kill the worker for holding more than MemorySize (its invocation: OutOfMemory)."""
         self._out_of_memory = True
         self.kill()
 
