@@ -23,6 +23,7 @@ from headrace.config.validate import (
     Scope,
     check_keys,
     display_path,
+    read_bool,
     read_int,
     read_section,
     read_str,
@@ -52,6 +53,7 @@ TOP_LEVEL_KEYS = frozenset(
         "account",
         "data_dir",
         "default_concurrency",
+        "enforce_memory",
         "aws",
         "queues",
         "streams",
@@ -128,7 +130,9 @@ def _build(problems: Problems, data: Mapping[str, Any], path: Path) -> Config:
         queues=validate_queues(problems, sections["queues"], config.region, config.account),
         streams=validate_streams(problems, sections["streams"]),
         tables=validate_tables(problems, sections["tables"]),
-        functions=validate_functions(problems, sections["functions"], base_dir),
+        functions=validate_functions(
+            problems, sections["functions"], base_dir, enforce_memory=config.enforce_memory
+        ),
     )
     declared = Declared(
         config=config,
@@ -158,7 +162,7 @@ def _points_into(config: Config, mapping: EventSourceMappingConfig) -> bool:
 
 
 def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) -> Config:
-    """region, account, data_dir, default_concurrency and aws.endpoint_url."""
+    """region, account, data_dir, default_concurrency, enforce_memory and aws.endpoint_url."""
     region = read_str(top, data, "region")
     if region is not None and not REGION.fullmatch(region):
         top.add("region", VALIDATION, f"'{region}' is not an AWS region name such as us-east-1")
@@ -176,6 +180,9 @@ def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) 
     concurrency = read_int(top, data, "default_concurrency", 1)
     if concurrency is not None:
         settings["default_concurrency"] = concurrency
+    enforce_memory = read_bool(top, data, "enforce_memory")
+    if enforce_memory is not None:
+        settings["enforce_memory"] = enforce_memory
     return Config(**settings)
 
 
