@@ -104,7 +104,7 @@ def send(
 def stdin_bodies() -> Iterator[str]:
     """One message body per line of stdin; a line that is not UTF-8 text exits 2."""
     for number, line in enumerate(sys.stdin.buffer, start=1):
-        yield utf8(line.rstrip(b"\n"), f"line {number} of stdin")
+        yield utf8(line.removesuffix(b"\n").removesuffix(b"\r"), f"line {number} of stdin")
 
 
 @click.command()
