@@ -10,16 +10,26 @@ from typing import Any
 
 import click
 
-from headrace.cli.common import EXIT_RUNTIME, config_option, fail, load, pick_config
-from headrace.errors import AwsError, HeadraceError
+from headrace.cli.common import (
+    EXIT_RUNTIME,
+    Seconds,
+    check_data_dir,
+    cli_errors,
+    config_option,
+    fail,
+    load,
+    pick_config,
+)
 
 
 @click.command()
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @config_option
 @click.option("--until-drained", is_flag=True, help="Exit 0 once every source is empty.")
-@click.option("--timeout", type=float, default=None, help="Exit 1 if not drained by then.")
-@click.option("--port", type=int, default=4566, show_default=True, help="0: no endpoint.")
+@click.option("--timeout", type=Seconds(), default=None, help="Exit 1 if not drained by then.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=4566, show_default=True, help="0: no endpoint."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def run(
     config: Path | None,
@@ -36,16 +46,14 @@ def run(
 
     configure_logging(verbose)
     cfg = load(pick_config(config, config_flag))
+    check_data_dir(cfg)
     app = App(cfg)
     options = RunOptions(until_drained=until_drained, timeout=timeout, port=port or None)
-    try:
-        result = asyncio.run(_run_with_signals(app, options))
-    except EndpointUnavailable as exc:
-        fail(str(exc))
-    except AwsError as exc:
-        fail(str(exc))
-    except HeadraceError as exc:
-        fail(str(exc), EXIT_RUNTIME)
+    with cli_errors():
+        try:
+            result = asyncio.run(_run_with_signals(app, options))
+        except EndpointUnavailable as exc:
+            fail(str(exc))  # a port in use is bad input, though not an AWS error
     if result.timed_out:
         fail(f"not drained after {timeout:g} seconds", EXIT_RUNTIME)
 

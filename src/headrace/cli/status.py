@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from headrace.cli.common import config_option, load, open_queue_broker, pick_config
+from headrace.cli.common import (
+    check_data_dir,
+    cli_errors,
+    config_option,
+    load,
+    open_queue_broker,
+    pick_config,
+)
 from headrace.config.kinds import SourceKind
 from headrace.config.model import Config
 from headrace.errors import HeadraceError
@@ -168,7 +175,9 @@ def render_status(report: dict[str, Any]) -> str:
 def status(config: Path | None, config_flag: Path | None, as_json: bool) -> None:
     """Every mapping: state, in-flight batches, last result, queue and DLQ depth."""
     cfg = load(pick_config(config, config_flag))
-    report = collect_status(cfg)
+    check_data_dir(cfg)
+    with cli_errors():
+        report = collect_status(cfg)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

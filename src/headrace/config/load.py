@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.model import Config, EventSourceMappingConfig
+from headrace.config.quoting import clip, quoted
 from headrace.config.validate import (
     VALIDATION,
     Problems,
@@ -165,7 +166,9 @@ def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) 
     """region, account, data_dir, default_concurrency, enforce_memory and aws.endpoint_url."""
     region = read_str(top, data, "region")
     if region is not None and not REGION.fullmatch(region):
-        top.add("region", VALIDATION, f"'{region}' is not an AWS region name such as us-east-1")
+        top.add(
+            "region", VALIDATION, f"'{clip(region)}' is not an AWS region name such as us-east-1"
+        )
     account = _account(top, data)
     data_dir = read_str(top, data, "data_dir")
     settings: dict[str, Any] = {
@@ -193,7 +196,8 @@ def _account(top: Scope, data: Mapping[str, Any]) -> str | None:
     if isinstance(value, str) and ACCOUNT.fullmatch(value):
         return value
     message = (
-        f'account must be a 12-digit string in quotes, e.g. account: "000000000000"; got {value!r}'
+        'account must be a 12-digit string in quotes, e.g. account: "000000000000"; '
+        f"got {quoted(value)}"
     )
     top.add("account", VALIDATION, message)
     return None
@@ -206,7 +210,7 @@ def _endpoint_url(top: Scope, data: Mapping[str, Any]) -> str | None:
     where, aws = section
     url = read_str(where, aws, "endpoint_url")
     if url is not None and not url.startswith(("http://", "https://")):
-        where.add("endpoint_url", VALIDATION, f"'{url}' is not an http:// or https:// URL")
+        where.add("endpoint_url", VALIDATION, f"'{clip(url)}' is not an http:// or https:// URL")
         return None
     return url
 

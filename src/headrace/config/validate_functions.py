@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.model import FunctionConfig
+from headrace.config.quoting import as_text, clip
 from headrace.config.validate import (
     INVALID_PARAMETER,
     VALIDATION,
@@ -165,7 +166,7 @@ def _check_handler(scope: Scope, data: Mapping[str, Any]) -> None:
         scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
     elif HandlerName.parse(handler) is None:
         message = (
-            f"Handler '{handler}' is not of the form module.function "
+            f"Handler '{clip(handler)}' is not of the form module.function "
             "(for example orders.handler, pkg.orders.handler or src/kinesis-consumer-fn.handler)."
         )
         scope.add("Handler", INVALID_PARAMETER, message)
@@ -184,8 +185,8 @@ def _check_code_uri(scope: Scope, data: Mapping[str, Any]) -> None:
     code_uri = read_str(scope, data, "CodeUri")
     if code_uri is not None and "://" in code_uri:
         message = (
-            f"CodeUri '{code_uri}' is not a local folder; headrace runs handlers from a folder "
-            "on this machine (relative paths resolve against the config file's folder)."
+            f"CodeUri '{clip(code_uri)}' is not a local folder; headrace runs handlers from a "
+            "folder on this machine (relative paths resolve against the config file's folder)."
         )
         scope.add("CodeUri", INVALID_PARAMETER, message)
 
@@ -216,9 +217,9 @@ def _check_environment(scope: Scope, data: Mapping[str, Any]) -> None:
         where.add("Variables", INVALID_PARAMETER, message)
     for key, value in variables.items():
         if not isinstance(value, str):
-            text = str(value).lower() if isinstance(value, bool) else value
+            text = str(value).lower() if isinstance(value, bool) else as_text(value)
             message = (
                 f"Environment variable values must be strings, got {type_name(value)}; "
-                f'quote it: {key}: "{text}"'
+                f'quote it: {clip(str(key))}: "{text}"'
             )
             where.add(f"Variables.{key}", VALIDATION, message)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from headrace.clock import Clock
+from headrace.esm.filters.off_loop import filter_off_loop
 from headrace.events import QueueMessage, sqs_record
 from headrace.sources.base import QueueSource
 
@@ -105,7 +107,7 @@ async def gather_batch(
     are messages a previous batch received over the 6 MB cap; they come first.
     """
     batch = QueueBatch()
-    _take(batch, carried, rules, matches)
+    await _take_filtered(batch, carried, rules, matches)
     deadline = clock.monotonic() + rules.window_seconds
     while len(batch.messages) < rules.batch_size and not batch.overflow:
         wait = max(0.0, deadline - clock.monotonic()) if rules.window_seconds else 0.0
@@ -115,10 +117,21 @@ async def gather_batch(
             visibility_timeout=rules.visibility_timeout,
         )
         batch.polled += len(received)
-        _take(batch, received, rules, matches)
+        await _take_filtered(batch, received, rules, matches)
         if not received or wait <= 0:
             break
     return batch
+
+
+async def _take_filtered(
+    batch: QueueBatch,
+    messages: list[QueueMessage],
+    rules: BatchRules,
+    matches: RecordFilter | None,
+) -> None:
+    """:func:`_take`, on a worker thread when filtering large bodies would hold the loop."""
+    size = sum(len(message.body) for message in messages) if matches is not None else 0
+    await filter_off_loop(partial(_take, batch, messages, rules, matches), size)
 
 
 def _take(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
 
+from headrace.errors import BrokerError
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
 
@@ -26,15 +28,28 @@ _encoder = msgspec.json.Encoder()
 
 
 class SqliteStatusStore:
-    """Snapshots of mapping statistics, written by the engine and read by `status`."""
+    """Snapshots of mapping statistics, written by the engine and read by `status`.
+
+    Opening and :meth:`read` raise :class:`~headrace.errors.BrokerError` when the file cannot
+    be used (corrupt, on a full disk or a read-only folder).
+    """
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+        with self._failures("open"):
+            self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _failures(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise BrokerError(f"cannot {doing} the status store at {self.path}: {exc}") from exc
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
         rows = [(m.uuid, _encode(m)) for m in mappings]
@@ -49,7 +64,7 @@ class SqliteStatusStore:
             )
 
     def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
-        with self._lock:
+        with self._failures("read"), self._lock:
             row = self._db.execute(
                 "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
             ).fetchone()

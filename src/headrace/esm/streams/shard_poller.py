@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 
 from headrace.errors import InvalidArgumentException
+from headrace.esm.filters.off_loop import filter_off_loop
 from headrace.esm.statistics import ShardStatistics
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.lane import Lane
@@ -162,7 +163,7 @@ class ShardPoller:
             chunk = await source.get_records(iterator, ctx.rules.read_limit)
             ctx.counters.polled += len(chunk.records)
             self.millis_behind_latest = chunk.millis_behind_latest
-            self._fan_out(chunk.records)
+            self._fan_out(chunk.records, await self._rejected(chunk.records))
             if chunk.next_iterator is None:
                 self.ended = True
                 self._reached_input_end()
@@ -186,16 +187,27 @@ class ShardPoller:
             self.ledger = ShardLedger(None)
             return await source.iterator(self.shard_id, StreamStart("TRIM_HORIZON"))
 
-    def _fan_out(self, records: Sequence[StreamRecord]) -> None:
+    async def _rejected(self, records: Sequence[StreamRecord]) -> list[bool]:
+        """For each record, whether the mapping's filters drop it (§6.6); off the loop if big."""
+        shape, matches = self.ctx.shape, self.ctx.matches
+        if matches is None:
+            return [False] * len(records)
+
+        def judge() -> list[bool]:
+            return [not matches(shape.event_record(record)) for record in records]
+
+        return await filter_off_loop(judge, sum(len(record.data) for record in records))
+
+    def _fan_out(self, records: Sequence[StreamRecord], rejected: Sequence[bool]) -> None:
         ctx = self.ctx
-        shape, matches, ledger = ctx.shape, ctx.matches, self.ledger
+        shape, ledger = ctx.shape, self.ledger
         lanes, factor = self.lanes, len(self.lanes)
         seconds = ctx.rules.tumbling_window_seconds
         filtered = 0
-        for record in records:
+        for record, dropped in zip(records, rejected, strict=True):
             start = window_start(record.approximate_arrival_timestamp, seconds) if seconds else None
             entry = Entry(record, shape.encode(record), start)
-            if matches is not None and not matches(shape.event_record(record)):
+            if dropped:
                 entry.settled = True
                 filtered += 1
                 ledger.append(entry)
