@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from pathlib import Path
@@ -13,6 +14,9 @@ import click
 from headrace.cli.common import EXIT_RUNTIME, config_option, fail, load, pick_config
 from headrace.errors import AwsError, HeadraceError
 
+# Seconds a status write waits for another process's lock on state.sqlite3 (default 10).
+STATUS_BUSY_ENV = "HEADRACE_STATUS_BUSY_TIMEOUT"
+
 
 @click.command()
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -21,6 +25,11 @@ from headrace.errors import AwsError, HeadraceError
 @click.option("--timeout", type=float, default=None, help="Exit 1 if not drained by then.")
 @click.option("--port", type=int, default=4566, show_default=True, help="0: no endpoint.")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+# docs/semantics.md: how long a status write waits for a lock on state.sqlite3 (an
+# environment knob, mostly for tests; status writing is best effort either way).
+@click.option(
+    "--status-busy-timeout", type=float, default=None, envvar=STATUS_BUSY_ENV, hidden=True
+)
 def run(
     config: Path | None,
     config_flag: Path | None,
@@ -28,6 +37,7 @@ def run(
     timeout: float | None,
     port: int,
     verbose: bool,
+    status_busy_timeout: float | None,
 ) -> None:
     """Start everything CONFIG declares and process until interrupted."""
     from headrace.api.server import EndpointUnavailable
@@ -38,6 +48,8 @@ def run(
     cfg = load(pick_config(config, config_flag))
     app = App(cfg)
     options = RunOptions(until_drained=until_drained, timeout=timeout, port=port or None)
+    if status_busy_timeout is not None:
+        options = dataclasses.replace(options, status_busy_timeout=status_busy_timeout)
     try:
         result = asyncio.run(_run_with_signals(app, options))
     except EndpointUnavailable as exc:

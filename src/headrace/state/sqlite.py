@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import msgspec
 
+from headrace.errors import BrokerError
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
+
+# Seconds a status write waits for another process's write lock on the file before it fails
+# (the publisher then retries later: status is best effort, never worth blocking a run).
+BUSY_TIMEOUT_SECONDS = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS engine (
@@ -28,17 +34,22 @@ _encoder = msgspec.json.Encoder()
 class SqliteStatusStore:
     """Snapshots of mapping statistics, written by the engine and read by `status`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        self._db = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
+        """Store the engine record and the snapshots in one transaction.
+
+        Raises :class:`~headrace.errors.BrokerError` if the write fails (a lock held past
+        the busy timeout, a full disk); nothing is half written.
+        """
         rows = [(m.uuid, _encode(m)) for m in mappings]
-        with self._lock, self._db:
+        with self._lock, _storing("publish the status"), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO engine (id, pid, started_at, heartbeat_at, port) "
                 "VALUES (1, ?, ?, ?, ?)",
@@ -58,12 +69,22 @@ class SqliteStatusStore:
         return engine, [_decode(s) for (s,) in snapshots]
 
     def clear_engine(self, pid: int) -> None:
-        with self._lock, self._db:
+        """Forget the engine record of ``pid``; raises BrokerError if the write fails."""
+        with self._lock, _storing("clear the engine record"), self._db:
             self._db.execute("DELETE FROM engine WHERE pid = ?", (pid,))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+@contextlib.contextmanager
+def _storing(what: str) -> Iterator[None]:
+    """Turn SQLite's errors into :class:`~headrace.errors.BrokerError` naming ``what``."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BrokerError(f"cannot {what} in state.sqlite3: {exc}") from exc
 
 
 def _encode(stats: MappingStatistics) -> str:
