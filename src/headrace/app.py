@@ -84,6 +84,9 @@ class App:
         # Real Kinesis/DynamoDB streams and AWS on-failure destinations, by mapping UUID.
         self.aws_streams: dict[str, AwsStreamSource] = {}
         self.aws_destinations: dict[str, DestinationSender] = {}
+        # A stop asked for while starting, applied once the engine exists.
+        self._stop_asked = False
+        self._force_asked = False
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
@@ -198,6 +201,8 @@ class App:
             await self._open_aws_queues(stack)
             await self._open_aws_streams(stack)
             self.engine = engine = self._build_engine()
+            if self._stop_asked:
+                engine.stop(force=self._force_asked)
             stack.push_async_callback(self._close_runtimes)
             port = None
             if options.port:
@@ -283,10 +288,16 @@ class App:
             self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
             stack.callback(self.checkpoints.close)
 
-    def stop(self) -> None:
-        """Graceful stop (Ctrl-C, SIGTERM): in-flight batches finish."""
+    def stop(self, *, force: bool = False) -> None:
+        """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
+        (a second one: in-flight batches return to their source; see ``Engine.stop``).
+
+        A stop asked for before the engine exists (still starting) applies as it starts.
+        """
+        self._stop_asked = True
+        self._force_asked = self._force_asked or force
         if self.engine is not None:
-            self.engine.stop()
+            self.engine.stop(force=force)
 
     async def _close_runtimes(self) -> None:
         for runtime in self.runtimes.values():

@@ -10,11 +10,11 @@ lane blocks only its own keys (§5.3 choice). What one invocation does to its ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from headrace.clock import wait_or_sleep
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.invocation import Segment, run_one
 from headrace.esm.streams.ledger import Entry, ShardLedger
@@ -146,7 +146,7 @@ class Lane:
         if timeout is None:
             await self._wake.wait()
             return
-        await wait_event(self._wake, timeout, self.ctx)
+        await wait_or_sleep(clock, self._wake, timeout)
 
     async def _batching_window(self) -> None:
         """§2.2: gather up to BatchSize records for at most the window, then go."""
@@ -159,24 +159,9 @@ class Lane:
             if remaining <= 0:
                 return
             self._wake.clear()
-            await wait_event(self._wake, remaining, self.ctx)
+            await wait_or_sleep(self.ctx.clock, self._wake, remaining)
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.
         runtime = self.ctx.runtime
         return runtime.try_reserve() or runtime.reserve()
-
-
-async def wait_event(event: asyncio.Event, timeout: float, ctx: StreamContext) -> None:
-    """Wait for ``event`` or ``timeout`` seconds of the mapping's clock, whichever is first."""
-    if timeout <= 0:
-        return
-    waiter = asyncio.ensure_future(event.wait())
-    sleeper = asyncio.ensure_future(ctx.clock.sleep(timeout))
-    try:
-        await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (waiter, sleeper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
