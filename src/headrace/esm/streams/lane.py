@@ -18,6 +18,7 @@ from headrace.clock import wait_or_sleep
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.invocation import Segment, run_one
 from headrace.esm.streams.ledger import Entry, ShardLedger
+from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.stream_batch import count_ready
 from headrace.esm.streams.windows import OpenWindow
 from headrace.functions.base import Slot
@@ -52,6 +53,11 @@ class ShardHost(Protocol):
 
     @in_flight.setter
     def in_flight(self, value: int) -> None: ...
+
+    @property
+    def retry_book(self) -> RetryBook:
+        """The shard's batches waiting for a retry, kept with its checkpoint."""
+        ...
 
     def note_sent(self, last: Entry) -> None:
         """A batch ending with ``last`` is being sent (IteratorAge, §7.6)."""
