@@ -15,6 +15,10 @@ from headrace.errors import BrokerError
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
 
+# Seconds a status write waits for another process's write lock on the file before it fails
+# (the publisher then retries later: status is best effort, never worth blocking a run).
+BUSY_TIMEOUT_SECONDS = 10.0
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS engine (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -34,12 +38,12 @@ class SqliteStatusStore:
     be used (corrupt, on a full disk or a read-only folder).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._failures("open"):
-            self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+            self._db = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
             with self._lock:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(_SCHEMA)
@@ -52,8 +56,13 @@ class SqliteStatusStore:
             raise BrokerError(f"cannot {doing} the status store at {self.path}: {exc}") from exc
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
+        """Store the engine record and the snapshots in one transaction.
+
+        Raises :class:`~headrace.errors.BrokerError` if the write fails (a lock held past
+        the busy timeout, a full disk); nothing is half written.
+        """
         rows = [(m.uuid, _encode(m)) for m in mappings]
-        with self._lock, self._db:
+        with self._lock, self._failures("write to"), self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO engine (id, pid, started_at, heartbeat_at, port) "
                 "VALUES (1, ?, ?, ?, ?)",
@@ -73,7 +82,8 @@ class SqliteStatusStore:
         return engine, [_decode(s) for (s,) in snapshots]
 
     def clear_engine(self, pid: int) -> None:
-        with self._lock, self._db:
+        """Forget the engine record of ``pid``; raises BrokerError if the write fails."""
+        with self._lock, self._failures("write to"), self._db:
             self._db.execute("DELETE FROM engine WHERE pid = ?", (pid,))
 
     def close(self) -> None:

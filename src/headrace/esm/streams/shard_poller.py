@@ -13,6 +13,7 @@ mapping then stores ``SHARD_END`` and starts its children (§5.5).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 
@@ -22,9 +23,11 @@ from headrace.esm.statistics import ShardStatistics
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.lane import Lane
 from headrace.esm.streams.ledger import Entry, ShardLedger, lane_index
+from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.windows import window_start
 from headrace.events import StreamRecord
 from headrace.sources.base import StreamShard, StreamStart
+from headrace.state.base import RetryState
 
 log = logging.getLogger("headrace.streams")
 
@@ -38,12 +41,19 @@ class ShardPoller:
     """Reads one shard and runs its ``ParallelizationFactor`` lanes."""
 
     def __init__(
-        self, shard: StreamShard, start: StreamStart, checkpoint: str | None, ctx: StreamContext
+        self,
+        shard: StreamShard,
+        start: StreamStart,
+        checkpoint: str | None,
+        ctx: StreamContext,
+        retrying: Sequence[RetryState] = (),
     ) -> None:
         self.shard = shard
         self.start = start
         self.ctx = ctx
         self.ledger = ShardLedger(checkpoint)
+        save = functools.partial(ctx.checkpoints.update_retrying, shard.shard_id)
+        self.retry_book = RetryBook(save, retrying, checkpoint)
         self.lanes = [Lane(self, ctx, i) for i in range(ctx.rules.parallelization_factor)]
         self.in_flight = 0
         self.ended = False  # closed, and read to its end
@@ -185,6 +195,7 @@ class ShardPoller:
             # The checkpoint is not from this stream (it was deleted and declared again).
             log.warning("%s: checkpoint not usable (%s); reading from TRIM_HORIZON", self, exc)
             self.ledger = ShardLedger(None)
+            self.retry_book.forget_stored()  # its records were another stream's
             return await source.iterator(self.shard_id, StreamStart("TRIM_HORIZON"))
 
     async def _rejected(self, records: Sequence[StreamRecord]) -> list[bool]:
