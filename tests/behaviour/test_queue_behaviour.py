@@ -13,6 +13,12 @@ MOTO_FIFO_GAP = (
     "moto gap: a long poll spanning a FIFO group's visibility expiry skips the group's "
     "first message, breaking retry order (real SQS keeps it)"
 )
+# For tests in which nothing should fail: SQS's default visibility timeout and a roomy
+# function Timeout. With 1 s of each, a heartbeat call or an invocation late by half a second
+# on a loaded machine lets a message time out and be delivered again, rightly: a retry that
+# such a test does not expect.
+CALM_VISIBILITY = 30
+CALM_TIMEOUT = 10
 
 
 async def test_success_deletes_and_drains(project: Project) -> None:
@@ -106,8 +112,9 @@ async def test_fifo_keeps_group_order_across_pollers(project: Project) -> None:
     """§4.1.7, §5.9: several lanes poll a FIFO queue; each group is processed in send order."""
     b = project.backend
     project.configure(
-        queues={"orders.fifo": queue(b, fifo=True)},
+        queues={"orders.fifo": queue(b, fifo=True, visibility=CALM_VISIBILITY)},
         mappings=[{"queue": "orders.fifo", "BatchSize": 2}],
+        timeout=CALM_TIMEOUT,
         concurrency=3,
     )
     sent = {group: [f"ok:{group}-{i}" for i in range(6)] for group in ("a", "b", "c")}
