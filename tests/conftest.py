@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from moto_fixes import fix_fifo_receives
+
 # Dummy credentials for the whole session: botocore's chain finds them first, and nothing a
 # developer has configured (profiles, SSO, a real endpoint) leaks into the tests.
 MOTO_ENVIRONMENT = {
@@ -44,6 +46,8 @@ def moto_endpoint() -> Iterator[str]:
         patch.setenv(name, value)
     for name in MOTO_UNSET:
         patch.delenv(name, raising=False)
+    # moto's FIFO receives race and spin (tests/moto_fixes.py); real SQS does neither.
+    fix_fifo_receives(patch)
     # One request log line per call would bury a failure's output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

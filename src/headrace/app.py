@@ -29,7 +29,6 @@ from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import HeadraceError, InvalidParameterValueException
 from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
-from headrace.esm.statistics import MappingStatistics
 from headrace.esm.streams.build import build_stream_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
@@ -44,12 +43,12 @@ from headrace.sources.embedded_streams import (
 )
 from headrace.state.base import EngineRecord
 from headrace.state.checkpoints import SqliteCheckpointStore
+from headrace.state.publisher import StatusPublisher
+from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
 from headrace.state.sqlite import SqliteStatusStore
 
 log = logging.getLogger("headrace")
 
-# How often a running engine publishes its mappings' statistics for `headrace status`.
-STATUS_PUBLISH_SECONDS = 1.0
 # The state store's file in data_dir: status snapshots and stream checkpoints.
 STATE_FILE_NAME = "state.sqlite3"
 
@@ -60,6 +59,8 @@ class RunOptions:
     timeout: float | None = None
     port: int | None = 4566  # None or 0: no endpoint
     host: str = "127.0.0.1"
+    # How long a status write waits for another process's lock on state.sqlite3.
+    status_busy_timeout: float = STATUS_BUSY_TIMEOUT_SECONDS
 
 
 class App:
@@ -84,6 +85,9 @@ class App:
         # Real Kinesis/DynamoDB streams and AWS on-failure destinations, by mapping UUID.
         self.aws_streams: dict[str, AwsStreamSource] = {}
         self.aws_destinations: dict[str, DestinationSender] = {}
+        # A stop asked for while starting, applied once the engine exists.
+        self._stop_asked = False
+        self._force_asked = False
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
@@ -198,6 +202,8 @@ class App:
             await self._open_aws_queues(stack)
             await self._open_aws_streams(stack)
             self.engine = engine = self._build_engine()
+            if self._stop_asked:
+                engine.stop(force=self._force_asked)
             stack.push_async_callback(self._close_runtimes)
             port = None
             if options.port:
@@ -213,7 +219,7 @@ class App:
             # A deleted, replaced or truncated data_dir stops the run (DataDirChanged).
             async with (
                 watching(self.config.data_dir, self.clock, self.stop),
-                self._publishing(port),
+                self._publishing(port, options.status_busy_timeout),
             ):
                 return await engine.run(
                     until_drained=options.until_drained, timeout=options.timeout
@@ -287,51 +293,40 @@ class App:
             self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
             stack.callback(self.checkpoints.close)
 
-    def stop(self) -> None:
-        """Graceful stop (Ctrl-C, SIGTERM): in-flight batches finish."""
+    def stop(self, *, force: bool = False) -> None:
+        """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
+        (a second one: in-flight batches return to their source; see ``Engine.stop``).
+
+        A stop asked for before the engine exists (still starting) applies as it starts.
+        """
+        self._stop_asked = True
+        self._force_asked = self._force_asked or force
         if self.engine is not None:
-            self.engine.stop()
+            self.engine.stop(force=force)
 
     async def _close_runtimes(self) -> None:
         for runtime in self.runtimes.values():
             await runtime.aclose()
 
     @contextlib.asynccontextmanager
-    async def _publishing(self, port: int | None) -> AsyncIterator[None]:
-        store = SqliteStatusStore(self.config.data_dir / STATE_FILE_NAME)
+    async def _publishing(self, port: int | None, busy_timeout: float) -> AsyncIterator[None]:
+        """Publish the engine's status while the block runs (best effort, see
+        :mod:`headrace.state.publisher`); the last snapshot is written at the end."""
+        engine = self.engine
+        assert engine is not None
+        store = SqliteStatusStore(self.config.data_dir / STATE_FILE_NAME, busy_timeout=busy_timeout)
         started = self.clock.time()
-        task = asyncio.create_task(self._publish_loop(store, started, port))
+
+        def record() -> EngineRecord:
+            return EngineRecord(os.getpid(), started, self.clock.time(), port)
+
+        publisher = StatusPublisher(store, engine.statistics, record, clock=self.clock)
+        task = asyncio.create_task(publisher.run(), name="status-publisher")
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            self._publish(store, started, port)
-            store.clear_engine(os.getpid())
+            await publisher.retire(os.getpid())
             store.close()
-
-    async def _publish_loop(
-        self, store: SqliteStatusStore, started: float, port: int | None
-    ) -> None:
-        # Idle cost: the snapshot is written only when it changed since the last write
-        # (status tells a live engine by its pid, not by a heartbeat).
-        published: list[MappingStatistics] | None = None
-        while True:
-            current = self.engine.statistics() if self.engine is not None else None
-            if current is not None and current != published:
-                await asyncio.to_thread(self._publish, store, started, port, current)
-                published = current
-            await asyncio.sleep(STATUS_PUBLISH_SECONDS)
-
-    def _publish(
-        self,
-        store: SqliteStatusStore,
-        started: float,
-        port: int | None,
-        snapshot: list[MappingStatistics] | None = None,
-    ) -> None:
-        if self.engine is None:
-            return
-        record = EngineRecord(os.getpid(), started, self.clock.time(), port)
-        store.publish(record, snapshot if snapshot is not None else self.engine.statistics())

@@ -7,6 +7,7 @@ timeouts and backoffs with :class:`FakeClock` instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Protocol
 
@@ -82,3 +83,26 @@ class FakeClock:
     def sleepers(self) -> int:
         """How many tasks are sleeping on this clock right now."""
         return sum(1 for _, f in self._sleepers if not f.done())
+
+
+async def wait_or_sleep(clock: Clock, event: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``event`` is set, for at most ``seconds`` of ``clock``'s time.
+
+    Returns True if the event is set (at once if it already was), False when the time ran
+    out. Back-offs sleep through this with their owner's stop event, so a stop ends them
+    at once instead of after the rest of the wait.
+    """
+    if event.is_set():
+        return True
+    if seconds <= 0:
+        return False
+    waiter = asyncio.ensure_future(event.wait())
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, sleeper):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return event.is_set()

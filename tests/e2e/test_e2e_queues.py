@@ -123,5 +123,5 @@ def test_filtered_out_messages_are_deleted_not_invoked(project: Project) -> None
     assert project.bodies("orders") == []
     assert project.bodies("orders-dlq") == []
     [stats] = [m["Statistics"] for m in project.status()["EventSourceMappings"]]
-    assert stats["filtered_out"] == len(drop)
-    assert stats["deleted"] == len(keep)
+    assert stats["FilteredOutEventCount"] == len(drop)
+    assert stats["DeletedEventCount"] == len(keep)

@@ -79,13 +79,14 @@ def test_status_while_running_shows_enabled_and_the_in_flight_batch(project: Pro
 
 
 def test_status_without_an_engine_says_not_running(project: Project) -> None:
-    """design.md: status works with no engine running and reads queue depths from data_dir."""
+    """design.md, §1.4.1: with no engine, status reads depths from data_dir; State stays
+    AWS's `Enabled` and `Engine.Running: false` says nothing polls."""
     configure_hold(project)
     project.send("orders", "ok:1", "ok:2")
     report = project.status()
     assert report["Engine"] == {"Running": False, "Pid": None}
     [entry] = report["EventSourceMappings"]
-    assert entry["State"] == "Enabled (not running)"
+    assert entry["State"] == "Enabled"
     assert entry["Queue"] == {"Visible": 2, "InFlight": 0, "Delayed": 0}
     assert "engine: not running" in project.ok("status")
 

@@ -14,33 +14,25 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
-from headrace.esm.statistics import MappingStatistics
+from headrace.esm.statistics import AWS_COUNTER_NAMES, MappingStatistics
 from headrace.functions.base import FunctionStatistics
 
-# (AWS metric name, MappingStatistics field, help text) for per-mapping counters (§8.3-8.4).
+# (MappingStatistics field, help text) for per-mapping counters (§8.3-8.4); the metric's
+# name is AWS's (AWS_COUNTER_NAMES).
 MAPPING_COUNTERS = (
-    ("PolledEventCount", "polled", "Events read successfully from the source."),
-    ("FilteredOutEventCount", "filtered_out", "Events removed by filter criteria."),
-    ("InvokedEventCount", "invoked", "Events that invoked the function (retries included)."),
-    ("FailedInvokeEventCount", "failed_invoke", "Events in invocations that failed."),
-    ("DeletedEventCount", "deleted", "Events deleted from the queue after processing."),
-    ("Invocations", "invocations", "Function invocations made by the mapping."),
-    ("Errors", "errors", "Invocations that ended in a function error."),
+    ("polled", "Events read successfully from the source."),
+    ("filtered_out", "Events removed by filter criteria."),
+    ("invoked", "Events that invoked the function (retries included)."),
+    ("failed_invoke", "Events in invocations that failed."),
+    ("deleted", "Events deleted from the queue after processing."),
+    ("invocations", "Function invocations made by the mapping."),
+    ("errors", "Invocations that ended in a function error."),
     (
-        "DroppedEventCount",
         "dropped",
         "Stream records discarded by MaximumRecordAge/MaximumRetryAttempts, not delivered.",
     ),
-    (
-        "OnFailureDestinationDeliveredEventCount",
-        "on_failure_delivered",
-        "Stream records reported to the OnFailure destination.",
-    ),
-    (
-        "DestinationDeliveryFailures",
-        "destination_delivery_failures",
-        "Failed sends to a stream mapping's OnFailure destination.",
-    ),
+    ("on_failure_delivered", "Stream records reported to the OnFailure destination."),
+    ("destination_delivery_failures", "Failed sends to a stream mapping's OnFailure destination."),
 )
 MAPPING_LABELS = ["FunctionName", "EventSourceMappingUUID"]
 # IteratorAge is per shard (§7.6): the mapping's labels plus the shard.
@@ -60,8 +52,8 @@ class StatisticsCollector:
 
     def collect(self) -> Iterator[Metric]:
         mappings = self._mappings()
-        for name, field, text in MAPPING_COUNTERS:
-            family = CounterMetricFamily(name, text, labels=MAPPING_LABELS)
+        for field, text in MAPPING_COUNTERS:
+            family = CounterMetricFamily(AWS_COUNTER_NAMES[field], text, labels=MAPPING_LABELS)
             for stats in mappings:
                 family.add_metric([stats.function_name, stats.uuid], getattr(stats, field))
             yield family

@@ -2,6 +2,8 @@
 
 Served by aiohttp on the engine's own event loop. ``port=0`` in the CLI means no endpoint;
 a port already in use raises :class:`EndpointUnavailable` naming the port (exit code 2).
+Every request passes :mod:`headrace.api.host_guard` first: web pages (DNS rebinding, other
+origins) get 403.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from headrace.api.host_guard import host_guard
 from headrace.api.metrics import StatisticsCollector, render
 from headrace.errors import HeadraceError
 
@@ -41,7 +44,7 @@ class Endpoint:
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> Endpoint:
-        app = web.Application()
+        app = web.Application(middlewares=[host_guard(self.host, lambda: self.port)])
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/status", self._status_json)
         self._runner = web.AppRunner(app, access_log=None)

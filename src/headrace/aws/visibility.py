@@ -14,7 +14,12 @@ after their visibility timeout, as on Lambda (§4.1.2), so their lease ends:
   (:meth:`VisibilityKeeper.settle_owner`: a lane works on one batch at a time, so its next
   wait or next batch's receive means the earlier batch is settled), until the lane's task
   ends, or at the latest ``batch_seconds`` after they were handed out (the longest a batch
-  can take: batching window + function Timeout + a cold-start allowance).
+  can take: batching window + function Timeout + a cold-start allowance);
+- messages whose delete has been asked for (:meth:`VisibilityKeeper.deleting`) are extended
+  until SQS answers it, whatever their lane does meanwhile: the engine lets a batch's
+  delete run alongside the lane's next receive, so the lane settles its batch before the
+  delete lands, and a delete slower than the visibility left (a loaded machine, retries)
+  would otherwise let a processed message be delivered again.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class _Lease:
     extend_at: float  # monotonic time of the next extension
     owner: asyncio.Task[object] | None = None  # the lane it was handed to; None: held
     deadline: float | None = None  # monotonic; extension stops after it (handed-out only)
+    deleting: bool = False  # its delete is under way: kept until forgotten
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +101,22 @@ class VisibilityKeeper:
         for handle in [h for h, lease in self._leases.items() if lease.owner is owner]:
             del self._leases[handle]
 
+    def deleting(self, messages: Iterable[QueueMessage]) -> None:
+        """Their delete is asked for: extend them until :meth:`forget`, owner and deadline
+        aside. Messages no longer leased are left alone (their visibility may have run out)."""
+        for message in messages:
+            lease = self._leases.get(message.receipt_handle)
+            if lease is not None:
+                lease.owner, lease.deadline, lease.deleting = None, None, True
+
     def forget(self, messages: Iterable[QueueMessage]) -> None:
         """Messages deleted or released: no more extensions."""
         for message in messages:
             self._leases.pop(message.receipt_handle, None)
 
     def statistics(self) -> VisibilityStatistics:
-        held = sum(1 for lease in self._leases.values() if lease.deadline is None)
+        leases = self._leases.values()
+        held = sum(1 for lease in leases if lease.deadline is None and not lease.deleting)
         return VisibilityStatistics(
             self._extensions, self._failures, held, len(self._leases) - held
         )

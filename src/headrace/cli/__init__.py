@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from headrace.cli.common import OneLineErrors
 from headrace.cli.queues import dlq, send
 from headrace.cli.run import run
 from headrace.cli.status import status
@@ -15,7 +16,7 @@ from headrace.cli.streams import put, table
 from headrace.cli.validate import validate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="headrace")
 def main() -> None:
     """Run AWS Lambda event source mappings anywhere."""

@@ -5,16 +5,27 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
 
 from headrace.broker.results import PeekedMessage
-from headrace.cli.common import aws_errors, config_option, fail, load, open_queue_broker
+from headrace.cli.common import (
+    cli_errors,
+    config_option,
+    fail,
+    load,
+    open_queue_broker,
+    utf8,
+    utf8_argument,
+)
 from headrace.config.model import Config, QueueConfig
 from headrace.errors import QueueDoesNotExist
 from headrace.events import MessageAttributeValue
+
+# dlq --limit: SQLite's largest integer; any larger number cannot be passed to the broker.
+MAX_PEEK = 2**63 - 1
 
 
 def resolve_queue(config: Config, name_or_arn: str) -> QueueConfig:
@@ -71,8 +82,8 @@ def send(
     """Send BODY to an embedded QUEUE (name or ARN); BODY - reads one message per line."""
     config = load(config_flag)
     parsed = dict(parse_attribute(a) for a in attributes)
-    bodies: Iterable[str] = (line.rstrip("\n") for line in sys.stdin) if body == "-" else [body]
-    with aws_errors():
+    bodies = stdin_bodies() if body == "-" else [utf8_argument(body, "BODY")]
+    with cli_errors():
         target = resolve_queue(config, queue)
         broker = open_queue_broker(config)
         try:
@@ -90,13 +101,25 @@ def send(
             broker.close()
 
 
+def stdin_bodies() -> Iterator[str]:
+    """One message body per line of stdin; a line that is not UTF-8 text exits 2."""
+    for number, line in enumerate(sys.stdin.buffer, start=1):
+        yield utf8(line.removesuffix(b"\n").removesuffix(b"\r"), f"line {number} of stdin")
+
+
 @click.command()
 @click.argument("queue")
 @config_option
 @click.option("--redrive", is_flag=True, help="Move the messages back to their source queue.")
 @click.option("--to", "to_queue", help="The source queue, when several name this DLQ.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--limit", type=int, default=100, show_default=True, help="Messages to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, MAX_PEEK),
+    default=100,
+    show_default=True,
+    help="Messages to show.",
+)
 def dlq(
     queue: str,
     config_flag: Path | None,
@@ -107,7 +130,7 @@ def dlq(
 ) -> None:
     """Show QUEUE's messages without receiving them; --redrive moves them back."""
     config = load(config_flag)
-    with aws_errors():
+    with cli_errors():
         target = resolve_queue(config, queue)
         broker = open_queue_broker(config)
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -11,11 +10,19 @@ from typing import Any
 
 import click
 
-from headrace.cli.common import aws_errors, config_option, load, open_queue_broker, pick_config
+from headrace.cli.common import (
+    check_data_dir,
+    cli_errors,
+    config_option,
+    load,
+    open_queue_broker,
+    pick_config,
+)
 from headrace.config.kinds import SourceKind
 from headrace.config.model import Config
 from headrace.errors import HeadraceError
-from headrace.esm.statistics import ShardStatistics
+from headrace.esm.lifecycle import MappingState
+from headrace.esm.statistics import MappingStatistics, ShardStatistics
 from headrace.state.sqlite import SqliteStatusStore
 
 
@@ -56,7 +63,7 @@ def collect_status(config: Config) -> dict[str, Any]:
             "InFlightBatches": snapshot.in_flight_batches if running and snapshot else 0,
         }
         if snapshot is not None:
-            entry["Statistics"] = dataclasses.asdict(snapshot)
+            entry["Statistics"] = _statistics(snapshot)
             if snapshot.shards:
                 entry["Shards"] = [_shard(shard) for shard in snapshot.shards]
         if queue is None and mapping.source_kind is SourceKind.SQS:
@@ -76,9 +83,23 @@ def collect_status(config: Config) -> dict[str, Any]:
 
 
 def _state(enabled: bool, published: str | None, running: bool) -> str:
+    """AWS's ``State`` (§1.4.1): the running engine's, else what the config says.
+
+    An enabled mapping with no engine is still ``Enabled`` (as on AWS, where a mapping's
+    state does not depend on records flowing); ``Engine.Running`` says nothing polls it.
+    """
     if running and published:
         return published
-    return "Enabled (not running)" if enabled else "Disabled"
+    return MappingState.ENABLED.value if enabled else MappingState.DISABLED.value
+
+
+def _statistics(snapshot: MappingStatistics) -> dict[str, int]:
+    """The last published counters, under AWS's metric names (§8), and the rest PascalCase."""
+    return {
+        **snapshot.aws_counters(),
+        "Batches": snapshot.batches,
+        "Concurrency": snapshot.concurrency,
+    }
 
 
 def _shard(shard: ShardStatistics) -> dict[str, Any]:
@@ -168,7 +189,8 @@ def render_status(report: dict[str, Any]) -> str:
 def status(config: Path | None, config_flag: Path | None, as_json: bool) -> None:
     """Every mapping: state, in-flight batches, last result, queue and DLQ depth."""
     cfg = load(pick_config(config, config_flag))
-    with aws_errors():
+    check_data_dir(cfg)
+    with cli_errors():
         report = collect_status(cfg)
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -4,6 +4,10 @@ They open ``<data_dir>/streams.sqlite3`` themselves (no running engine is needed
 one wakes at once) and print the new SequenceNumber of every record written, one per line.
 A table write that changes nothing writes no change record and prints nothing. A name or
 ARN the config does not declare is exit 2 with AWS's ResourceNotFoundException text.
+
+Kinesis data is bytes, so ``put`` stores exactly the bytes it was given, UTF-8 or not: the
+argument as the shell passed it, or each line of stdin. Items, keys and attributes are
+JSON, which is text: ``table`` refuses arguments and lines that are not UTF-8 (exit 2).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,10 +26,18 @@ from typing import Any
 import click
 
 from headrace.broker.streams import STREAMS_FILE_NAME
-from headrace.cli.common import aws_errors, config_option, fail, load
+from headrace.cli.common import (
+    check_data_dir,
+    cli_errors,
+    config_option,
+    fail,
+    load,
+    utf8,
+    utf8_argument,
+)
 from headrace.config.model import Config
 from headrace.config.resources import StreamConfig, TableConfig
-from headrace.errors import ResourceNotFoundException
+from headrace.errors import ResourceNotFoundException, ValidationException
 
 
 def resolve_stream(config: Config, name_or_arn: str) -> StreamConfig:
@@ -52,11 +65,24 @@ def resolve_table(config: Config, name_or_arn: str) -> TableConfig:
     return table
 
 
-def read_lines(argument: str) -> Iterable[str]:
-    """``-``: the non-empty lines of stdin, else the argument itself."""
+def read_lines(argument: str) -> Iterable[bytes]:
+    """``-``: the non-empty lines of stdin, else the argument, as the bytes given."""
     if argument != "-":
-        return [argument]
-    return (line.rstrip("\r\n") for line in sys.stdin if line.strip())
+        return [os.fsencode(argument)]
+    return (line for _, line in _stdin_lines())
+
+
+def read_text_lines(argument: str, what: str) -> Iterable[str]:
+    """:func:`read_lines` as text; exit 2 naming ``what`` (and the line) if one is not UTF-8."""
+    if argument != "-":
+        return [utf8_argument(argument, what)]
+    return (utf8(line, f"{what} on line {number} of stdin") for number, line in _stdin_lines())
+
+
+def _stdin_lines() -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(sys.stdin.buffer, start=1):
+        if line.strip():
+            yield number, line.rstrip(b"\r\n")
 
 
 @click.command()
@@ -78,7 +104,8 @@ def put(
     from headrace.broker.streams import StreamBroker
 
     config = load(config_flag)
-    with aws_errors():
+    check_data_dir(config)
+    with cli_errors():
         target = resolve_stream(config, stream)
         broker = StreamBroker(
             config.data_dir / STREAMS_FILE_NAME,
@@ -88,7 +115,7 @@ def put(
         )
         try:
             for line in read_lines(data):
-                payload = _decode(line) if is_base64 else line.encode("utf-8")
+                payload = _decode(line) if is_base64 else line
                 result = broker.put_record(
                     target.name, payload, partition_key, explicit_hash_key=explicit_hash_key
                 )
@@ -97,7 +124,7 @@ def put(
             broker.close()
 
 
-def _decode(text: str) -> bytes:
+def _decode(text: bytes) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -123,7 +150,8 @@ def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[Any
     from headrace.broker.tables import TableBroker
 
     config = load(config_flag)
-    with aws_errors():
+    check_data_dir(config)
+    with cli_errors():
         target = resolve_table(config, name_or_arn)
         broker = TableBroker(
             config.data_dir / STREAMS_FILE_NAME,
@@ -139,12 +167,15 @@ def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[Any
 
 def parse_json_object(text: str, what: str, dynamodb_json: bool) -> dict[str, Any]:
     """A JSON object argument as DynamoDB JSON; exit 2 if it is not JSON or not an object."""
-    from headrace.broker.tables import item_from_plain
+    from headrace.broker.tables import TOO_DEEP, item_from_plain
 
     try:
         value = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
         fail(f"{what} is not valid JSON: {exc}")
+    except RecursionError:
+        # Nested past Python's parser (~1000 levels), so far past DynamoDB's 32.
+        raise ValidationException(TOO_DEEP) from None
     if not isinstance(value, dict):
         fail(f"{what} must be a JSON object, not {text[:40]!r}")
     return value if dynamodb_json else item_from_plain(value)
@@ -163,7 +194,7 @@ def echo_result(sequence_number: str | None) -> None:
 def table_put(table_name: str, item: str, config_flag: Path | None, dynamodb_json: bool) -> None:
     """PutItem: store ITEM whole (ITEM - reads one item per line)."""
     with open_table(config_flag, table_name) as (broker, name):
-        for line in read_lines(item):
+        for line in read_text_lines(item, "ITEM"):
             parsed = parse_json_object(line, "ITEM", dynamodb_json)
             echo_result(broker.put_item(name, parsed).sequence_number)
 
@@ -185,8 +216,10 @@ def table_update(
 ) -> None:
     """UpdateItem: set ATTRIBUTES on the item with KEY, keep the rest (creates it if absent)."""
     with open_table(config_flag, table_name) as (broker, name):
-        parsed_key = parse_json_object(key, "KEY", dynamodb_json)
-        values: Mapping[str, Any] = parse_json_object(attributes, "ATTRIBUTES", dynamodb_json)
+        parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
+        values: Mapping[str, Any] = parse_json_object(
+            utf8_argument(attributes, "ATTRIBUTES"), "ATTRIBUTES", dynamodb_json
+        )
         result = broker.update_item(name, parsed_key, set=values, remove=remove)
         echo_result(result.sequence_number)
 
@@ -199,7 +232,7 @@ def table_update(
 def table_delete(table_name: str, key: str, config_flag: Path | None, dynamodb_json: bool) -> None:
     """DeleteItem: delete the item with KEY (an absent item is no error and no record)."""
     with open_table(config_flag, table_name) as (broker, name):
-        parsed_key = parse_json_object(key, "KEY", dynamodb_json)
+        parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
         echo_result(broker.delete_item(name, parsed_key).sequence_number)
 
 
@@ -213,7 +246,8 @@ def table_get(table_name: str, key: str, config_flag: Path | None, dynamodb_json
     from headrace.broker.tables import plain_json
 
     with open_table(config_flag, table_name) as (broker, name):
-        found = broker.get_item(name, parse_json_object(key, "KEY", dynamodb_json))
+        parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
+        found = broker.get_item(name, parsed_key)
         if found is not None:
             click.echo(json.dumps(found) if dynamodb_json else plain_json(found))
 

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.model import Config, EventSourceMappingConfig
+from headrace.config.quoting import clip, quoted
 from headrace.config.validate import (
     VALIDATION,
     Problems,
     Scope,
     check_keys,
     display_path,
+    read_bool,
     read_int,
     read_section,
     read_str,
@@ -52,6 +54,7 @@ TOP_LEVEL_KEYS = frozenset(
         "account",
         "data_dir",
         "default_concurrency",
+        "enforce_memory",
         "aws",
         "queues",
         "streams",
@@ -128,7 +131,9 @@ def _build(problems: Problems, data: Mapping[str, Any], path: Path) -> Config:
         queues=validate_queues(problems, sections["queues"], config.region, config.account),
         streams=validate_streams(problems, sections["streams"]),
         tables=validate_tables(problems, sections["tables"]),
-        functions=validate_functions(problems, sections["functions"], base_dir),
+        functions=validate_functions(
+            problems, sections["functions"], base_dir, enforce_memory=config.enforce_memory
+        ),
     )
     declared = Declared(
         config=config,
@@ -158,10 +163,12 @@ def _points_into(config: Config, mapping: EventSourceMappingConfig) -> bool:
 
 
 def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) -> Config:
-    """region, account, data_dir, default_concurrency and aws.endpoint_url."""
+    """region, account, data_dir, default_concurrency, enforce_memory and aws.endpoint_url."""
     region = read_str(top, data, "region")
     if region is not None and not REGION.fullmatch(region):
-        top.add("region", VALIDATION, f"'{region}' is not an AWS region name such as us-east-1")
+        top.add(
+            "region", VALIDATION, f"'{clip(region)}' is not an AWS region name such as us-east-1"
+        )
     account = _account(top, data)
     data_dir = read_str(top, data, "data_dir")
     settings: dict[str, Any] = {
@@ -176,6 +183,9 @@ def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) 
     concurrency = read_int(top, data, "default_concurrency", 1)
     if concurrency is not None:
         settings["default_concurrency"] = concurrency
+    enforce_memory = read_bool(top, data, "enforce_memory")
+    if enforce_memory is not None:
+        settings["enforce_memory"] = enforce_memory
     return Config(**settings)
 
 
@@ -186,7 +196,8 @@ def _account(top: Scope, data: Mapping[str, Any]) -> str | None:
     if isinstance(value, str) and ACCOUNT.fullmatch(value):
         return value
     message = (
-        f'account must be a 12-digit string in quotes, e.g. account: "000000000000"; got {value!r}'
+        'account must be a 12-digit string in quotes, e.g. account: "000000000000"; '
+        f"got {quoted(value)}"
     )
     top.add("account", VALIDATION, message)
     return None
@@ -199,7 +210,7 @@ def _endpoint_url(top: Scope, data: Mapping[str, Any]) -> str | None:
     where, aws = section
     url = read_str(where, aws, "endpoint_url")
     if url is not None and not url.startswith(("http://", "https://")):
-        where.add("endpoint_url", VALIDATION, f"'{url}' is not an http:// or https:// URL")
+        where.add("endpoint_url", VALIDATION, f"'{clip(url)}' is not an http:// or https:// URL")
         return None
     return url
 

@@ -63,6 +63,9 @@ class FunctionConfig:
     reserved_concurrent_executions: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
+    # headrace's enforce_memory (top level of the file, not an AWS key): kill a worker
+    # that holds more than memory_size, as Lambda does.
+    enforce_memory: bool = True
 
     # Keys of AWS::Lambda::Function / AWS::Serverless::Function that headrace accepts and
     # does not use; anything else is rejected as a likely typo.
@@ -91,7 +94,10 @@ class FunctionConfig:
     )
 
     @classmethod
-    def from_aws(cls, name: str, data: Mapping[str, Any], base_dir: Path) -> FunctionConfig:
+    def from_aws(
+        cls, name: str, data: Mapping[str, Any], base_dir: Path, *, enforce_memory: bool = True
+    ) -> FunctionConfig:
+        """Build from AWS::Lambda::Function keys; ``enforce_memory`` is the file's setting."""
         env = (data.get("Environment") or {}).get("Variables") or {}
         reserved = data.get("ReservedConcurrentExecutions")
         return cls(
@@ -103,6 +109,7 @@ class FunctionConfig:
             reserved_concurrent_executions=None if reserved is None else int(reserved),
             environment={str(k): str(v) for k, v in env.items()},
             role=None if data.get("Role") is None else str(data["Role"]),
+            enforce_memory=enforce_memory,
         )
 
     def to_aws(self) -> dict[str, Any]:
@@ -258,6 +265,9 @@ class Config:
     # Concurrency of a function without ReservedConcurrentExecutions; raised to 5 per
     # queue mapping of that function so AWS's initial five concurrent batches fit (§5.6).
     default_concurrency: int = 10
+    # Kill a function's worker that holds more than its MemorySize, as Lambda does; false
+    # lets handlers use what they like (MemorySize is then only reported).
+    enforce_memory: bool = True
     endpoint_url: str | None = None  # aws: {endpoint_url: ...}
     queues: Mapping[str, QueueConfig] = field(default_factory=dict)
     streams: Mapping[str, StreamConfig] = field(default_factory=dict)

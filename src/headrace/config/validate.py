@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from headrace.config.quoting import as_text, aws_list
 from headrace.errors import ConfigProblem
 
 # AWS exception names used in problems.
@@ -80,14 +81,17 @@ def member_name(label: str) -> str:
 
 
 def show(value: object) -> str:
-    """A value as AWS's validation messages quote it: ``null``, ``'10'``, ``'[a, b]'``."""
+    """A value as AWS's validation messages quote it: ``null``, ``'10'``, ``'[a, b]'``.
+
+    At most :data:`~headrace.config.quoting.QUOTE_LIMIT` characters of it, whatever its size.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
     if isinstance(value, list | tuple):
-        return "'[" + ", ".join(str(v) for v in value) + "]'"
-    return f"'{value}'"
+        return f"'{aws_list(value)}'"
+    return f"'{as_text(value)}'"
 
 
 def validation_message(value: object, member: str, constraint: str) -> str:
@@ -118,7 +122,8 @@ def check_keys(
     for key in data:
         if isinstance(key, str) and (key in known or key in ignored):
             continue
-        scope.add(str(key), VALIDATION, unknown_key_message(str(key), known))
+        name = as_text(key)
+        scope.add(name, VALIDATION, unknown_key_message(name, known))
 
 
 def unknown_key_message(key: str, known: Collection[str]) -> str:

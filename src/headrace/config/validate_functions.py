@@ -1,20 +1,24 @@
 """Check and build the ``functions:`` section: AWS::Lambda::Function fields with Lambda's errors.
 
-``Handler`` is required and must read ``module.function`` (``pkg.module.function`` and
-Lambda's ``folder/module.function`` too). ``CodeUri`` is a local folder, resolved against
-the config file's folder. Ranges follow Lambda: Timeout 1-900, MemorySize 128-10240,
-ReservedConcurrentExecutions >= 0. Environment variables are strings with Lambda's names.
+``Handler`` is required and is read as Lambda's Python runtime reads it (see
+:class:`HandlerName`): ``module.function``, ``pkg.module.function``, ``folder/module.function``,
+with any file name the runtime imports (``kinesis-consumer-fn.lambda_handler``).
+``CodeUri`` is a local folder, resolved against the config file's folder. Ranges follow
+Lambda: Timeout 1-900, MemorySize 128-10240, ReservedConcurrentExecutions >= 0.
+Environment variables are strings with Lambda's names.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from headrace.config.model import FunctionConfig
+from headrace.config.quoting import as_text, clip
 from headrace.config.validate import (
     INVALID_PARAMETER,
     VALIDATION,
@@ -36,10 +40,12 @@ from headrace.config.validate import (
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 # Lambda's environment variable names.
 ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
-# A Python identifier made of ASCII characters (module and function parts of Handler).
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Lambda's pattern for Handler (CreateFunction): no whitespace.
+HANDLER_PATTERN = re.compile(r"[^\s]+")
 # Lambda's maximum Handler length.
 MAX_HANDLER_LENGTH = 128
+# The error type Lambda's Python runtime gives a handler module named like a built-in one.
+BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
 # AWS::Lambda::Function keys (plus SAM's CodeUri) that headrace uses.
 FUNCTION_KEYS = frozenset(
     {
@@ -78,18 +84,24 @@ RESERVED_ENV_NAMES = frozenset(
 
 
 def validate_functions(
-    problems: Problems, raw: Mapping[str, Any], base_dir: Path
+    problems: Problems, raw: Mapping[str, Any], base_dir: Path, *, enforce_memory: bool = True
 ) -> dict[str, FunctionConfig]:
-    """Check every function; return those that passed, ``CodeUri`` resolved against ``base_dir``."""
+    """Check every function; return those that passed, ``CodeUri`` resolved against ``base_dir``.
+
+    ``enforce_memory`` is the file's top-level setting, given to every function.
+    """
     built: dict[str, FunctionConfig] = {}
     for name, data in raw.items():
-        function = _validate_function(problems.at(f"functions.{name}"), str(name), data, base_dir)
+        scope = problems.at(f"functions.{name}")
+        function = _validate_function(scope, str(name), data, base_dir, enforce_memory)
         if function is not None:
             built[function.name] = function
     return built
 
 
-def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> FunctionConfig | None:
+def _validate_function(
+    scope: Scope, name: str, data: Any, base_dir: Path, enforce_memory: bool
+) -> FunctionConfig | None:
     data = read_entry(scope, data, "function settings")
     if data is None:
         return None
@@ -105,7 +117,7 @@ def _validate_function(scope: Scope, name: str, data: Any, base_dir: Path) -> Fu
     _check_environment(scope, data)
     if scope.count() != before:
         return None
-    return FunctionConfig.from_aws(name, data, base_dir)
+    return FunctionConfig.from_aws(name, data, base_dir, enforce_memory=enforce_memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +133,21 @@ class HandlerName:
 
     @classmethod
     def parse(cls, handler: str) -> HandlerName | None:
-        """Split ``pkg.module.function`` (or Lambda's ``folder/module.function``).
+        """Split ``handler`` as Lambda's Python runtime (awslambdaric) does: at the last dot.
 
-        Returns None when ``handler`` is not of that form.
+        The module part is imported with ``/`` read as ``.``, so folders and packages nest
+        (``pkg.orders``, ``pkg/orders``), and a part is any file or folder name the import
+        system finds, hyphens and leading digits included (``kinesis-consumer-fn``,
+        ``dir/sub-mod``, ``2024_jobs``). The function part must be an identifier, the name
+        of a ``def``. Returns None for what the runtime cannot load: no dot
+        (``Runtime.MalformedHandlerName``), an empty module or function part, or a function
+        part that no ``def`` can have (``Runtime.HandlerNotFound``).
         """
         module, dot, function = handler.rpartition(".")
-        if not dot or not IDENTIFIER.fullmatch(function):
+        if not dot or not function.isidentifier():
             return None
         parts = tuple(module.replace("/", ".").split("."))
-        if not all(IDENTIFIER.fullmatch(part) for part in parts):
+        if not all(parts):
             return None
         return cls(module_parts=parts, function=function)
 
@@ -143,20 +161,32 @@ def _check_handler(scope: Scope, data: Mapping[str, Any]) -> None:
     if len(handler) > MAX_HANDLER_LENGTH:
         constraint = f"Member must have length less than or equal to {MAX_HANDLER_LENGTH}"
         scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
+    elif not HANDLER_PATTERN.fullmatch(handler):
+        constraint = f"Member must satisfy regular expression pattern: {HANDLER_PATTERN.pattern}"
+        scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
     elif HandlerName.parse(handler) is None:
         message = (
-            f"Handler '{handler}' is not of the form module.function "
-            "(for example orders.handler, or pkg.orders.handler)."
+            f"Handler '{clip(handler)}' is not of the form module.function "
+            "(for example orders.handler, pkg.orders.handler or src/kinesis-consumer-fn.handler)."
         )
         scope.add("Handler", INVALID_PARAMETER, message)
+    else:
+        _check_built_in(scope, handler.rpartition(".")[0])
+
+
+def _check_built_in(scope: Scope, module: str) -> None:
+    """The runtime refuses a module whose first dotted part names a built-in module."""
+    if module.split(".")[0] in sys.builtin_module_names:  # awslambdaric's exact test
+        message = f"Cannot use built-in module {module} as a handler module"
+        scope.add("Handler", BUILT_IN_MODULE_CONFLICT, message)
 
 
 def _check_code_uri(scope: Scope, data: Mapping[str, Any]) -> None:
     code_uri = read_str(scope, data, "CodeUri")
     if code_uri is not None and "://" in code_uri:
         message = (
-            f"CodeUri '{code_uri}' is not a local folder; headrace runs handlers from a folder "
-            "on this machine (relative paths resolve against the config file's folder)."
+            f"CodeUri '{clip(code_uri)}' is not a local folder; headrace runs handlers from a "
+            "folder on this machine (relative paths resolve against the config file's folder)."
         )
         scope.add("CodeUri", INVALID_PARAMETER, message)
 
@@ -187,9 +217,9 @@ def _check_environment(scope: Scope, data: Mapping[str, Any]) -> None:
         where.add("Variables", INVALID_PARAMETER, message)
     for key, value in variables.items():
         if not isinstance(value, str):
-            text = str(value).lower() if isinstance(value, bool) else value
+            text = str(value).lower() if isinstance(value, bool) else as_text(value)
             message = (
                 f"Environment variable values must be strings, got {type_name(value)}; "
-                f'quote it: {key}: "{text}"'
+                f'quote it: {clip(str(key))}: "{text}"'
             )
             where.add(f"Variables.{key}", VALIDATION, message)

@@ -17,6 +17,7 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.config.model import QueueConfig
 from headrace.config.optional import queue_name_problem
+from headrace.config.quoting import quoted
 from headrace.config.validate import (
     Problems,
     Scope,
@@ -104,7 +105,7 @@ def _attribute_int(scope: Scope, key: str, value: Any, limits: AttributeRange) -
         return number
     message = (
         f"Invalid value for the parameter {key}. Valid values: an integer from "
-        f"{limits.minimum} to {limits.maximum} ({limits.unit}); got {value!r}."
+        f"{limits.minimum} to {limits.maximum} ({limits.unit}); got {quoted(value)}."
     )
     scope.add(key, INVALID_ATTRIBUTE_VALUE, message)
     return None
@@ -129,7 +130,9 @@ def _attribute_bool(scope: Scope, data: Mapping[str, Any], key: str) -> bool | N
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    message = f"Invalid value for the parameter {key}. Valid values: true, false; got {value!r}."
+    message = (
+        f"Invalid value for the parameter {key}. Valid values: true, false; got {quoted(value)}."
+    )
     scope.add(key, INVALID_ATTRIBUTE_VALUE, message)
     return None
 

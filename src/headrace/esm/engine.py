@@ -30,6 +30,7 @@ class RunResult:
 
     drained: bool
     timed_out: bool = False
+    forced: bool = False  # a forced stop cancelled the mappings (in-flight batches returned)
 
 
 class RunningMapping(Protocol):
@@ -91,12 +92,24 @@ class Engine:
         self._clock = clock or SystemClock()
         self._stop = asyncio.Event()
         self._progress = asyncio.Event()
+        self._running: list[asyncio.Task[None]] = []
+        self.forced = False
         for binding in self.bindings:
             binding.mapping.watch(self._progress)
 
-    def stop(self) -> None:
-        """Stop gracefully: in-flight batches finish, no new ones start."""
+    def stop(self, *, force: bool = False) -> None:
+        """Stop: gracefully (in-flight batches finish, no new ones start), or by ``force``.
+
+        A forced stop (a second Ctrl-C) cancels every mapping: invocations in flight are
+        cancelled (their workers killed), queue messages they held go back to their queue
+        at once, and unsettled stream records are not checkpointed, so a restart reads
+        them again. Nothing is lost and nothing unprocessed is deleted.
+        """
         self._stop.set()
+        if force and not self.forced:
+            self.forced = True
+            for task in self._running:
+                task.cancel()
 
     def statistics(self) -> list[MappingStatistics]:
         return [b.mapping.statistics() for b in self.bindings]
@@ -105,8 +118,10 @@ class Engine:
         """Run every mapping; return when stopped, drained (if asked) or timed out."""
         outcome: dict[str, bool] = {"drained": False, "timed_out": False}
         async with asyncio.TaskGroup() as group:
-            for binding in self.bindings:
+            self._running = [
                 group.create_task(binding.mapping.run(), name=f"mapping:{binding.mapping.uuid}")
+                for binding in self.bindings
+            ]
             watchers = []
             if until_drained:
                 watchers.append(group.create_task(self._watch_drain(outcome)))
@@ -117,7 +132,9 @@ class Engine:
                 binding.mapping.stop()
             for watcher in watchers:
                 watcher.cancel()
-        return RunResult(drained=outcome["drained"], timed_out=outcome["timed_out"])
+        return RunResult(
+            drained=outcome["drained"], timed_out=outcome["timed_out"], forced=self.forced
+        )
 
     async def drained(self) -> bool:
         """True when every enabled mapping's source is drained and no batch is in flight."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from headrace.clock import Clock
+from headrace.esm.filters.off_loop import filter_off_loop
 from headrace.events import QueueMessage, sqs_record
 from headrace.sources.base import QueueSource
 
@@ -20,6 +24,8 @@ ENVELOPE_BYTES = len(b'{"Records":[]}')
 VISIBILITY_MARGIN_SECONDS = 30
 
 _encode = msgspec.json.Encoder().encode
+
+log = logging.getLogger("headrace.esm")
 
 
 @dataclass(slots=True)
@@ -105,20 +111,50 @@ async def gather_batch(
     are messages a previous batch received over the 6 MB cap; they come first.
     """
     batch = QueueBatch()
-    _take(batch, carried, rules, matches)
+    await _take_filtered(batch, carried, rules, matches)
     deadline = clock.monotonic() + rules.window_seconds
-    while len(batch.messages) < rules.batch_size and not batch.overflow:
-        wait = max(0.0, deadline - clock.monotonic()) if rules.window_seconds else 0.0
-        received = await source.receive(
-            rules.batch_size - len(batch.messages),
-            wait_seconds=wait,
-            visibility_timeout=rules.visibility_timeout,
-        )
-        batch.polled += len(received)
-        _take(batch, received, rules, matches)
-        if not received or wait <= 0:
-            break
+    try:
+        while len(batch.messages) < rules.batch_size and not batch.overflow:
+            wait = max(0.0, deadline - clock.monotonic()) if rules.window_seconds else 0.0
+            received = await source.receive(
+                rules.batch_size - len(batch.messages),
+                wait_seconds=wait,
+                visibility_timeout=rules.visibility_timeout,
+            )
+            batch.polled += len(received)
+            await _take_filtered(batch, received, rules, matches)
+            if not received or wait <= 0:
+                break
+    except asyncio.CancelledError:
+        # A forced stop in the window: what was gathered goes back to the queue at once.
+        await return_now(source, [*batch.messages, *batch.filtered, *batch.overflow])
+        raise
     return batch
+
+
+async def _take_filtered(
+    batch: QueueBatch,
+    messages: list[QueueMessage],
+    rules: BatchRules,
+    matches: RecordFilter | None,
+) -> None:
+    """:func:`_take`, on a worker thread when filtering large bodies would hold the loop."""
+    size = sum(len(message.body) for message in messages) if matches is not None else 0
+    await filter_off_loop(partial(_take, batch, messages, rules, matches), size)
+
+
+async def return_now(source: QueueSource, messages: Sequence[QueueMessage]) -> None:
+    """Make received, unsettled messages visible again at once (visibility 0).
+
+    Runs to the end even if the caller is cancelled meanwhile (it is a stop's cleanup). A
+    failure is logged: the messages then come back when their visibility timeout ends.
+    """
+    if not messages:
+        return
+    try:
+        await asyncio.shield(source.change_visibility(messages, 0))
+    except Exception as exc:
+        log.warning("%s: could not return %d messages: %s", source.arn, len(messages), exc)
 
 
 def _take(

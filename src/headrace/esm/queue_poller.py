@@ -20,10 +20,16 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from headrace.clock import Clock
+from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
-from headrace.esm.queue_batch import BatchRules, QueueBatch, RecordFilter, gather_batch
+from headrace.esm.queue_batch import (
+    BatchRules,
+    QueueBatch,
+    RecordFilter,
+    gather_batch,
+    return_now,
+)
 from headrace.esm.scaling import QueueScaler
 from headrace.esm.statistics import MappingCounters
 from headrace.events import QueueMessage
@@ -91,7 +97,7 @@ class QueuePoller:
                     eager = polled > 0
                     changed = polled < self.rules.batch_size or target != self.scaler.target
                 except Exception as exc:  # one bad batch must not stop the mapping
-                    await self._back_off(exc)
+                    await self._back_off(exc, stopping)
                 finally:
                     self._busy.discard(lane)
                     if changed:
@@ -111,11 +117,12 @@ class QueuePoller:
         for watcher in self.watchers:
             watcher.set()
 
-    async def _back_off(self, exc: Exception) -> None:
+    async def _back_off(self, exc: Exception, stopping: asyncio.Event) -> None:
         """Log an unexpected error and wait before the lane tries again.
 
         Nothing is lost: messages the failed batch had received stay in flight and come back
-        after their visibility timeout, as after a function error.
+        after their visibility timeout, as after a function error. A stop ends the wait at
+        once: the lane holds nothing while it backs off.
         """
         self._faults += 1
         first, cap = FAULT_BACKOFF_SECONDS
@@ -128,7 +135,7 @@ class QueuePoller:
         else:
             self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
             log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
-        await self.clock.sleep(delay)
+        await wait_or_sleep(self.clock, stopping, delay)
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.
@@ -140,21 +147,27 @@ class QueuePoller:
         batch = await gather_batch(
             self.source, self.rules, self.clock, matches=self.matches, carried=carried
         )
-        await self._deleted(lane)
         self.counters.polled += batch.polled
         if batch.overflow:
             self._carried[lane] = batch.overflow
-        if batch.filtered:
-            # §6.6: filtered-out SQS messages are deleted, never invoked.
-            self.counters.filtered_out += len(batch.filtered)
-            await self.source.delete(batch.filtered)
-        if not batch.messages:
-            if not batch.polled:
-                self.scaler.on_idle()
-            return batch.polled
-        if len(batch.messages) >= self.rules.batch_size:
-            self.scaler.on_backlog()
-        await self._invoke(lane, batch, slot)
+        try:
+            await self._deleted(lane)
+            if batch.filtered:
+                # §6.6: filtered-out SQS messages are deleted, never invoked.
+                self.counters.filtered_out += len(batch.filtered)
+                await self.source.delete(batch.filtered)
+            if not batch.messages:
+                if not batch.polled:
+                    self.scaler.on_idle()
+                return batch.polled
+            if len(batch.messages) >= self.rules.batch_size:
+                self.scaler.on_backlog()
+            await self._invoke(lane, batch, slot)
+        except asyncio.CancelledError:
+            # A forced stop (the invocation was cancelled, its worker killed): the batch
+            # was not processed, so it goes back to the queue at once, not deleted.
+            await return_now(self.source, batch.messages)
+            raise
         return batch.polled
 
     async def _invoke(self, lane: int, batch: QueueBatch, slot: Slot) -> None:
@@ -230,7 +243,5 @@ class QueuePoller:
         self._notify()
 
     async def _release_carried(self, lane: int) -> None:
-        carried = self._carried.pop(lane, [])
-        if carried:
-            # Back to the queue at once: nothing received is held past shutdown.
-            await asyncio.shield(self.source.change_visibility(carried, 0))
+        # Back to the queue at once: nothing received is held past shutdown.
+        await return_now(self.source, self._carried.pop(lane, []))

@@ -6,6 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+# AWS's metric name of each counter of a mapping snapshot (§8.1, §8.3-8.4), in §8's order:
+# /metrics names its counters so, and `status --json` keys its statistics so.
+AWS_COUNTER_NAMES: Mapping[str, str] = {
+    "polled": "PolledEventCount",
+    "filtered_out": "FilteredOutEventCount",
+    "invoked": "InvokedEventCount",
+    "failed_invoke": "FailedInvokeEventCount",
+    "deleted": "DeletedEventCount",
+    "dropped": "DroppedEventCount",
+    "on_failure_delivered": "OnFailureDestinationDeliveredEventCount",
+    "destination_delivery_failures": "DestinationDeliveryFailures",
+    "invocations": "Invocations",
+    "errors": "Errors",
+}
+
 
 @dataclass(slots=True)
 class MappingCounters:
@@ -70,6 +85,10 @@ class MappingStatistics:
     on_failure_delivered: int = 0
     destination_delivery_failures: int = 0
     shards: tuple[ShardStatistics, ...] = ()
+
+    def aws_counters(self) -> dict[str, int]:
+        """The counters under AWS's metric names (:data:`AWS_COUNTER_NAMES`)."""
+        return {name: getattr(self, field) for field, name in AWS_COUNTER_NAMES.items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MappingStatistics:

@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 from headrace.functions.context import LambdaContext
 from headrace.functions.framing import (
     FLAG_LOG_TAIL,
-    LOG_MARKER,
     REQUEST_HEADER,
     ReplyKind,
     encode_reply,
+    new_log_marker,
 )
 from headrace.functions.handler import (
     Handler,
@@ -263,14 +263,15 @@ def main(argv: list[str]) -> int:
         sys.stdout.write("\n".join(faults.log_lines(error)) + "\n")
         channel.send(ReplyKind.INIT_ERROR, json.dumps(error).encode())
         return 0
-    channel.send(ReplyKind.READY)
+    marker = new_log_marker()  # known to headrace alone: it comes in the READY reply
+    channel.send(ReplyKind.READY, marker)
     runner = _Runner(loaded.handler, function_arn, tracker)
     tracker.take()
     while (request := channel.receive()) is not None:
         kind, body = runner.invoke(*request)
         flags = 0
         if tracker.take():
-            os.write(2, LOG_MARKER)
+            os.write(2, marker)  # one write under PIPE_BUF: never interleaved with others
             flags = FLAG_LOG_TAIL
         channel.send(kind, body, flags)
     return 0

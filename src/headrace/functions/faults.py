@@ -27,6 +27,8 @@ BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
 MARSHAL_ERROR = "Runtime.MarshalError"
 UNMARSHAL_ERROR = "Runtime.UnmarshalError"
 EXIT_ERROR = "Runtime.ExitError"
+# What Lambda reports when the sandbox went over MemorySize and was killed.
+OUT_OF_MEMORY = "Runtime.OutOfMemory"
 UNKNOWN_ERROR = "Runtime.Unknown"
 TIMED_OUT = "Sandbox.Timedout"
 RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
@@ -93,6 +95,15 @@ def exited(request_id: str, returncode: int | None) -> dict[str, Any]:
         "errorType": EXIT_ERROR,
         "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
         f"{describe_exit(returncode)}",
+    }
+
+
+def out_of_memory(request_id: str) -> dict[str, Any]:
+    """What Lambda returns when the function used more than MemorySize and was killed."""
+    return {
+        "errorType": OUT_OF_MEMORY,
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
+        f"{describe_exit(-signal.SIGKILL)}",
     }
 
 

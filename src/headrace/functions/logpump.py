@@ -2,17 +2,19 @@
 
 The worker writes the handler's output (stdout and stderr merged, Python- and C-level) to
 one pipe. The pump tags every line with the request the worker is running when the line is
-read; the worker's end-of-output marker (:data:`~.framing.LOG_MARKER`) lets the invoker
-wait until a finished invocation's last lines are read before the worker takes the next
-request, so no line is tagged with the wrong request.
+read; the worker's end-of-output marker (see :func:`~.framing.new_log_marker`) lets the
+invoker wait until a finished invocation's last lines are read before the worker takes the
+next request, so no line is tagged with the wrong request.
+
+Only the worker's own marker counts: a line that ends with it is the end of an
+invocation's output (the text before it, a handler's unterminated last line, is logged on
+its own). Any other byte, ``\\x1e`` included, is the handler's data and is logged as such.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-
-from headrace.functions.framing import LOG_MARKER
 
 # Bytes read from the pipe per wake-up.
 _CHUNK = 65_536
@@ -24,7 +26,6 @@ _LEVELS = {
     b"[CRITICAL]": logging.CRITICAL,
     b"[WARNING]": logging.WARNING,
 }
-_MARKER = LOG_MARKER[:1]
 
 
 class LogPump:
@@ -34,6 +35,7 @@ class LogPump:
         self, reader: asyncio.StreamReader, log: logging.Logger, function_name: str
     ) -> None:
         self.request_id: str | None = None
+        self._marker: bytes | None = None  # the worker's marker without its newline
         self._reader = reader
         self._log = log
         self._function_name = function_name
@@ -54,26 +56,33 @@ class LogPump:
             self._done = True
             self._changed.set()
 
+    def expect_marker(self, marker: bytes) -> None:
+        """Recognise ``marker`` (the worker's, from its READY reply) from now on."""
+        self._marker = marker.rstrip(b"\n")
+
     def feed(self, chunk: bytes) -> None:
-        """Split ``chunk`` into lines and markers; keep an unterminated tail for later."""
+        """Split ``chunk`` into lines and markers; keep an unterminated tail for later.
+
+        A tail longer than ``_MAX_LINE`` is logged in pieces, except its last bytes: they may
+        be the start of a marker whose end is still in the pipe.
+        """
         data = self._partial + chunk
         lines = data.split(b"\n")
         self._partial = lines.pop()
         for line in lines:
             self._line(line)
         if len(self._partial) > _MAX_LINE:
-            self._emit(self._partial)
-            self._partial = b""
+            keep = len(self._marker or b"")
+            self._emit(self._partial[: len(self._partial) - keep])
+            self._partial = self._partial[len(self._partial) - keep :]
 
     def _line(self, line: bytes) -> None:
-        if _MARKER in line:
-            text, _, rest = line.partition(_MARKER)
-            if text:
-                self._emit(text)
+        marker = self._marker
+        if marker is not None and line.endswith(marker):
+            if len(line) > len(marker):
+                self._emit(line[: -len(marker)])
             self._markers_seen += 1
             self._changed.set()
-            if rest:
-                self._line(rest)
             return
         self._emit(line)
 

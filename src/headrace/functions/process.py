@@ -5,8 +5,9 @@ started on demand when a slot invokes and no idle worker is warm, up to the func
 concurrency limit; never sized to the CPU count. Idle workers are reused last-in first-out
 (the most recently used one has the warmest caches) and reaped after ``idle_seconds``.
 
-A handler past its Timeout is killed, a worker that dies is replaced by the next
-invocation, a handler that cannot be imported fails each invocation: all three are
+A handler past its Timeout is killed, a worker over its MemorySize is killed (unless the
+config's ``enforce_memory`` is false; see :mod:`.memguard`), a worker that dies is replaced
+by the next invocation, a handler that cannot be imported fails each invocation: all are
 function errors (§4.2.17) reported as :class:`InvocationResult`, so nothing is lost.
 """
 
@@ -27,6 +28,7 @@ from headrace.functions import faults
 from headrace.functions.base import FunctionStatistics, InvocationResult, InvocationStatus
 from headrace.functions.environment import function_arn, worker_environment
 from headrace.functions.limiter import ConcurrencyLimiter
+from headrace.functions.memguard import MemoryGuard
 from headrace.functions.worker import WorkerProcess
 
 # Idle workers are checked this often, at most (a fraction of idle_seconds otherwise).
@@ -62,7 +64,12 @@ class ProcessFunctionRuntime:
         self._command = WorkerProcess.command(python, function_arn(config, region, account))
         self._idle: list[WorkerProcess] = []  # a stack: the last one pushed is the warmest
         self._workers: set[WorkerProcess] = set()
-        self._reaper: asyncio.Task[None] | None = None
+        self._memory_guard = (
+            MemoryGuard(config.memory_size, config.name, self._log)
+            if config.enforce_memory
+            else None
+        )
+        self._housekeeping: list[asyncio.Task[None]] = []  # the reaper and the memory guard
         self._closed = False
         self._invocations = 0
         self._errors = 0
@@ -143,7 +150,7 @@ class ProcessFunctionRuntime:
             log=self._log,
         )
         self._workers.add(worker)
-        self._start_reaper()
+        self._start_housekeeping()
         return worker
 
     async def _checkin(self, worker: WorkerProcess) -> None:
@@ -167,9 +174,15 @@ class ProcessFunctionRuntime:
         await asyncio.gather(*(self._discard(w) for w in stale))
         return len(stale)
 
-    def _start_reaper(self) -> None:
-        if self._reaper is None and not self._closed:
-            self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+    def _start_housekeeping(self) -> None:
+        """Start reaping idle workers and guarding memory, once, with the first worker."""
+        if self._housekeeping or self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        self._housekeeping.append(loop.create_task(self._reap_forever()))
+        if self._memory_guard is not None:
+            watch = self._memory_guard.run(lambda: list(self._workers), self._clock)
+            self._housekeeping.append(loop.create_task(watch))
 
     async def _reap_forever(self) -> None:
         interval = max(0.001, min(self._idle_seconds / 2, _MAX_REAP_INTERVAL))
@@ -196,10 +209,10 @@ class ProcessFunctionRuntime:
     async def aclose(self) -> None:
         """Stop every worker; invocations still running are killed (they end CRASHED)."""
         self._closed = True
-        if self._reaper is not None:
-            self._reaper.cancel()
+        for task in self._housekeeping:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+                await task
         for worker in self._workers:
             if worker not in self._idle:
                 worker.kill()  # busy: its invocation sees the worker die and ends CRASHED

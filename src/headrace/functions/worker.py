@@ -1,10 +1,12 @@
 """One worker process as headrace sees it: start it, invoke it, kill it.
 
-A worker runs in its own process group, so a timeout kills the handler together with any
-process it started. Every failure of the process becomes an :class:`InvocationResult`, never
-an exception: a handler past its deadline is TIMEOUT, a process that dies mid-invocation
-(or cannot be written to) is CRASHED, a handler that cannot be loaded is INIT_ERROR. A
-worker that failed in any of these ways is dead; the pool discards it.
+A worker runs in its own process group (see :mod:`.group`): a timeout, a crash or a stop
+kills the handler together with every process it started, even when the worker itself is
+already gone. Every failure of the process becomes an :class:`InvocationResult`, never an
+exception: a handler past its deadline is TIMEOUT, a process that dies mid-invocation (or
+cannot be written to) is CRASHED as soon as it exits, whatever still holds its pipes, and a
+handler that cannot be loaded is INIT_ERROR. A worker that failed in any of these ways is
+dead; the pool discards it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,15 +26,17 @@ from headrace.functions.framing import (
     FLAG_LOG_TAIL,
     REPLY_HEADER,
     ReplyKind,
+    check_log_marker,
     encode_request,
 )
+from headrace.functions.group import ProcessGroup
 from headrace.functions.logpump import LogPump
 
 # Lambda's limit for the init phase (importing the handler module), seconds; a function
 # whose Timeout is longer gets its Timeout instead.
 INIT_TIMEOUT_SECONDS = 10.0
 # How long to wait for a killed or crashed worker to exit and its log pipe to drain; a
-# handler's grandchild that left the process group can hold the pipe open forever.
+# process the handler started that left the process group can hold the pipe open forever.
 EXIT_WAIT_SECONDS = 2.0
 # How long a worker told to stop (request pipe closed) may take before it is killed.
 STOP_GRACE_SECONDS = 2.0
@@ -44,16 +47,12 @@ _READ_LIMIT = 1 << 20
 class WorkerProcess:
     """A started worker process of one function."""
 
-    def __init__(
-        self,
-        process: asyncio.subprocess.Process,
-        function_name: str,
-        log: logging.Logger,
-    ) -> None:
+    def __init__(self, group: ProcessGroup, function_name: str, log: logging.Logger) -> None:
+        process = group.process
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
-        self._process = process
+        self._group = group
         self._stdin = process.stdin
         self._stdout = process.stdout
         self._function_name = function_name
@@ -62,8 +61,10 @@ class WorkerProcess:
         self._pump_task = asyncio.get_running_loop().create_task(self._pump.run())
         self._ready = False
         self._dead = False
+        self._out_of_memory = False  # killed by the MemorySize check
         self._markers_expected = 0
         self.invocations = 0
+        self.max_memory_used = 0  # bytes, the most a memory check measured (0: never)
         self.last_used = 0.0  # monotonic time of the last invocation's end (set by the pool)
 
     @classmethod
@@ -77,17 +78,8 @@ class WorkerProcess:
         log: logging.Logger,
     ) -> WorkerProcess:
         """Start a worker process. Raises OSError if it cannot be started."""
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=dict(env),
-            cwd=cwd,
-            process_group=0,
-            limit=_READ_LIMIT,
-        )
-        return cls(process, function_name, log)
+        group = await ProcessGroup.start(command, env=env, cwd=cwd, limit=_READ_LIMIT)
+        return cls(group, function_name, log)
 
     @staticmethod
     def command(python: str, function_arn: str) -> list[str]:
@@ -96,12 +88,22 @@ class WorkerProcess:
 
     @property
     def pid(self) -> int:
-        return self._process.pid
+        return self._group.pid
 
     @property
     def alive(self) -> bool:
         """False once the worker failed, was killed, or its process exited."""
-        return not self._dead and self._process.returncode is None
+        return not self._dead and self._group.returncode is None
+
+    @property
+    def request_id(self) -> str | None:
+        """The request the worker is running (importing the handler for), or None."""
+        return self._pump.request_id
+
+    @property
+    def busy(self) -> bool:
+        """True while an invocation runs on the worker (its handler's import included)."""
+        return self._pump.request_id is not None
 
     async def invoke(self, request_id: str, payload: bytes, time_limit: float) -> InvocationResult:
         """Run one invocation; ``time_limit`` is the function's Timeout in seconds.
@@ -154,6 +156,8 @@ class WorkerProcess:
         try:
             async with asyncio.timeout(limit):
                 kind, _flags, body = await self._read_reply()
+            if kind is ReplyKind.READY:  # its body is the worker's end-of-output marker
+                self._pump.expect_marker(check_log_marker(body))
         except TimeoutError:
             return await self._timed_out(request_id, limit, started)
         except (asyncio.IncompleteReadError, ValueError):
@@ -186,7 +190,10 @@ class WorkerProcess:
     async def _crashed(self, request_id: str, started: float) -> InvocationResult:
         self._dead = True
         await self._wait_exit()
-        error = faults.exited(request_id, self._process.returncode)
+        if self._out_of_memory:
+            error = faults.out_of_memory(request_id)
+        else:
+            error = faults.exited(request_id, self._group.returncode)
         self._log_error(request_id, error)
         return self._finish(request_id, InvocationStatus.CRASHED, started, error=error)
 
@@ -202,12 +209,14 @@ class WorkerProcess:
         self._pump.request_id = None
         duration_ms = (time.monotonic() - started) * 1000
         if self._log.isEnabledFor(logging.DEBUG):
+            used = self.max_memory_used
             self._log.debug(
-                "[%s %s] REPORT RequestId: %s Duration: %.2f ms Status: %s",
+                "[%s %s] REPORT RequestId: %s Duration: %.2f ms%s Status: %s",
                 self._function_name,
                 request_id,
                 request_id,
                 duration_ms,
+                f" Max Memory Used: {used >> 20} MB" if used else "",  # 0: never measured
                 status.value,
             )
         return InvocationResult(request_id, status, payload, error, duration_ms)
@@ -222,39 +231,51 @@ class WorkerProcess:
         )
 
     async def _wait_exit(self) -> None:
-        """Wait (bounded) for the process to exit and its log to drain; kill if it lingers."""
+        """Wait (bounded) for the process to exit and its log to drain; kill if it lingers.
+
+        The process's exit is watched, not its pipes' EOF: the group is killed at that
+        moment, so processes the handler started cannot keep the log open; one that left
+        the group is given ``EXIT_WAIT_SECONDS``.
+        """
         try:
             async with asyncio.timeout(EXIT_WAIT_SECONDS):
-                await self._process.wait()
+                await self._group.exited.wait()
         except TimeoutError:
             self.kill()
-            await self._process.wait()
+            await self._group.exited.wait()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(EXIT_WAIT_SECONDS):
                 await self._pump.wait_closed()
 
     def kill(self) -> None:
-        """SIGKILL the worker and every process in its group. Idempotent."""
+        """SIGKILL the worker and every process in its group, even after the worker exited.
+
+        Idempotent.
+        """
         self._dead = True
-        if self._process.returncode is not None:
-            return
-        try:
-            os.killpg(self._process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
+        self._group.kill()
+
+    def kill_out_of_memory(self) -> None:
+        """Kill the worker for holding more than MemorySize (its invocation: OutOfMemory)."""
+        self._out_of_memory = True
+        self.kill()
 
     async def stop(self) -> None:
-        """Close the request pipe so the worker exits; kill it if it does not in time."""
+        """Close the request pipe so the worker exits; kill it if it does not in time.
+
+        Whatever the handler started dies with the worker's group; headrace's ends of the
+        pipes are closed.
+        """
         self._dead = True
         with contextlib.suppress(ConnectionError, RuntimeError):
             self._stdin.close()
         try:
             async with asyncio.timeout(STOP_GRACE_SECONDS):
-                await self._process.wait()
+                await self._group.exited.wait()
         except TimeoutError:
             self.kill()
         await self._wait_exit()
+        self._group.close()
         if not self._pump_task.done():
             self._pump_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

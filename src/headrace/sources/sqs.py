@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -185,15 +185,18 @@ class SqsQueueSource:
         self._keeper.hand_out(messages, visibility, owner=owner)
         return messages
 
-    async def delete(self, messages: Sequence[QueueMessage]) -> int:
+    def delete(self, messages: Sequence[QueueMessage]) -> Coroutine[Any, Any, int]:
         """DeleteMessageBatch; return how many SQS deleted. Raises SourceUnavailable (the
-        messages then come back after their visibility timeout: redelivered, not lost)."""
-        if not messages:
-            return 0
-        self._keeper.forget(messages)
-        deleted = await self._api.delete([m.receipt_handle for m in messages])
-        self._counts.messages_deleted += deleted
-        return deleted
+        messages then come back after their visibility timeout: redelivered, not lost).
+
+        The messages stay invisible until SQS answers: the heartbeat extends them from the
+        moment the delete is asked for, so a slow delete never lets a processed message be
+        delivered again. Not ``async def`` on purpose: the engine starts a batch's delete and
+        lets it run alongside the lane's next receive, which settles the lane's batch; the
+        leases must pass to the delete before that, not when its coroutine first runs.
+        """
+        self._keeper.deleting(messages)
+        return self._delete(messages)
 
     async def change_visibility(self, messages: Sequence[QueueMessage], timeout: int) -> None:
         """Set the remaining visibility of in-flight messages; a failure is logged, not raised
@@ -254,6 +257,16 @@ class SqsQueueSource:
         if not messages:
             self._counts.empty_receives += 1
         return messages
+
+    async def _delete(self, messages: Sequence[QueueMessage]) -> int:
+        if not messages:
+            return 0
+        try:
+            deleted = await self._api.delete([m.receipt_handle for m in messages])
+        finally:
+            self._keeper.forget(messages)
+        self._counts.messages_deleted += deleted
+        return deleted
 
     def _take_held(self, max_messages: int) -> list[QueueMessage]:
         """Up to ``max_messages`` held messages, oldest first; FIFO takes whole groups only."""

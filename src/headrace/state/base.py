@@ -6,7 +6,7 @@ Later issues add checkpoints and leases here; the Protocol grows with them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from headrace.esm.statistics import MappingStatistics
@@ -44,16 +44,35 @@ TRIM_HORIZON = "TRIM_HORIZON"
 
 
 @dataclass(frozen=True, slots=True)
+class RetryState:
+    """A stream batch waiting for a retry, as kept beside its shard's checkpoint (§4.2.4).
+
+    The batch's records run from sequence number ``first`` to ``last``; ``invocations``
+    carried them so far (the on-failure record's ``approximateInvokeCount``) and
+    ``retries`` of MaximumRetryAttempts are used up; ``request_id`` is the last
+    invocation's. A restart resumes the batch with this history instead of a fresh one.
+    """
+
+    first: str
+    last: str
+    invocations: int
+    retries: int
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MappingCheckpoints:
     """One stream mapping's stored checkpoints.
 
     ``positions`` maps shard ids to the sequence number of the last settled record,
     :data:`SHARD_END` or :data:`TRIM_HORIZON`. ``started`` says the mapping resolved its
     StartingPosition before (shards without a position are then new: read from the start).
+    ``retrying`` maps shard ids to the batches of the shard that were waiting for a retry.
     """
 
     started: bool
     positions: Mapping[str, str]
+    retrying: Mapping[str, tuple[RetryState, ...]] = field(default_factory=dict)
 
 
 class CheckpointStore(Protocol):
@@ -64,8 +83,17 @@ class CheckpointStore(Protocol):
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints: ...
 
-    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
-        """Store positions of some shards and mark the mapping started: one transaction."""
+    def save(
+        self,
+        mapping_uuid: str,
+        positions: Mapping[str, str],
+        retrying: Mapping[str, Sequence[RetryState]] | None = None,
+    ) -> None:
+        """Store positions of some shards and mark the mapping started: one transaction.
+
+        ``retrying`` replaces the stored retry states of the shards it names (an empty
+        sequence forgets them); shards it does not name keep theirs.
+        """
         ...
 
     def close(self) -> None: ...

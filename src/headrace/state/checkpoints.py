@@ -5,17 +5,26 @@ One row per (mapping UUID, shard id) holds the sequence number of the last settl
 :meth:`SqliteCheckpointStore.save` is one small transaction, so a restart resumes exactly
 where the last settled batch ended (§7.3-7.4), and several mappings on one stream each keep
 their own positions (§5.4).
+
+Table ``stream_retries`` keeps, per (mapping UUID, shard id), the shard's batches waiting
+for a retry (:class:`~headrace.state.base.RetryState`, a JSON list), written in the same
+transaction as the positions and only when a batch fails or a failed one settles: a
+restart does not give a failing batch a fresh MaximumRetryAttempts (§4.2.4). A file an older
+headrace made before the table existed gets it on open (state/schema.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from headrace.broker.sqlite_file import SqliteFile
-from headrace.state.base import MappingCheckpoints
+from headrace.state.base import MappingCheckpoints, RetryState
 from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
 
 
@@ -39,10 +48,24 @@ class SqliteCheckpointStore:
             started = conn.execute(
                 "SELECT 1 FROM stream_mappings WHERE mapping_uuid = ?", (mapping_uuid,)
             ).fetchone()
-        return MappingCheckpoints(started is not None, {shard: pos for shard, pos in rows})
+            retries = conn.execute(
+                "SELECT shard_id, batches FROM stream_retries WHERE mapping_uuid = ?",
+                (mapping_uuid,),
+            ).fetchall()
+        return MappingCheckpoints(
+            started is not None,
+            {shard: pos for shard, pos in rows},
+            {shard: _decode_retries(text) for shard, text in retries},
+        )
 
-    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
-        """Store ``positions`` and mark the mapping started, in one transaction."""
+    def save(
+        self,
+        mapping_uuid: str,
+        positions: Mapping[str, str],
+        retrying: Mapping[str, Sequence[RetryState]] | None = None,
+    ) -> None:
+        """Store ``positions`` (and ``retrying``, per shard), mark the mapping started: one
+        transaction."""
         now = time.time()
         rows = [(mapping_uuid, shard, pos, now) for shard, pos in positions.items()]
         with self._db.write() as conn:
@@ -55,9 +78,36 @@ class SqliteCheckpointStore:
                 "(mapping_uuid, shard_id, position, updated_at) VALUES (?, ?, ?, ?)",
                 rows,
             )
+            if retrying:
+                _save_retries(conn, mapping_uuid, retrying)
 
     def close(self) -> None:
         self._db.close()
+
+
+def _save_retries(
+    conn: sqlite3.Connection, mapping_uuid: str, retrying: Mapping[str, Sequence[RetryState]]
+) -> None:
+    for shard, states in retrying.items():
+        if states:
+            conn.execute(
+                "INSERT OR REPLACE INTO stream_retries (mapping_uuid, shard_id, batches) "
+                "VALUES (?, ?, ?)",
+                (mapping_uuid, shard, _encode_retries(states)),
+            )
+        else:
+            conn.execute(
+                "DELETE FROM stream_retries WHERE mapping_uuid = ? AND shard_id = ?",
+                (mapping_uuid, shard),
+            )
+
+
+def _encode_retries(states: Sequence[RetryState]) -> str:
+    return json.dumps([dataclasses.astuple(state) for state in states])
+
+
+def _decode_retries(text: str) -> tuple[RetryState, ...]:
+    return tuple(RetryState(*fields) for fields in json.loads(text))
 
 
 class InMemoryCheckpointStore:
@@ -65,17 +115,29 @@ class InMemoryCheckpointStore:
 
     def __init__(self) -> None:
         self._positions: dict[str, dict[str, str]] = {}
+        self._retrying: dict[str, dict[str, tuple[RetryState, ...]]] = {}
         self._lock = threading.Lock()
         self.saves = 0  # how many save() transactions there were
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints:
         with self._lock:
             positions = self._positions.get(mapping_uuid)
-            return MappingCheckpoints(positions is not None, dict(positions or {}))
+            retrying = dict(self._retrying.get(mapping_uuid, {}))
+            return MappingCheckpoints(positions is not None, dict(positions or {}), retrying)
 
-    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
+    def save(
+        self,
+        mapping_uuid: str,
+        positions: Mapping[str, str],
+        retrying: Mapping[str, Sequence[RetryState]] | None = None,
+    ) -> None:
         with self._lock:
             self._positions.setdefault(mapping_uuid, {}).update(positions)
+            stored = self._retrying.setdefault(mapping_uuid, {})
+            for shard, states in (retrying or {}).items():
+                stored[shard] = tuple(states)
+                if not states:
+                    del stored[shard]
             self.saves += 1
 
     def close(self) -> None:

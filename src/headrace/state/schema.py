@@ -15,8 +15,8 @@ from headrace.broker.sqlite_file import FileSchema
 STATE_FILE_NAME = "state.sqlite3"
 # Bumped when the schema changes incompatibly; a newer file is refused, not misread.
 STATE_SCHEMA_VERSION = 1
-# How long a write waits for another process's write lock (`run` publishes status while
-# `status` reads, and checkpoints share the file).
+# How long a checkpoint write waits for another process's write lock (`run` publishes status
+# while `status` reads, and checkpoints share the file). Status writes wait less (sqlite.py).
 STATE_BUSY_TIMEOUT_S = 30.0
 
 _STATEMENTS = (
@@ -37,6 +37,14 @@ _STATEMENTS = (
         mapping_uuid TEXT PRIMARY KEY,
         started_at REAL NOT NULL
     )""",
+    # A shard's batches waiting for a retry (a JSON list of RetryState), kept with its
+    # checkpoint so a restart does not give a failing batch a fresh MaximumRetryAttempts.
+    """CREATE TABLE IF NOT EXISTS stream_retries (
+        mapping_uuid TEXT NOT NULL,
+        shard_id TEXT NOT NULL,
+        batches TEXT NOT NULL,
+        PRIMARY KEY (mapping_uuid, shard_id)
+    ) WITHOUT ROWID""",
 )
 
 # The state file: its schema, and "the state store" in its error messages.

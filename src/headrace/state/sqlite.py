@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
 from headrace.broker.sqlite_file import SqliteFile
+from headrace.errors import BrokerError
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
-from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
+from headrace.state.schema import STATE_FILE
+
+# Seconds a status write waits for another process's write lock on the file before it fails
+# (the publisher then retries later: status is best effort, never worth blocking a run).
+BUSY_TIMEOUT_SECONDS = 10.0
 
 _encoder = msgspec.json.Encoder()
 
@@ -19,14 +25,18 @@ _encoder = msgspec.json.Encoder()
 class SqliteStatusStore:
     """Snapshots of mapping statistics, written by the engine and read by `status`.
 
-    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened (or is
-    truncated, or newer) or a write fails.
+    Opening, :meth:`publish`, :meth:`read` and :meth:`clear_engine` raise
+    :class:`~headrace.errors.BrokerError` when the file cannot be used (truncated, corrupt, on
+    a full disk or a read-only folder, or locked past ``busy_timeout``); nothing is half
+    written.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
+    def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.path = path
+        self._db = SqliteFile(path, STATE_FILE, busy_timeout)
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
+        """Store the engine record and the snapshots in one transaction."""
         rows = [(m.uuid, _encode(m)) for m in mappings]
         with self._db.write() as conn:
             conn.execute(
@@ -39,15 +49,19 @@ class SqliteStatusStore:
             )
 
     def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
-        with self._db.read() as conn:
-            row = conn.execute(
-                "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
-            ).fetchone()
-            snapshots = conn.execute("SELECT snapshot FROM mapping_status").fetchall()
+        try:
+            with self._db.read() as conn:
+                row = conn.execute(
+                    "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
+                ).fetchone()
+                snapshots = conn.execute("SELECT snapshot FROM mapping_status").fetchall()
+        except sqlite3.Error as exc:
+            raise BrokerError(f"cannot read the status store at {self.path}: {exc}") from exc
         engine = EngineRecord(*row) if row else None
         return engine, [_decode(s) for (s,) in snapshots]
 
     def clear_engine(self, pid: int) -> None:
+        """Forget the engine record of ``pid``."""
         with self._db.write() as conn:
             conn.execute("DELETE FROM engine WHERE pid = ?", (pid,))
 

@@ -1,10 +1,12 @@
-"""Stream mappings over real sources on moto: resharding, problems that recover, S3 payload."""
+"""Stream mappings over real sources on moto: resharding, problems that recover, S3 payload,
+stopping out of a problem back-off."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +23,8 @@ pytestmark = pytest.mark.timeout(90)
 
 # Bound on waiting for a running mapping to get somewhere.
 WAIT_SECONDS = 30.0
+# A source's problem back-off is 5-10 s (PROBLEM_RETRY_SECONDS); a stop ends it sooner.
+STOP_SECONDS = 1.0
 
 
 async def until(check: Callable[[], bool]) -> None:
@@ -33,6 +37,13 @@ async def until(check: Callable[[], bool]) -> None:
 
 def ok(event: dict[str, Any], context: Any) -> None:
     return None
+
+
+async def stops_at_once(stop: Callable[[], None], task: asyncio.Task[Any]) -> float:
+    started = time.monotonic()
+    stop()
+    await asyncio.wait_for(task, WAIT_SECONDS)
+    return time.monotonic() - started
 
 
 async def test_children_are_read_after_their_parent(moto: Moto, settings: AwsSettings) -> None:
@@ -129,7 +140,8 @@ async def test_discarded_records_land_in_s3_with_payload(moto: Moto, settings: A
 async def test_stop_ends_a_mapping_whose_stream_is_missing(
     moto: Moto, settings: AwsSettings
 ) -> None:
-    """A graceful stop is not held up by a source that keeps retrying a missing stream."""
+    """A graceful stop is not held up by a source that keeps retrying a missing stream: its
+    problem back-off (5-10 s) ends at once (issue 8)."""
     arn = moto.stream_arn("never-created")
     source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
     run = moto_mapping(source, ok)
@@ -138,9 +150,9 @@ async def test_stop_ends_a_mapping_whose_stream_is_missing(
     try:
         await until(lambda: source.statistics().problem is not None)
     finally:
-        run.engine.stop()
-        await asyncio.wait_for(task, WAIT_SECONDS)
+        took = await stops_at_once(run.engine.stop, task)
         await source.aclose()
+    assert took < STOP_SECONDS
 
 
 async def test_a_run_with_a_timeout_ends_while_the_stream_is_missing(
@@ -157,3 +169,23 @@ async def test_a_run_with_a_timeout_ends_while_the_stream_is_missing(
     finally:
         await source.aclose()
     assert (result.drained, result.timed_out) == (False, True)
+
+
+async def test_stop_ends_the_back_off_of_a_shard_whose_stream_went(
+    moto: Moto, settings: AwsSettings
+) -> None:
+    """Issue 8: a shard reader backing off after its stream was deleted stops at once."""
+    arn = moto.stream(shards=1)
+    moto.put(arn, "a")
+    source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
+    run = moto_mapping(source, ok)
+    source.report_to(run.mapping.ctx.counters)
+    task = asyncio.create_task(run.engine.run())
+    try:
+        await until(lambda: run.delivered() == ["a"])
+        moto.kinesis.delete_stream(StreamARN=arn)
+        await until(lambda: "PROBLEM" in run.mapping.statistics().last_processing_result)
+        took = await stops_at_once(run.engine.stop, task)
+    finally:
+        await source.aclose()
+    assert took < STOP_SECONDS

@@ -45,7 +45,8 @@ def test_every_problem_is_reported(write: Write, workdir: Path) -> None:
         "headrace.yaml: queues.jobs.fifo: DelaySeconds: InvalidAttributeValue: Invalid value for "
         "the parameter DelaySeconds. Valid values: an integer from 0 to 900 (seconds); got 1000.",
         "headrace.yaml: functions.g: Handler: InvalidParameterValueException: Handler 'orders' "
-        "is not of the form module.function (for example orders.handler, or pkg.orders.handler).",
+        "is not of the form module.function (for example orders.handler, pkg.orders.handler or "
+        "src/kinesis-consumer-fn.handler).",
         "headrace.yaml: functions.g: MemorySize: ValidationException: 1 validation error "
         "detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have "
         "value greater than or equal to 128",

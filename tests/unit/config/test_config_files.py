@@ -43,6 +43,21 @@ def test_dotted_and_slashed_modules_pass(write: Write, workdir: Path, handler: s
     assert file_problems(write, with_handler(handler)) == []
 
 
+@pytest.mark.parametrize(
+    ("handler", "file"),
+    [
+        ("kinesis-consumer-fn.lambda_handler", "kinesis-consumer-fn.py"),
+        ("dir/sub-mod.handler", "dir/sub-mod.py"),
+    ],
+)
+def test_hyphenated_module_files_pass(write: Write, workdir: Path, handler: str, file: str) -> None:
+    """design: any file name Lambda's runtime imports, kinesis-consumer-fn.py included."""
+    path = workdir / "src" / file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("def handler(e, c):\n    pass\n\n\nlambda_handler = handler\n")
+    assert file_problems(write, with_handler(handler)) == []
+
+
 def test_missing_module(write: Write, workdir: Path) -> None:
     """design: a handler module that is not there is Lambda's Runtime.ImportModuleError."""
     src = workdir / "src"

@@ -27,19 +27,57 @@ def test_handler_is_required(problems: Problems) -> None:
     ]
 
 
-@pytest.mark.parametrize("handler", ["orders", "orders.", ".handler", "my-module.handler"])
+@pytest.mark.parametrize(
+    "handler",
+    [
+        "orders",  # no dot: the runtime's Runtime.MalformedHandlerName
+        "orders.",
+        ".handler",
+        "pkg..orders.handler",
+        "/abs/orders.handler",
+        "orders.handler-v2",  # no def has that name: Runtime.HandlerNotFound
+        "orders.pkg/handler",
+    ],
+)
 def test_handler_must_be_module_dot_function(problems: Problems, handler: str) -> None:
-    """design: Handler reads module.function."""
+    """design: Handler reads module.function, split at the last dot as Lambda's runtime does."""
     assert problems(with_function(Handler=handler)) == [
         f"{AT}: Handler: InvalidParameterValueException: Handler '{handler}' is not of the form "
-        "module.function (for example orders.handler, or pkg.orders.handler)."
+        "module.function (for example orders.handler, pkg.orders.handler or "
+        "src/kinesis-consumer-fn.handler)."
     ]
 
 
-@pytest.mark.parametrize("handler", ["pkg.orders.handler", "pkg/orders.handler"])
-def test_packaged_handlers_are_accepted(loaded: Loaded, handler: str) -> None:
-    """design: dotted packages and Lambda's folder/module form are valid handlers."""
+@pytest.mark.parametrize(
+    "handler",
+    [
+        "pkg.orders.handler",
+        "pkg/orders.handler",
+        "kinesis-consumer-fn.lambda_handler",
+        "dir/sub-mod.handler",
+        "src/2024-jobs.v2.run",
+    ],
+)
+def test_every_handler_lambdas_runtime_loads_is_accepted(loaded: Loaded, handler: str) -> None:
+    """design: any file name Lambda's runtime imports, hyphens and folders included."""
     assert loaded(with_function(Handler=handler)).functions["f"].handler == handler
+
+
+def test_handler_with_whitespace_is_lambdas_pattern_error(problems: Problems) -> None:
+    """Lambda's API refuses a Handler with whitespace (pattern [^\\s]+)."""
+    assert problems(with_function(Handler="my orders.handler")) == [
+        f"{AT}: Handler: ValidationException: 1 validation error detected: Value 'my "
+        "orders.handler' at 'handler' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [^\\s]+"
+    ]
+
+
+def test_handler_in_a_built_in_module_is_refused_as_the_runtime_does(problems: Problems) -> None:
+    """awslambdaric refuses a handler module named like a built-in one (time, sys, ...)."""
+    assert problems(with_function(Handler="time.handler")) == [
+        f"{AT}: Handler: Runtime.BuiltInModuleConflict: Cannot use built-in module time as a "
+        "handler module"
+    ]
 
 
 @pytest.mark.parametrize(

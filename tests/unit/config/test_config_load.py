@@ -170,6 +170,25 @@ def test_default_concurrency_at_least_one(problems: Problems) -> None:
     ]
 
 
+def test_memory_is_enforced_unless_enforce_memory_is_false(loaded: Loaded) -> None:
+    """headrace's enforce_memory (default true) reaches every function's config."""
+    document = base_document()
+    assert loaded(document).enforce_memory is True
+    assert loaded(document).functions["f"].enforce_memory is True
+    document["enforce_memory"] = False
+    assert loaded(document).enforce_memory is False
+    assert loaded(document).functions["f"].enforce_memory is False
+
+
+def test_enforce_memory_is_a_boolean(problems: Problems) -> None:
+    """enforce_memory takes true or false, nothing else."""
+    assert problems({"enforce_memory": "no"}) == [
+        "headrace.yaml: enforce_memory: ValidationException: 1 validation error detected: "
+        "Value 'no' at 'enforce_memory' failed to satisfy constraint: Member must be a "
+        "boolean, not a string"
+    ]
+
+
 def test_endpoint_url_is_kept(loaded: Loaded) -> None:
     """design: aws.endpoint_url points real-AWS ARNs at a compatible endpoint."""
     config = loaded({"aws": {"endpoint_url": "http://127.0.0.1:5000"}})

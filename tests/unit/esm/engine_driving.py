@@ -7,6 +7,9 @@ import asyncio
 from headrace.clock import FakeClock
 from headrace.esm.engine import Engine, RunResult
 
+# Bound on the loop turns a stop may take to take effect when no fake time passes.
+STOP_ROUNDS = 20
+
 
 async def settle(rounds: int = 30) -> None:
     """Let every runnable task run until the loop is quiet."""
@@ -29,3 +32,13 @@ async def drain(engine: Engine, clock: FakeClock, *, step: float, limit: int) ->
     engine.stop()
     await settle()
     raise AssertionError("the mapping did not drain")
+
+
+async def finished(task: asyncio.Task[RunResult]) -> RunResult:
+    """The run's result once it ended, without advancing the fake clock (a stop that must
+    take effect at once); AssertionError if it does not end."""
+    for _ in range(STOP_ROUNDS):
+        await settle()
+        if task.done():
+            return task.result()
+    raise AssertionError("the engine did not stop without the clock moving")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,33 @@ def exit3(event, context):
     os._exit(3)
 
 
+def _write_pid(path, pid):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(pid))
+    os.rename(path + ".tmp", path)
+
+
+def leave_child(event, context):
+    child = subprocess.Popen(["sleep", "60"])
+    _write_pid(event["child"], child.pid)
+    return child.pid
+
+
+def child_then_exit(event, context):
+    child = subprocess.Popen(["sleep", "60"])
+    _write_pid(event["child"], child.pid)
+    os._exit(1)
+
+
+def fork_then_exit(event, context):
+    pid = os.fork()
+    if pid == 0:  # the copy holds every pipe of the worker, the frame pipes included
+        time.sleep(60)
+        os._exit(0)
+    _write_pid(event["child"], pid)
+    os._exit(1)
+
+
 def sys_exit(event, context):
     sys.exit(2)
 
@@ -91,6 +119,37 @@ def chatty(event, context):
     logging.getLogger().warning("via logging")
     print("no newline at the end", end="")
     return "ok"
+
+
+def allocate(event, context):
+    chunks = []
+    for _ in range(event["mb"] // 16):
+        chunks.append(b"x" * (16 << 20))  # touched: resident, not just reserved
+    return len(chunks) * 16
+
+
+def child_allocates(event, context):
+    code = "import time; x = b'x' * (%d << 20); time.sleep(60)" % event["mb"]
+    child = subprocess.Popen([sys.executable, "-c", code])
+    _write_pid(event["child"], child.pid)
+    child.wait()
+
+
+def boto3_client(event, context):
+    import boto3
+
+    client = boto3.client("sqs", region_name="us-east-1")
+    working_set = [bytes(1 << 20) for _ in range(event.get("mb", 0))]
+    time.sleep(event["seconds"])  # a workload the memory check samples several times
+    with open("/proc/self/statm") as statm:
+        resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return {"client": type(client).__name__, "mb": len(working_set), "resident": resident}
+
+
+def write_out(event, context):
+    for chunk in event["writes"]:
+        os.write(1, bytes.fromhex(chunk))
+    print(event.get("print", ""), end="")
 
 
 def c_level_only(event, context):
@@ -209,3 +268,20 @@ def _process_gone(pid: int) -> bool:
 def process_gone() -> Callable[[int], bool]:
     """``process_gone(pid)``: the process exited (or is a zombie nobody reaped yet)."""
     return _process_gone
+
+
+# Bound on a killed process leaving the process table (a loaded CI machine; normally ms).
+GONE_WITHIN_SECONDS = 10.0
+
+
+def _gone_soon(pid: int) -> bool:
+    deadline = time.monotonic() + GONE_WITHIN_SECONDS
+    while not _process_gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _process_gone(pid)
+
+
+@pytest.fixture
+def gone_soon() -> Callable[[int], bool]:
+    """``gone_soon(pid)``: the process is gone now or within GONE_WITHIN_SECONDS (polled)."""
+    return _gone_soon

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from headrace.functions.base import InvocationStatus
 
 
@@ -146,5 +148,26 @@ async def test_init_error_is_retried_by_a_fresh_import(make_runtime, invoke_once
     assert (await invoke_once(runtime)).status is InvocationStatus.INIT_ERROR
     (code_dir / "late.py").write_text("def handler(event, context):\n    return 'loaded'\n")
     result = await invoke_once(runtime)
+    assert result.ok
+    assert json.loads(result.payload) == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("handler", "file"),
+    [
+        ("kinesis-consumer-fn.lambda_handler", "kinesis-consumer-fn.py"),
+        ("dir/sub-mod.handler", "dir/sub-mod.py"),
+    ],
+)
+async def test_hyphenated_module_files_load_as_on_lambda(
+    make_runtime, invoke_once, code_dir, handler, file
+):
+    """awslambdaric imports the module by file name: hyphens and folders load."""
+    path = code_dir / file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "def handler(event, context):\n    return 'loaded'\n\n\nlambda_handler = handler\n"
+    )
+    result = await invoke_once(make_runtime(handler))
     assert result.ok
     assert json.loads(result.payload) == "loaded"

@@ -18,6 +18,7 @@ from headrace.functions.framing import (
     ReplyKind,
     encode_reply,
     encode_request,
+    new_log_marker,
 )
 from headrace.functions.logpump import LogPump
 
@@ -65,10 +66,14 @@ def test_error_log_lines_follow_lambdas_runtime():
     ]
 
 
-async def pump_lines(chunks: list[bytes], caplog) -> list[tuple[str | None, str]]:
+async def pump_lines(
+    chunks: list[bytes], caplog, marker: bytes | None = None
+) -> list[tuple[str | None, str]]:
     caplog.set_level(logging.INFO, logger="test.pump")
     reader = asyncio.StreamReader()
     pump = LogPump(reader, logging.getLogger("test.pump"), "fn")
+    if marker is not None:
+        pump.expect_marker(marker)
     pump.request_id = "req"
     for chunk in chunks:
         pump.feed(chunk)
@@ -85,7 +90,8 @@ async def test_pump_joins_lines_split_across_reads(caplog):
 
 async def test_pump_splits_an_unterminated_line_at_the_marker(caplog):
     """Output without a final newline ends at the end-of-output marker."""
-    lines = await pump_lines([b"partial\x1e\nnext\n"], caplog)
+    marker = new_log_marker()
+    lines = await pump_lines([b"partial" + marker + b"next\n"], caplog, marker)
     assert [m for _, m in lines] == ["[fn req] partial", "[fn req] next"]
 
 

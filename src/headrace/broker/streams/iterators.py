@@ -64,13 +64,13 @@ class ShardIterator:
     def decode(cls, token: str) -> ShardIterator:
         """Read a token; InvalidArgumentException ``Invalid ShardIterator.`` if it is not one."""
         try:
-            version, *rest = _decoder.decode(base64.b64decode(token, validate=True))
+            fields = _decoder.decode(base64.b64decode(token, validate=True))
         except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
             raise InvalidArgumentException("Invalid ShardIterator.") from exc
+        version, name, created_at, index, after, issued_at = fields
         if version != _VERSION:
             raise InvalidArgumentException("Invalid ShardIterator.")
-        name, created_at, index, after, issued_at = rest
-        return cls(str(name), int(created_at), int(index), int(after), int(issued_at))
+        return cls(name, created_at, index, after, issued_at)
 
     def check_fresh(self, now: int, ttl_s: float | None) -> None:
         """ExpiredIteratorException, with Kinesis's text, once ``ttl_s`` has passed."""

@@ -39,13 +39,21 @@ from headrace.broker.tables.results import (
     WriteResult,
 )
 from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
-from headrace.broker.tables.values import AttributeValue, Item, normalize_item
+from headrace.broker.tables.values import (
+    MAX_NESTING_LEVELS,
+    TOO_DEEP,
+    AttributeValue,
+    Item,
+    normalize_item,
+)
 
 __all__ = [
     "EVENT_VERSION",
     "MAX_BATCH_WRITE_ITEMS",
     "MAX_ITEM_BYTES",
+    "MAX_NESTING_LEVELS",
     "STREAM_RETENTION_HOURS",
+    "TOO_DEEP",
     "AttributeValue",
     "BatchWriteResult",
     "Item",

@@ -30,7 +30,7 @@ from typing import Any
 
 import msgspec
 
-from headrace.broker.tables.values import AttributeValue, Item, normalize_value
+from headrace.broker.tables.values import AttributeValue, Item, check_level, normalize_value
 from headrace.errors import ValidationException
 
 # Writes Decimal as a JSON number (not a string), so plain output keeps numbers exact.
@@ -51,7 +51,8 @@ def to_attribute_value(value: Any) -> AttributeValue:
     return normalize_value(_raw(value))
 
 
-def _raw(value: Any) -> AttributeValue:
+def _raw(value: Any, level: int = 1) -> AttributeValue:
+    check_level(level)  # before descending: a plain value may be nested thousands deep
     if value is None:
         return {"NULL": True}
     if isinstance(value, bool):
@@ -63,9 +64,9 @@ def _raw(value: Any) -> AttributeValue:
     if isinstance(value, (bytes, bytearray)):
         return {"B": bytes(value)}
     if isinstance(value, Mapping):
-        return {"M": {str(name): _raw(member) for name, member in value.items()}}
+        return {"M": {str(name): _raw(member, level + 1) for name, member in value.items()}}
     if isinstance(value, (list, tuple)):
-        return {"L": [_raw(member) for member in value]}
+        return {"L": [_raw(member, level + 1) for member in value]}
     if isinstance(value, (set, frozenset)):
         return _set(value)
     raise ValidationException(f"cannot store a {type(value).__name__} in a DynamoDB item")

@@ -10,7 +10,8 @@ the form that is stored and put in stream images:
 - binary as base64 text (``bytes`` are accepted from Python too);
 - sets sorted (DynamoDB keeps no order), so two equal items compare equal.
 
-Every failure is a ValidationException with DynamoDB's text.
+Every failure is a ValidationException with DynamoDB's text, including values nested past
+DynamoDB's 32 levels (checked level by level, so no input can exhaust Python's recursion).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ _EXACT = decimal.Context(prec=MAX_NUMBER_DIGITS)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # DynamoDB names sets in its messages by these words ("An string set  may not be empty").
 _SET_WORDS = {"SS": "string", "NS": "number", "BS": "binary"}
+# DynamoDB's limit on nested attribute levels: a top-level value is level 1, a scalar inside
+# 31 maps or lists is level 32, the deepest allowed (recorded on AWS: 31 wraps pass, 32 fail).
+MAX_NESTING_LEVELS = 32
+TOO_DEEP = (
+    "Nesting Levels have exceeded supported limits: "
+    "Attributes in the item have nested levels beyond supported limit"
+)
 
 _INVALID = "One or more parameter values were invalid: "
 _EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
@@ -60,8 +68,19 @@ def normalize_item(item: Mapping[str, Any]) -> Item:
     return {_name(name): normalize_value(value) for name, value in item.items()}
 
 
-def normalize_value(value: Any) -> AttributeValue:
-    """Check one attribute value and return its stored form (see the module docstring)."""
+def check_level(level: int) -> None:
+    """Refuse a value at nesting ``level`` (1: a top-level attribute) past DynamoDB's limit."""
+    if level > MAX_NESTING_LEVELS:
+        raise ValidationException(TOO_DEEP)
+
+
+def normalize_value(value: Any, level: int = 1) -> AttributeValue:
+    """Check one attribute value and return its stored form (see the module docstring).
+
+    ``level`` is how deep the value sits: 1 for a top-level attribute, one more inside each
+    map or list.
+    """
+    check_level(level)
     if not isinstance(value, Mapping) or not value:
         raise ValidationException(_EMPTY)
     known = [key for key in value if key in SCALAR_TYPES + SET_TYPES + DOCUMENT_TYPES]
@@ -70,10 +89,10 @@ def normalize_value(value: Any) -> AttributeValue:
     if len(value) > 1:
         raise ValidationException(_SEVERAL)
     (kind,) = known
-    return {kind: _normalize(kind, value[kind])}
+    return {kind: _normalize(kind, value[kind], level)}
 
 
-def _normalize(kind: str, data: Any) -> Any:
+def _normalize(kind: str, data: Any, level: int) -> Any:
     if kind == "S":
         return _string(data)
     if kind == "N":
@@ -91,11 +110,11 @@ def _normalize(kind: str, data: Any) -> Any:
     if kind == "M":
         if not isinstance(data, Mapping):
             raise ValidationException(f"{_INVALID}a map (M) value must be an object")
-        return {_name(name): normalize_value(member) for name, member in data.items()}
+        return {_name(name): normalize_value(member, level + 1) for name, member in data.items()}
     if kind == "L":
         if isinstance(data, (str, bytes, Mapping)) or not isinstance(data, Iterable):
             raise ValidationException(f"{_INVALID}a list (L) value must be an array")
-        return [normalize_value(member) for member in data]
+        return [normalize_value(member, level + 1) for member in data]
     return _set(kind, data)
 
 

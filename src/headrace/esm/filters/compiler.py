@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -21,7 +20,13 @@ from headrace.errors import InvalidParameterValueException
 from headrace.esm.filters import operators as op
 from headrace.esm.filters.payload import PayloadRule
 from headrace.esm.filters.tree import LeafMatcher, NestedField, Node, ObjectMatcher, PayloadField
-from headrace.esm.filters.values import NUMBER_TYPES, SCALAR_TYPES, decode, literal_key
+from headrace.esm.filters.values import (
+    NUMBER_TYPES,
+    SCALAR_TYPES,
+    decode,
+    literal_key,
+    number_value,
+)
 
 # AWS's message for every malformed pattern (recorded for SQS and DynamoDB, §1.6.14).
 INVALID_PATTERN_MESSAGE = "Invalid filter pattern definition."
@@ -127,9 +132,12 @@ def _strings(argument: Any) -> list[str]:
 
 
 def _number(argument: Any) -> int | float:
-    if type(argument) not in NUMBER_TYPES or not math.isfinite(argument):
+    if type(argument) not in NUMBER_TYPES:
         raise invalid()
-    return argument if type(argument) is int else float(argument)
+    value = number_value(argument)
+    if not math.isfinite(value):
+        raise invalid()
+    return value
 
 
 def _ignore_case(argument: Any) -> str | None:
@@ -160,28 +168,36 @@ def _equals_ignore_case(argument: Any) -> op.Condition:
 
 
 def _wildcard(argument: Any) -> op.Condition:
-    regexes = [op.Wildcard(_wildcard_regex(text)) for text in _strings(argument)]
-    return regexes[0] if len(regexes) == 1 else op.AnyOf(tuple(regexes))
+    globs = [op.Wildcard(_wildcard_segments(text)) for text in _strings(argument)]
+    return globs[0] if len(globs) == 1 else op.AnyOf(tuple(globs))
 
 
-def _wildcard_regex(text: str) -> re.Pattern[str]:
-    """``*`` matches any run; ``\\*`` and ``\\\\`` are literal; ``**`` is rejected."""
-    parts: list[str] = []
+def _wildcard_segments(text: str) -> tuple[str, ...]:
+    """The literal runs around a pattern's stars: ``"dir/*.p\\*g"`` → ``("dir/", ".p*g")``.
+
+    ``*`` matches any run; ``\\*`` and ``\\\\`` are a literal star and backslash; any other
+    escape, and ``**``, are invalid.
+    """
+    segments: list[list[str]] = [[]]
+    after_star = False
     index = 0
     while index < len(text):
         char = text[index]
-        if char == "\\":
-            escaped = text[index + 1 : index + 2]
-            if escaped not in ("*", "\\"):
-                raise invalid()
-            parts.append(re.escape(escaped))
-            index += 2
-            continue
-        if char == "*" and parts and parts[-1] == ".*":
-            raise invalid()
-        parts.append(".*" if char == "*" else re.escape(char))
         index += 1
-    return re.compile("".join(parts), re.DOTALL)
+        if char == "\\":
+            char = text[index : index + 1]
+            if char not in ("*", "\\"):
+                raise invalid()
+            index += 1
+        elif char == "*":
+            if after_star:
+                raise invalid()
+            segments.append([])
+            after_star = True
+            continue
+        segments[-1].append(char)
+        after_star = False
+    return tuple("".join(chars) for chars in segments)
 
 
 def _cidr(argument: Any) -> op.Condition:

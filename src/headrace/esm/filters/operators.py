@@ -10,11 +10,14 @@ strings (DynamoDB ``N`` values are strings, so numeric filters do not apply to t
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from headrace.esm.filters.values import NUMBER_TYPES
+from headrace.esm.filters.values import NUMBER_TYPES, number_value
+
+# The longest text an IP address can have: 45 characters ("ffff:...:255.255.255.255") and
+# an IPv6 zone ("%eth0"). Longer strings are not addresses; they are refused unparsed.
+MAX_ADDRESS_LENGTH = 64
 
 
 class Condition(Protocol):
@@ -35,12 +38,19 @@ class AnyValue:
 
 @dataclass(frozen=True, slots=True)
 class EqualsIgnoreCase:
-    """``{"equals-ignore-case": "alice"}``: strings equal after case folding."""
+    """``{"equals-ignore-case": "alice"}``: strings equal after case folding.
+
+    Folding maps each character on its own to one or more characters, so a value longer
+    than the folded text can never equal it: a huge value is refused without folding it.
+    The ignore-case prefix and suffix fold only as many characters as their text has.
+    """
 
     folded: str
 
     def test(self, value: Any) -> bool:
-        return type(value) is str and value.casefold() == self.folded
+        if type(value) is not str or len(value) > len(self.folded):
+            return False
+        return value.casefold() == self.folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +80,9 @@ class PrefixIgnoreCase:
     folded: str
 
     def test(self, value: Any) -> bool:
-        return type(value) is str and value.casefold().startswith(self.folded)
+        if type(value) is not str:
+            return False
+        return value[: len(self.folded)].casefold().startswith(self.folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +92,41 @@ class SuffixIgnoreCase:
     folded: str
 
     def test(self, value: Any) -> bool:
-        return type(value) is str and value.casefold().endswith(self.folded)
+        if type(value) is not str:
+            return False
+        return value[max(0, len(value) - len(self.folded)) :].casefold().endswith(self.folded)
 
 
 @dataclass(frozen=True, slots=True)
 class Wildcard:
-    """``{"wildcard": "dir/*.png"}``: ``*`` is any run of characters (EventBridge)."""
+    """``{"wildcard": "dir/*.png"}``: ``*`` is any run of characters (EventBridge).
 
-    regex: re.Pattern[str]
+    ``segments`` are the literal runs around the stars (one segment: no star at all).
+    Matching is linear in the value, whatever the pattern: the first segment must be a
+    prefix, the last a suffix, and the ones between are found left to right, each at its
+    leftmost place after the one before. With ``*`` as the only wildcard the leftmost place
+    is never worse than a later one, so nothing is ever retried (no backtracking regex).
+    """
+
+    segments: tuple[str, ...]
 
     def test(self, value: Any) -> bool:
-        return type(value) is str and self.regex.fullmatch(value) is not None
+        if type(value) is not str:
+            return False
+        segments = self.segments
+        if len(segments) == 1:
+            return value == segments[0]
+        first, last = segments[0], segments[-1]
+        end = len(value) - len(last)
+        if end < len(first) or not value.startswith(first) or not value.endswith(last):
+            return False
+        position = len(first)
+        for segment in segments[1:-1]:
+            found = value.find(segment, position, end)
+            if found < 0:
+                return False
+            position = found + len(segment)
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +136,7 @@ class Cidr:
     network: ipaddress.IPv4Network | ipaddress.IPv6Network
 
     def test(self, value: Any) -> bool:
-        if type(value) is not str:
+        if type(value) is not str or len(value) > MAX_ADDRESS_LENGTH:
             return False
         try:
             address = ipaddress.ip_address(value)
@@ -125,6 +161,7 @@ class Numeric:
     def test(self, value: Any) -> bool:
         if type(value) not in NUMBER_TYPES:
             return False
+        value = number_value(value)
         lower, upper = self.lower, self.upper
         if lower is not None and (value < lower or (value == lower and not self.lower_inclusive)):
             return False
@@ -142,7 +179,7 @@ class OneOf:
         cls = type(value)
         if cls is str:
             return value in self.strings
-        return cls in NUMBER_TYPES and value in self.numbers
+        return cls in NUMBER_TYPES and number_value(value) in self.numbers
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,12 @@ class NestedField:
         if isinstance(value, Mapping):
             return self.matcher.matches(value)
         if type(value) is list:
-            objects = [item for item in value if isinstance(item, Mapping)]
+            # Scalars first, by exact type: the ABC check costs a microsecond per element.
+            objects = [
+                item
+                for item in value
+                if type(item) not in SCALAR_TYPES and isinstance(item, Mapping)
+            ]
             if objects:
                 return any(self.matcher.matches(item) for item in objects)
         return self.matcher.matches(_EMPTY)

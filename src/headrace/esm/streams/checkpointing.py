@@ -4,6 +4,9 @@ Lanes call :meth:`CheckpointWriter.update` when a shard's checkpoint moves; a si
 task stores the newest position of every changed shard in one transaction, off the event
 loop. Under load several batches' updates share a transaction; a lane never waits for the
 disk. :meth:`CheckpointWriter.flush` stores what is left when the mapping stops.
+
+A shard's batches waiting for a retry (:meth:`CheckpointWriter.update_retrying`, only on
+failures) ride in the same transactions, so a restart resumes them with their history.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from headrace.errors import HeadraceError
-from headrace.state.base import CheckpointStore, MappingCheckpoints
+from headrace.state.base import CheckpointStore, MappingCheckpoints, RetryState
 
 log = logging.getLogger("headrace.streams")
 
@@ -38,6 +41,7 @@ class CheckpointWriter:
         self._uuid = mapping_uuid
         self._call = call
         self._pending: dict[str, str] = {}
+        self._retrying: dict[str, tuple[RetryState, ...]] = {}
         self._dirty = asyncio.Event()
         self._lock = asyncio.Lock()
         self.writes = 0
@@ -52,6 +56,11 @@ class CheckpointWriter:
     def update(self, shard_id: str, position: str) -> None:
         """Remember a shard's new position; the writer task stores it soon."""
         self._pending[shard_id] = position
+        self._dirty.set()
+
+    def update_retrying(self, shard_id: str, states: tuple[RetryState, ...]) -> None:
+        """Remember a shard's batches waiting for a retry; stored with the next write."""
+        self._retrying[shard_id] = states
         self._dirty.set()
 
     async def save_now(self, positions: Mapping[str, str]) -> None:
@@ -77,14 +86,20 @@ class CheckpointWriter:
         """Store every pending update now (in one transaction)."""
         async with self._lock:
             self._dirty.clear()
-            if not self._pending:
+            if not self._pending and not self._retrying:
                 return
             batch, self._pending = self._pending, {}
+            retrying, self._retrying = self._retrying, {}
             try:
-                await self._call(self._store.save, self._uuid, batch)
+                # Retry states only after a failure: a settled batch's write stays as it was.
+                if retrying:
+                    await self._call(self._store.save, self._uuid, batch, retrying)
+                else:
+                    await self._call(self._store.save, self._uuid, batch)
             except BaseException:
                 # Not stored: keep them (newer updates of the same shard win).
                 self._pending = {**batch, **self._pending}
+                self._retrying = {**retrying, **self._retrying}
                 self._dirty.set()
                 raise
             self.writes += 1

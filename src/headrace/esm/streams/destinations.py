@@ -80,8 +80,10 @@ def on_failure_record(
 ) -> dict[str, Any]:
     """The invocation record of §4.2.10-4.2.14 for ``records`` (in shard order, non-empty).
 
-    ``responseContext`` is left out for RecordAgeExceeded (§4.2.11). A batch discarded
-    before any invocation reports ``approximateInvokeCount`` 1, as AWS does [REC].
+    ``responseContext`` is left out for RecordAgeExceeded (§4.2.11).
+    ``approximateInvokeCount`` counts the real invocations that carried the records
+    (§4.2.13), across restarts: 0 for records that aged out before any invocation. (AWS's
+    recordings never show 0; issue 8 chose the true count over a made-up 1.)
     """
     first, last = records[0], records[-1]
     out: dict[str, Any] = {
@@ -89,7 +91,7 @@ def on_failure_record(
             "requestId": attempt.request_id or str(uuid.uuid4()),
             "functionArn": target.function_arn,
             "condition": condition.value,
-            "approximateInvokeCount": max(1, attempt.invocations),
+            "approximateInvokeCount": attempt.invocations,
         }
     }
     if condition is Condition.RETRY_ATTEMPTS_EXHAUSTED:

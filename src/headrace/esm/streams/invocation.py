@@ -57,27 +57,35 @@ async def run_one(lane: Lane, slot: Slot) -> None:
     elif lane.window_due():
         await _final_invoke(lane, slot)
     elif lane.pending:
-        await _invoke_segment(lane, Segment(_new_batch(lane), Attempt()), slot)
+        await _invoke_segment(lane, _new_batch(lane), slot)
 
 
-def _new_batch(lane: Lane) -> list[Entry]:
+def _new_batch(lane: Lane) -> Segment:
+    """The next batch from the lane's records; after a restart, a stored failing batch
+    resumes with its history (:mod:`~headrace.esm.streams.retry_book`)."""
     rules = lane.ctx.rules
     head = lane.pending[0]
     if rules.tumbling_window_seconds and lane.window is None:
         assert head.window_start is not None
         lane.window = OpenWindow(start=head.window_start, seconds=rules.tumbling_window_seconds)
     state_bytes = lane.window.state_size() if lane.window is not None else None
-    return take_batch(lane.pending, rules.batch_size, payload_budget(state_bytes))
+    size, attempt = rules.batch_size, Attempt()
+    book = lane.host.retry_book
+    if book.resumable:
+        size, attempt = book.resume(lane.pending, size)
+    return Segment(take_batch(lane.pending, size, payload_budget(state_bytes)), attempt)
 
 
 async def _invoke_segment(lane: Lane, segment: Segment, slot: Slot) -> None:
     ctx = lane.ctx
     entries = segment.entries
+    first = entries[0].sequence_number
     expired = ctx.rules.policy.expired_prefix([e.arrival for e in entries], ctx.clock.time())
     if expired:
         await _discard(lane, entries[:expired], Condition.RECORD_AGE_EXCEEDED, segment.attempt)
         entries = entries[expired:]
         if not entries:
+            lane.host.retry_book.settle(first, ())
             return
     request_id = str(uuid.uuid4())
     attempt = segment.attempt.invoked(request_id)
@@ -102,7 +110,7 @@ async def _invoke_segment(lane: Lane, segment: Segment, slot: Slot) -> None:
     first_failed = ids.index(outcome.failed_ids[0]) if outcome.kind is OutcomeKind.PARTIAL else None
     invoked = Invoked(outcome.kind, first_failed, outcome.function_error)
     decision = decide(ctx.rules.policy, len(entries), invoked, attempt)
-    await _apply(lane, entries, decision, outcome, segment.attempt)
+    await _apply(lane, entries, decision, outcome, segment.attempt, first)
 
 
 async def _apply(
@@ -111,17 +119,24 @@ async def _apply(
     decision: Decision,
     outcome: BatchOutcome,
     before: Attempt,
+    first: str,
 ) -> None:
+    """Settle, retry and discard what ``decision`` says; the batch began at ``first``.
+
+    The checkpoint and the shard's stored retry states change together (no await between
+    them), so one write of the checkpoint writer carries both.
+    """
     processed = entries[: decision.processed]
     if lane.window is not None and processed:
         lane.window.accept(processed, outcome.state)
     elif processed:
         _settle(lane, processed)
+    retried = [Segment(entries[span.start : span.stop], span.attempt) for span in decision.retry]
+    lane.retries.extendleft(reversed(retried))
+    lane.host.retry_book.settle(first, [(s.entries, s.attempt) for s in retried])
     if decision.discard is not None:
         gone = entries[decision.discard.start : decision.discard.stop]
         await _discard(lane, gone, decision.discard.condition, decision.discard.attempt)
-    for span in reversed(decision.retry):
-        lane.retries.appendleft(Segment(entries[span.start : span.stop], span.attempt))
     counted = [s.attempt.retries for s in decision.retry if s.attempt.retries > before.retries]
     if counted:
         lane.retry_at = lane.ctx.clock.monotonic() + backoff_seconds(max(counted))

@@ -10,14 +10,15 @@ lane blocks only its own keys (§5.3 choice). What one invocation does to its ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from headrace.clock import wait_or_sleep
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.invocation import Segment, run_one
 from headrace.esm.streams.ledger import Entry, ShardLedger
+from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.stream_batch import count_ready
 from headrace.esm.streams.windows import OpenWindow
 from headrace.functions.base import Slot
@@ -52,6 +53,11 @@ class ShardHost(Protocol):
 
     @in_flight.setter
     def in_flight(self, value: int) -> None: ...
+
+    @property
+    def retry_book(self) -> RetryBook:
+        """The shard's batches waiting for a retry, kept with its checkpoint."""
+        ...
 
     def note_sent(self, last: Entry) -> None:
         """A batch ending with ``last`` is being sent (IteratorAge, §7.6)."""
@@ -146,7 +152,7 @@ class Lane:
         if timeout is None:
             await self._wake.wait()
             return
-        await wait_event(self._wake, timeout, self.ctx)
+        await wait_or_sleep(clock, self._wake, timeout)
 
     async def _batching_window(self) -> None:
         """§2.2: gather up to BatchSize records for at most the window, then go."""
@@ -159,24 +165,9 @@ class Lane:
             if remaining <= 0:
                 return
             self._wake.clear()
-            await wait_event(self._wake, remaining, self.ctx)
+            await wait_or_sleep(self.ctx.clock, self._wake, remaining)
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.
         runtime = self.ctx.runtime
         return runtime.try_reserve() or runtime.reserve()
-
-
-async def wait_event(event: asyncio.Event, timeout: float, ctx: StreamContext) -> None:
-    """Wait for ``event`` or ``timeout`` seconds of the mapping's clock, whichever is first."""
-    if timeout <= 0:
-        return
-    waiter = asyncio.ensure_future(event.wait())
-    sleeper = asyncio.ensure_future(ctx.clock.sleep(timeout))
-    try:
-        await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (waiter, sleeper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

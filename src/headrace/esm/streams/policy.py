@@ -73,7 +73,8 @@ class Attempt:
 
     ``invocations`` counts every invocation that carried these records (the on-failure
     record's ``approximateInvokeCount``, §4.2.13); ``retries`` counts the retries that used
-    up MaximumRetryAttempts. Halves of a split inherit both.
+    up MaximumRetryAttempts. Halves of a split inherit both; a restart keeps both too
+    (:mod:`~headrace.esm.streams.retry_book`).
     """
 
     invocations: int = 0

@@ -13,17 +13,21 @@ mapping then stores ``SHARD_END`` and starts its children (§5.5).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 
 from headrace.errors import InvalidArgumentException
+from headrace.esm.filters.off_loop import filter_off_loop
 from headrace.esm.statistics import ShardStatistics
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.lane import Lane
 from headrace.esm.streams.ledger import Entry, ShardLedger, lane_index
+from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.windows import window_start
 from headrace.events import StreamRecord
 from headrace.sources.base import StreamShard, StreamStart
+from headrace.state.base import RetryState
 
 log = logging.getLogger("headrace.streams")
 
@@ -37,12 +41,19 @@ class ShardPoller:
     """Reads one shard and runs its ``ParallelizationFactor`` lanes."""
 
     def __init__(
-        self, shard: StreamShard, start: StreamStart, checkpoint: str | None, ctx: StreamContext
+        self,
+        shard: StreamShard,
+        start: StreamStart,
+        checkpoint: str | None,
+        ctx: StreamContext,
+        retrying: Sequence[RetryState] = (),
     ) -> None:
         self.shard = shard
         self.start = start
         self.ctx = ctx
         self.ledger = ShardLedger(checkpoint)
+        save = functools.partial(ctx.checkpoints.update_retrying, shard.shard_id)
+        self.retry_book = RetryBook(save, retrying, checkpoint)
         self.lanes = [Lane(self, ctx, i) for i in range(ctx.rules.parallelization_factor)]
         self.in_flight = 0
         self.ended = False  # closed, and read to its end
@@ -162,7 +173,7 @@ class ShardPoller:
             chunk = await source.get_records(iterator, ctx.rules.read_limit)
             ctx.counters.polled += len(chunk.records)
             self.millis_behind_latest = chunk.millis_behind_latest
-            self._fan_out(chunk.records)
+            self._fan_out(chunk.records, await self._rejected(chunk.records))
             if chunk.next_iterator is None:
                 self.ended = True
                 self._reached_input_end()
@@ -184,18 +195,30 @@ class ShardPoller:
             # The checkpoint is not from this stream (it was deleted and declared again).
             log.warning("%s: checkpoint not usable (%s); reading from TRIM_HORIZON", self, exc)
             self.ledger = ShardLedger(None)
+            self.retry_book.forget_stored()  # its records were another stream's
             return await source.iterator(self.shard_id, StreamStart("TRIM_HORIZON"))
 
-    def _fan_out(self, records: Sequence[StreamRecord]) -> None:
+    async def _rejected(self, records: Sequence[StreamRecord]) -> list[bool]:
+        """For each record, whether the mapping's filters drop it (§6.6); off the loop if big."""
+        shape, matches = self.ctx.shape, self.ctx.matches
+        if matches is None:
+            return [False] * len(records)
+
+        def judge() -> list[bool]:
+            return [not matches(shape.event_record(record)) for record in records]
+
+        return await filter_off_loop(judge, sum(len(record.data) for record in records))
+
+    def _fan_out(self, records: Sequence[StreamRecord], rejected: Sequence[bool]) -> None:
         ctx = self.ctx
-        shape, matches, ledger = ctx.shape, ctx.matches, self.ledger
+        shape, ledger = ctx.shape, self.ledger
         lanes, factor = self.lanes, len(self.lanes)
         seconds = ctx.rules.tumbling_window_seconds
         filtered = 0
-        for record in records:
+        for record, dropped in zip(records, rejected, strict=True):
             start = window_start(record.approximate_arrival_timestamp, seconds) if seconds else None
             entry = Entry(record, shape.encode(record), start)
-            if matches is not None and not matches(shape.event_record(record)):
+            if dropped:
                 entry.settled = True
                 filtered += 1
                 ledger.append(entry)

@@ -22,7 +22,7 @@ from headrace.esm.statistics import MappingStatistics
 from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.sources.base import StreamShard, StreamStart
-from headrace.state.base import SHARD_END, TRIM_HORIZON
+from headrace.state.base import SHARD_END, TRIM_HORIZON, RetryState
 
 # §1.3.4: the StateTransitionReason stream mappings report.
 USER_ACTION = "User action"
@@ -47,6 +47,8 @@ class StreamMapping:
         self._wake = asyncio.Event()
         self._pollers: dict[str, ShardPoller] = {}
         self._positions: dict[str, str] = {}
+        # Each shard's batches waiting for a retry when the mapping last stopped.
+        self._retrying: dict[str, tuple[RetryState, ...]] = {}
         self._discovering = True  # until the first look at the shards is done
         # The source call running in run() itself (listing shards, loading): a stop cancels
         # it, since a real source retries a missing stream until it appears.
@@ -159,6 +161,7 @@ class StreamMapping:
     async def _load(self) -> None:
         saved = await self.ctx.checkpoints.load()
         self._positions = dict(saved.positions)
+        self._retrying = dict(saved.retrying)
         if saved.started:
             return
         initial: dict[str, str] = {}
@@ -189,7 +192,8 @@ class StreamMapping:
             if any(self._unfinished(parent, listed) for parent in shard.parent_shard_ids):
                 continue  # §5.5: a child waits until its parents are read to their end
             where = self._start_of(shard)
-            poller = ShardPoller(shard, where.start, where.checkpoint, self.ctx)
+            retrying = self._retrying.pop(shard_id, ())
+            poller = ShardPoller(shard, where.start, where.checkpoint, self.ctx, retrying)
             self._pollers[shard_id] = poller
             group.create_task(self._run_shard(poller), name=f"{self.uuid}:{shard_id}")
 
