@@ -77,17 +77,23 @@ class SqliteFile:
             raise BrokerError(f"cannot open {schema.label} at {path}: {exc}") from exc
 
     def _create_schema(self) -> None:
-        with self.write() as conn:
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version > self._schema.version:
-                raise BrokerError(
-                    f"{self.path} was written by a newer headrace (schema {version}); "
-                    "upgrade headrace or use another data_dir"
-                )
-            if version == 0:
-                for statement in self._schema.statements:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={self._schema.version}")
+        # An existing file is only read here: opening it never waits for another process's
+        # write (`status` reads state.sqlite3 while a long write holds it). A new file's
+        # schema is created under the write lock (and the init lock: nobody races us).
+        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        if version == 0:
+            with self.write() as conn:
+                (version,) = conn.execute("PRAGMA user_version").fetchone()
+                if version == 0:
+                    for statement in self._schema.statements:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={self._schema.version}")
+                    version = self._schema.version
+        if version > self._schema.version:
+            raise BrokerError(
+                f"{self.path} was written by a newer headrace (schema {version}); "
+                "upgrade headrace or use another data_dir"
+            )
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,20 @@ def test_a_truncated_state_file_is_refused(tmp_path: Path) -> None:
     os.truncate(tmp_path / "state.sqlite3", 0)
     with pytest.raises(BrokerError, match="truncated"):
         SqliteStatusStore(tmp_path / "state.sqlite3")
+
+
+def test_an_existing_file_opens_while_another_process_holds_its_write_lock(
+    tmp_path: Path,
+) -> None:
+    """`status` must open state.sqlite3 while the engine (or anyone) holds a long write: an
+    existing file's schema is only read, so opening does not wait for the write lock."""
+    SqliteStatusStore(tmp_path / "state.sqlite3").close()
+    writer = sqlite3.connect(tmp_path / "state.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        store = SqliteStatusStore(tmp_path / "state.sqlite3", busy_timeout=0.1)
+        assert store.read() == (None, [])
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
