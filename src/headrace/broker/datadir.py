@@ -6,6 +6,9 @@ schema). These steps must not run in two processes or threads at once: on a new 
 fails ``PRAGMA journal_mode=WAL`` with "database is locked" at once, without calling its busy
 handler, when another connection is opening the same file. Holding the lock takes
 milliseconds; later reads and writes do not take it (SQLite's own locks serialise them).
+The file also lists, one name a line, the SQLite files headrace made or opened in data_dir
+(:class:`KnownFiles`): such a file found empty was truncated; an empty file it never knew
+was only created by someone's bare ``sqlite3.connect`` and is safe to start anew.
 
 ``engine.lock``: ``headrace run`` holds an exclusive ``flock`` on it for its whole life and
 writes its pid into it (:class:`EngineLock`). The kernel drops the lock when the process
@@ -41,9 +44,31 @@ LOCK_RETRY_MAX_S = 0.01
 PID_READ_TIMEOUT_S = 1.0
 
 
+class KnownFiles:
+    """The SQLite files of a data_dir that headrace made or opened, as ``init.lock`` lists
+    them; only used while the init lock is held (see :func:`initialising`)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names()
+
+    def add(self, name: str) -> None:
+        """Remember ``name`` (once)."""
+        if name not in self._names():
+            os.lseek(self._fd, 0, os.SEEK_END)
+            os.write(self._fd, f"{name}\n".encode())
+
+    def _names(self) -> set[str]:
+        size = os.fstat(self._fd).st_size
+        return set(os.pread(self._fd, size, 0).decode("utf-8", "replace").split())
+
+
 @contextlib.contextmanager
-def initialising(data_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the data_dir's ``init.lock`` (creating data_dir if needed) for the body.
+def initialising(data_dir: Path, timeout: float) -> Iterator[KnownFiles]:
+    """Hold the data_dir's ``init.lock`` (creating data_dir if needed) for the body, which
+    gets the files headrace knows there.
 
     Waits up to ``timeout`` seconds for another opener, then raises
     :class:`~headrace.errors.BrokerError`; also raises it if the folder or the lock file
@@ -56,7 +81,7 @@ def initialising(data_dir: Path, timeout: float) -> Iterator[None]:
                 f"{data_dir / INIT_LOCK_NAME} stayed locked for {timeout:g} s: another "
                 "process is stuck opening this data_dir"
             )
-        yield
+        yield KnownFiles(fd)
     finally:
         os.close(fd)  # releases the lock
 

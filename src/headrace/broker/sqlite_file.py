@@ -66,8 +66,8 @@ class SqliteFile:
         self._schema = schema
         self._lock = threading.Lock()
         try:
-            with initialising(path.parent, busy_timeout_s):
-                self._conn = open_shared(path, busy_timeout_s)
+            with initialising(path.parent, busy_timeout_s) as known:
+                self._conn = open_shared(path, busy_timeout_s, known)
                 try:
                     self._create_schema()
                 except BaseException:

@@ -5,7 +5,9 @@
   than a SQLite header unless something truncated it afterwards.
 - A file shorter than a header (``truncate -s 0``, a copy that failed) is refused: SQLite
   would take it for a new, empty database, and every queue, record and checkpoint it held
-  would silently be gone.
+  would silently be gone. Only an empty file headrace never knew (``init.lock`` lists the
+  files it made or opened: :class:`~headrace.broker.datadir.KnownFiles`) is started anew:
+  a bare ``sqlite3.connect`` by someone else creates one before headrace does.
 - ``PRAGMA journal_mode=WAL`` is retried while SQLite says "locked" or "busy": it does not
   call the busy handler for every lock it takes (a connection closing elsewhere checkpoints
   and removes the WAL under an exclusive lock).
@@ -18,15 +20,16 @@ import os
 import sqlite3
 from pathlib import Path
 
-from headrace.broker.datadir import attempts
+from headrace.broker.datadir import KnownFiles, attempts
 from headrace.errors import BrokerError
 
 # A SQLite database file starts with a 100-byte header; anything shorter was cut.
 SQLITE_HEADER_BYTES = 100
 
 
-def open_shared(path: Path, timeout: float) -> sqlite3.Connection:
-    """A WAL-mode connection to ``path`` (created if missing), shared between threads.
+def open_shared(path: Path, timeout: float, known: KnownFiles) -> sqlite3.Connection:
+    """A WAL-mode connection to ``path`` (created if missing), shared between threads;
+    ``known`` is what the held init lock lists, and learns ``path``.
 
     Raises :class:`~headrace.errors.BrokerError` for a truncated file, and
     ``sqlite3.Error`` when SQLite cannot open it or stays locked for ``timeout`` seconds.
@@ -35,10 +38,14 @@ def open_shared(path: Path, timeout: float) -> sqlite3.Connection:
         size: int | None = path.stat().st_size
     except FileNotFoundError:
         size = None
+    if size == 0 and path.name not in known:
+        path.unlink()  # empty and never headrace's: nothing in it to lose
+        size = None
     if size is None:
         _create(path, timeout)
     elif size < SQLITE_HEADER_BYTES:
         raise BrokerError(truncated_message(path, size))
+    known.add(path.name)
     return _retry_while_locked(path, timeout)
 
 
