@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,21 +35,36 @@ def configure(project: Project, data_dir: str = ".headrace") -> Path:
     return project.root / data_dir
 
 
-def start_engine(project: Project, tmpdir: Path | None = None) -> subprocess.Popen[str]:
-    """`run --port 0`, returned once it has processed a message (so it is fully up)."""
-    if tmpdir is None:
-        process = project.start("run", "--port", "0")
-    else:
-        process = start_with_tmpdir(project, tmpdir, "first")
+@pytest.fixture
+def own_runs() -> Iterator[list[subprocess.Popen[str]]]:
+    """Runs a test starts itself (with their own TMPDIR); those still running at the end
+    are killed, as Project kills its own."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=EXIT_TIMEOUT)
+
+
+def start_engine(project: Project) -> subprocess.Popen[str]:
+    """`run --port 0`, returned once it is fully up (see :func:`up`)."""
+    return up(project, project.start("run", "--port", "0"))
+
+
+def up(project: Project, process: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    """``process``, once it has processed a message: its engine is fully up."""
     project.send("orders", "ok:up")
     wait_until(lambda: "ok:up" in project.processed_bodies(), "the engine to be up")
     return process
 
 
-def start_with_tmpdir(project: Project, tmpdir: Path, name: str) -> subprocess.Popen[str]:
-    """`run --port 0` with its own TMPDIR; its stderr goes to ``<name>.err``."""
+def start_with_tmpdir(
+    project: Project, tmpdir: Path, name: str, own_runs: list[subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
+    """`run --port 0` with its own TMPDIR (kept in ``own_runs``); stderr in ``<name>.err``."""
     tmpdir.mkdir(exist_ok=True)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "headrace", "run", "--port", "0"],
         cwd=project.root,
         stdin=subprocess.DEVNULL,
@@ -57,6 +73,8 @@ def start_with_tmpdir(project: Project, tmpdir: Path, name: str) -> subprocess.P
         env=dict(os.environ, TMPDIR=str(tmpdir)),
         text=True,
     )
+    own_runs.append(process)
+    return process
 
 
 def last_line(text: str) -> str:
@@ -91,12 +109,14 @@ def test_deleting_wake_sock_does_not_let_a_second_run_start(project: Project) ->
     refused_second_run(project, data_dir, first)
 
 
-def test_runs_with_other_tmpdirs_on_a_long_data_dir_conflict(project: Project) -> None:
+def test_runs_with_other_tmpdirs_on_a_long_data_dir_conflict(
+    project: Project, own_runs: list[subprocess.Popen[str]]
+) -> None:
     """A long data_dir's socket used to live in $TMPDIR: with another TMPDIR a second engine
     started beside the first. The socket stays in data_dir now, and the lock decides."""
     data_dir = configure(project, LONG_DATA_DIR)
-    first = start_engine(project, project.root / "tmp-a")
-    second = start_with_tmpdir(project, project.root / "tmp-b", "second")
+    first = up(project, start_with_tmpdir(project, project.root / "tmp-a", "first", own_runs))
+    second = start_with_tmpdir(project, project.root / "tmp-b", "second", own_runs)
     assert second.wait(timeout=EXIT_TIMEOUT) == 1
     assert f"(pid {first.pid})" in last_line((project.root / "second.err").read_text())
     assert (data_dir / "wake.sock").exists()
