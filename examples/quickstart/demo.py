@@ -5,10 +5,15 @@ orders and payments, puts clicks on a stream and writes users to a table from a 
 thread (as `headrace send`, `put` and `table` would from another process), shows the
 mappings working, and stops by itself once everything is drained, with a summary of what was
 processed, retried and dead-lettered.
+
+It never hangs: if the producer or the app fails, it says so in one line and exits 1; if
+everything is not drained within ``--deadline`` seconds (default 120), it says what is left
+and exits 1.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import shutil
@@ -34,6 +39,10 @@ CUSTOMERS = ("ana", "ben", "chen", "dara", "eli")
 CLICKS = 300  # clicks on the stream; one of them is poison
 POISON_CLICK = 137
 REFRESH_SECONDS = 0.5  # how often the live view redraws
+# The demo drains in about 10 s; past this the machine is far too slow or something is stuck.
+DEADLINE_SECONDS = 120.0
+# How long a failed or late demo gives the app to stop gracefully before it exits anyway.
+STOP_GRACE_SECONDS = 30.0
 # Where each source's failures end up: a queue's DLQ or a stream's on-failure queue.
 FAILURE_QUEUES = {
     "orders": "orders-dlq",
@@ -74,6 +83,23 @@ def produce(config: Config) -> dict[str, int]:
         streams.close()
         tables.close()
     return {"orders": ORDERS, "payments.fifo": PAYMENTS, "clicks": CLICKS, "users": 0}
+
+
+class Producer(threading.Thread):
+    """Runs :func:`produce` in its own thread; keeps what it sent, or the error that
+    stopped it (a failure is reported by the demo, not as a thread's traceback)."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(name="demo-producer", daemon=True)
+        self.config = config
+        self.sent: dict[str, int] = {}
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            self.sent = produce(self.config)
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
 
 
 def write_users(tables: TableBroker, step: int) -> None:
@@ -118,12 +144,18 @@ async def view(app: App, failed: dict[str, int]) -> list[str]:
     return lines
 
 
-async def watch(app: App, producer: threading.Thread, failed: dict[str, int]) -> None:
-    """Redraw the live view until the producer is done and everything is drained."""
+async def watch(
+    app: App, runner: asyncio.Task[object], producer: Producer, failed: dict[str, int]
+) -> None:
+    """Redraw the live view until the producer is done and everything is drained.
+
+    Returns early when the producer or the app failed (the caller checks which)."""
     tty = sys.stdout.isatty()
     drawn = 0
     while True:
-        await asyncio.sleep(REFRESH_SECONDS)
+        await asyncio.wait({runner}, timeout=REFRESH_SECONDS)
+        if runner.done() or producer.error is not None:
+            return
         if app.engine is None:
             continue
         lines = await view(app, failed)
@@ -135,6 +167,38 @@ async def watch(app: App, producer: threading.Thread, failed: dict[str, int]) ->
         if not producer.is_alive() and await app.engine.drained():
             app.stop()
             return
+
+
+def failure(runner: asyncio.Task[object], producer: Producer) -> str | None:
+    """What stopped the demo early, in one line; None if nothing did."""
+    if producer.error is not None:
+        return f"the producer failed: {producer.error}"
+    if runner.done() and not runner.cancelled() and runner.exception() is not None:
+        exc = runner.exception()
+        return f"the app failed: {type(exc).__name__}: {exc}"
+    return None
+
+
+async def leftovers(app: App, producer: Producer) -> str:
+    """What is not drained yet, by source, for the deadline's message."""
+    left = ["the producer is still sending"] if producer.is_alive() else []
+    engine = app.engine
+    for binding in engine.bindings if engine is not None else []:
+        if not await binding.drained():
+            stats = binding.mapping.statistics()
+            busy = (
+                f" ({stats.in_flight_batches} batches in flight)" if stats.in_flight_batches else ""
+            )
+            left.append(f"{source_name(stats)}{busy}")
+    return ", ".join(left) or "nothing (it drained just now)"
+
+
+async def stop(app: App, runner: asyncio.Task[object]) -> None:
+    """Stop the app gracefully, giving it STOP_GRACE_SECONDS; then leave it to asyncio.run."""
+    app.stop()
+    await asyncio.wait({runner}, timeout=STOP_GRACE_SECONDS)
+    if runner.done() and not runner.cancelled():
+        runner.exception()  # reported already, or caused by what was: not "never retrieved"
 
 
 def summary(app: App, sent: dict[str, int], failed: dict[str, int]) -> None:
@@ -161,20 +225,34 @@ def summary(app: App, sent: dict[str, int], failed: dict[str, int]) -> None:
     )
 
 
-async def main() -> None:
+async def main(deadline: float) -> int:
+    """Run the demo; 0 once drained with a summary, 1 with a one-line reason otherwise."""
     config = load_config(HERE / "headrace.yaml")
     shutil.rmtree(config.data_dir, ignore_errors=True)
     configure_logging()
     app = App(config)
-    sent: dict[str, int] = {}
-    producer = threading.Thread(target=lambda: sent.update(produce(config)))
-    runner = asyncio.create_task(app.run(RunOptions(port=None)))
+    producer = Producer(config)
+    runner: asyncio.Task[object] = asyncio.create_task(app.run(RunOptions(port=None)))
     producer.start()
     failed: dict[str, int] = {}
-    await watch(app, producer, failed)
+    try:
+        await asyncio.wait_for(watch(app, runner, producer, failed), deadline)
+    except TimeoutError:
+        problem: str | None = f"not drained after {deadline:g} s: {await leftovers(app, producer)}"
+    else:
+        problem = failure(runner, producer)
+    if problem is not None:
+        await stop(app, runner)
+        print(f"demo: {problem}", file=sys.stderr)  # last, after the app's own logs
+        return 1
     await runner
-    summary(app, sent, failed)
+    summary(app, producer.sent, failed)
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--deadline", type=float, default=DEADLINE_SECONDS, help="seconds to drain in"
+    )
+    sys.exit(asyncio.run(main(parser.parse_args().deadline)))

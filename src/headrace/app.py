@@ -20,6 +20,7 @@ from headrace import arn as arnlib
 from headrace.api.metrics import StatisticsCollector
 from headrace.api.server import Endpoint
 from headrace.aws.clients import region_of
+from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.broker.tables import dynamodb_event_record
 from headrace.clock import Clock, SystemClock
@@ -215,7 +216,11 @@ class App:
                 await stack.enter_async_context(endpoint)
                 port = endpoint.port
                 log.info("endpoint on http://%s:%d (/metrics, /status)", options.host, port)
-            async with self._publishing(port, options.status_busy_timeout):
+            # A deleted, replaced or truncated data_dir stops the run (DataDirChanged).
+            async with (
+                watching(self.config.data_dir, self.clock, self.stop),
+                self._publishing(port, options.status_busy_timeout),
+            ):
                 return await engine.run(
                     until_drained=options.until_drained, timeout=options.timeout
                 )

@@ -25,6 +25,9 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── LimitExceededException     (Kinesis)
     │   └── ProvisionedThroughputExceededException (Kinesis)
     ├── BrokerError                 the embedded broker's storage failed or is misused
+    │   ├── DataDirInUse             another `headrace run` holds the data_dir (``pid``)
+    │   └── DataDirChanged           data_dir or one of its files was deleted, replaced or
+    │                                truncated under a running engine
     ├── SourceUnavailable           a real AWS source could not be read (missing, denied,
     │                                unreachable); carries ``source_arn`` and AWS's ``code``
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
@@ -190,6 +193,21 @@ class ProvisionedThroughputExceededException(AwsError):
 
 class BrokerError(HeadraceError):
     """The embedded broker's storage failed or was used in a way it does not allow."""
+
+
+class DataDirInUse(BrokerError):
+    """Another ``headrace run`` holds the data_dir's engine lock; ``pid`` is its process id
+    (None when it could not be read)."""
+
+    def __init__(self, message: str, *, data_dir: str, pid: int | None) -> None:
+        self.data_dir = data_dir
+        self.pid = pid
+        super().__init__(message)
+
+
+class DataDirChanged(BrokerError):
+    """The data_dir of a running engine, or one of its files, was deleted, replaced or
+    truncated: the engine would otherwise go on with files nobody else sees."""
 
 
 class SourceUnavailable(HeadraceError):

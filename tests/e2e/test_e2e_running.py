@@ -150,6 +150,6 @@ def test_second_run_on_the_same_data_dir_exits_1(project: Project) -> None:
     wait_until(lambda: project.status()["Engine"]["Running"], "the first engine to publish")
     second = project.cli("run", "--until-drained", "--port", "0")
     assert second.returncode == 1
-    assert "is `headrace run` already running with this data_dir?" in second.stderr
+    assert f"is in use by another `headrace run` (pid {first.pid})" in second.stderr
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=EXIT_TIMEOUT) == 0

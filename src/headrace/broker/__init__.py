@@ -25,7 +25,7 @@ from headrace.broker.results import (
     SendResult,
     VisibilityEntry,
 )
-from headrace.broker.wake import WakeSender, wake_address
+from headrace.broker.wake_socket import WakeSender, wake_address
 
 __all__ = [
     "BatchFailure",

@@ -18,10 +18,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
+from headrace.broker.datadir import EngineLock
 from headrace.broker.queues import QueueBroker
 from headrace.broker.results import BrokerStatistics
 from headrace.broker.thread import BrokerThread
-from headrace.broker.wake import WakeListener, Waker, WakerStatistics, wake_address
+from headrace.broker.wake import Waker, WakerStatistics
+from headrace.broker.wake_socket import WakeListener, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
@@ -45,10 +47,12 @@ class EmbeddedBrokerStatistics:
 class EmbeddedBroker:
     """The embedded queues of ``data_dir`` with their wake-ups; use ``async with``.
 
-    ``listen=False`` skips the wake-up socket (other processes' sends then wake nobody
-    here; in-process sends still do). Starting raises
-    :class:`~headrace.errors.BrokerError` if the file cannot be opened or another process
-    already listens on the data_dir's wake-up socket.
+    Started, it is the data_dir's engine: it holds the data_dir's engine lock
+    (:class:`~headrace.broker.datadir.EngineLock`) until closed, and listens on the wake-up
+    socket. ``listen=False`` does neither (tests that share a data_dir with an engine; other
+    processes' sends then wake nobody here, in-process sends still do). Starting raises
+    :class:`~headrace.errors.DataDirInUse` if another engine holds the data_dir, and
+    :class:`~headrace.errors.BrokerError` if the file cannot be opened.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class EmbeddedBroker:
         self._queues: QueueBroker | None = None
         self._waker: Waker | None = None
         self._listener: WakeListener | None = None
+        self._engine_lock: EngineLock | None = None
 
     async def __aenter__(self) -> EmbeddedBroker:
         await self.start()
@@ -85,9 +90,13 @@ class EmbeddedBroker:
         await self.aclose()
 
     async def start(self) -> None:
-        """Open the broker file on the broker thread and start listening for wake-ups."""
+        """Take the engine lock, open the broker file on the broker thread, and start
+        listening for wake-ups."""
         loop = asyncio.get_running_loop()
         self._waker = Waker(loop)
+        if self._listen:
+            self._engine_lock = EngineLock(self.data_dir)
+            self._engine_lock.acquire()
         self._thread = BrokerThread()
         try:
             self._queues = await self.call(
@@ -100,7 +109,8 @@ class EmbeddedBroker:
                 notify=self._waker.notify_threadsafe,
             )
             if self._listen:
-                self._listener = WakeListener(wake_address(self.data_dir), self._waker, loop)
+                address = wake_address(self.data_dir)
+                self._listener = WakeListener(address, self._waker.notify, loop)
                 self._listener.start()
         except BaseException:
             await self.aclose()
@@ -137,7 +147,8 @@ class EmbeddedBroker:
         return EmbeddedBrokerStatistics(self.queues.statistics(), self.waker.statistics())
 
     async def aclose(self) -> None:
-        """Stop listening, close the file and the broker thread. Safe to call twice."""
+        """Stop listening, close the file and the broker thread, then give the engine lock
+        up. Safe to call twice."""
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -147,3 +158,6 @@ class EmbeddedBroker:
         if self._thread is not None:
             self._thread.close()
             self._thread = None
+        if self._engine_lock is not None:
+            self._engine_lock.release()
+            self._engine_lock = None

@@ -24,7 +24,7 @@ from headrace.broker.results import BrokerStatistics, PeekedMessage, SendResult
 from headrace.broker.sqs_api import SqsApi, check_visibility_timeout
 from headrace.broker.store import Database
 from headrace.broker.validation import Outgoing
-from headrace.broker.wake import WakeSender, wake_address
+from headrace.broker.wake_socket import WakeSender, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import InvalidParameterValue

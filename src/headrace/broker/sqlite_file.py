@@ -1,10 +1,13 @@
 """One SQLite file shared between processes: pragmas, schema version and transactions.
 
-The queue broker (``broker.sqlite3``) and the embedded streams and tables
-(``streams.sqlite3``) each keep their data in one such file. It is in WAL mode, so one
-process can write while others read; writes take the write lock up front
-(``BEGIN IMMEDIATE``) and wait up to the busy timeout for another process. A lock inside
-serialises this process's threads on its one connection.
+The queue broker (``broker.sqlite3``), the embedded streams and tables (``streams.sqlite3``)
+and the state stores (``state.sqlite3``) each keep their data in one such file. Opening one
+runs under the data_dir's init lock (:mod:`headrace.broker.datadir`), so any number of
+processes and threads may open a new data_dir at once; a missing file is created whole and a
+truncated one refused (:mod:`headrace.broker.sqlite_open`). The file is in WAL mode, so one
+process can write while others read; writes take the write lock up front (``BEGIN
+IMMEDIATE``) and wait up to the busy timeout for another process. A lock inside serialises
+this process's threads on its one connection.
 
 Durability: ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a
 killed process (the WAL is in the OS page cache); after a power loss or OS crash the last
@@ -21,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from headrace.broker.datadir import initialising
+from headrace.broker.sqlite_open import open_shared
 from headrace.errors import BrokerError
 
 # How long a write waits for another process holding the write lock before failing. Long
@@ -51,9 +56,9 @@ class FileSchema:
 class SqliteFile:
     """One connection to a shared SQLite file, safe to share between threads.
 
-    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened, has a
-    newer schema, another process holds the write lock past ``busy_timeout_s``, or a
-    transaction cannot begin or commit.
+    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened, is
+    truncated, has a newer schema, another process holds the write lock (or the data_dir's
+    init lock) past ``busy_timeout_s``, or a transaction cannot begin or commit.
     """
 
     def __init__(self, path: Path, schema: FileSchema, busy_timeout_s: float) -> None:
@@ -61,28 +66,34 @@ class SqliteFile:
         self._schema = schema
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._create_schema()
+            with initialising(path.parent, busy_timeout_s) as known:
+                self._conn = open_shared(path, busy_timeout_s, known)
+                try:
+                    self._create_schema()
+                except BaseException:
+                    self._conn.close()
+                    raise
         except sqlite3.Error as exc:
             raise BrokerError(f"cannot open {schema.label} at {path}: {exc}") from exc
 
     def _create_schema(self) -> None:
-        with self.write() as conn:
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version > self._schema.version:
-                raise BrokerError(
-                    f"{self.path} was written by a newer headrace (schema {version}); "
-                    "upgrade headrace or use another data_dir"
-                )
-            if version == 0:
-                for statement in self._schema.statements:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={self._schema.version}")
+        # An existing file is only read here: opening it never waits for another process's
+        # write (`status` reads state.sqlite3 while a long write holds it). A new file's
+        # schema is created under the write lock (and the init lock: nobody races us).
+        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        if version == 0:
+            with self.write() as conn:
+                (version,) = conn.execute("PRAGMA user_version").fetchone()
+                if version == 0:
+                    for statement in self._schema.statements:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={self._schema.version}")
+                    version = self._schema.version
+        if version > self._schema.version:
+            raise BrokerError(
+                f"{self.path} was written by a newer headrace (schema {version}); "
+                "upgrade headrace or use another data_dir"
+            )
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -9,8 +9,8 @@ their own positions (§5.4).
 Table ``stream_retries`` keeps, per (mapping UUID, shard id), the shard's batches waiting
 for a retry (:class:`~headrace.state.base.RetryState`, a JSON list), written in the same
 transaction as the positions and only when a batch fails or a failed one settles: a
-restart does not give a failing batch a fresh MaximumRetryAttempts (§4.2.4). A file made
-before the table existed gets it on open (``CREATE TABLE IF NOT EXISTS``).
+restart does not give a failing batch a fresh MaximumRetryAttempts (§4.2.4). A file an older
+headrace made before the table existed gets it on open (state/schema.py).
 """
 
 from __future__ import annotations
@@ -23,60 +23,32 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from headrace.errors import BrokerError
+from headrace.broker.sqlite_file import SqliteFile
 from headrace.state.base import MappingCheckpoints, RetryState
-
-# Seconds a write waits for another process's write lock (status snapshots share the file).
-BUSY_TIMEOUT_SECONDS = 30.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS stream_checkpoints (
-    mapping_uuid TEXT NOT NULL,
-    shard_id TEXT NOT NULL,
-    position TEXT NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (mapping_uuid, shard_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stream_mappings (
-    mapping_uuid TEXT PRIMARY KEY,
-    started_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stream_retries (
-    mapping_uuid TEXT NOT NULL,
-    shard_id TEXT NOT NULL,
-    batches TEXT NOT NULL,
-    PRIMARY KEY (mapping_uuid, shard_id)
-) WITHOUT ROWID;
-"""
+from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
 
 
 class SqliteCheckpointStore:
-    """Checkpoints in SQLite (WAL), safe to use from any one thread at a time."""
+    """Checkpoints in SQLite (WAL), safe to use from any thread.
+
+    Raises :class:`~headrace.errors.BrokerError` when the file cannot be opened (or is
+    truncated, or newer) or a save fails (then nothing of it is stored).
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False, isolation_level=None
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise BrokerError(f"cannot open the checkpoint store {path}: {exc}") from exc
-        self._lock = threading.Lock()
+        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints:
         """The stored positions of one mapping (empty and not started if it never ran)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._db.read() as conn:
+            rows = conn.execute(
                 "SELECT shard_id, position FROM stream_checkpoints WHERE mapping_uuid = ?",
                 (mapping_uuid,),
             ).fetchall()
-            started = self._db.execute(
+            started = conn.execute(
                 "SELECT 1 FROM stream_mappings WHERE mapping_uuid = ?", (mapping_uuid,)
             ).fetchone()
-            retries = self._db.execute(
+            retries = conn.execute(
                 "SELECT shard_id, batches FROM stream_retries WHERE mapping_uuid = ?",
                 (mapping_uuid,),
             ).fetchall()
@@ -96,46 +68,38 @@ class SqliteCheckpointStore:
         transaction."""
         now = time.time()
         rows = [(mapping_uuid, shard, pos, now) for shard, pos in positions.items()]
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT OR IGNORE INTO stream_mappings (mapping_uuid, started_at) "
-                    "VALUES (?, ?)",
-                    (mapping_uuid, now),
-                )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO stream_checkpoints "
-                    "(mapping_uuid, shard_id, position, updated_at) VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-                if retrying:
-                    self._save_retries(mapping_uuid, retrying)
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise BrokerError(f"cannot save checkpoints: {exc}") from exc
-
-    def _save_retries(
-        self, mapping_uuid: str, retrying: Mapping[str, Sequence[RetryState]]
-    ) -> None:
-        for shard, states in retrying.items():
-            if states:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO stream_retries (mapping_uuid, shard_id, batches) "
-                    "VALUES (?, ?, ?)",
-                    (mapping_uuid, shard, _encode_retries(states)),
-                )
-            else:
-                self._db.execute(
-                    "DELETE FROM stream_retries WHERE mapping_uuid = ? AND shard_id = ?",
-                    (mapping_uuid, shard),
-                )
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO stream_mappings (mapping_uuid, started_at) VALUES (?, ?)",
+                (mapping_uuid, now),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO stream_checkpoints "
+                "(mapping_uuid, shard_id, position, updated_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            if retrying:
+                _save_retries(conn, mapping_uuid, retrying)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
+
+
+def _save_retries(
+    conn: sqlite3.Connection, mapping_uuid: str, retrying: Mapping[str, Sequence[RetryState]]
+) -> None:
+    for shard, states in retrying.items():
+        if states:
+            conn.execute(
+                "INSERT OR REPLACE INTO stream_retries (mapping_uuid, shard_id, batches) "
+                "VALUES (?, ?, ?)",
+                (mapping_uuid, shard, _encode_retries(states)),
+            )
+        else:
+            conn.execute(
+                "DELETE FROM stream_retries WHERE mapping_uuid = ? AND shard_id = ?",
+                (mapping_uuid, shard),
+            )
 
 
 def _encode_retries(states: Sequence[RetryState]) -> str:

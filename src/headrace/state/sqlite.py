@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
+from headrace.broker.sqlite_file import SqliteFile
 from headrace.errors import BrokerError
 from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
+from headrace.state.schema import STATE_FILE
 
 # Seconds a status write waits for another process's write lock on the file before it fails
 # (the publisher then retries later: status is best effort, never worth blocking a run).
 BUSY_TIMEOUT_SECONDS = 10.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS engine (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    pid INTEGER NOT NULL, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL, port INTEGER
-);
-CREATE TABLE IF NOT EXISTS mapping_status (uuid TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
-"""
-
 
 _encoder = msgspec.json.Encoder()
 
@@ -34,61 +25,48 @@ _encoder = msgspec.json.Encoder()
 class SqliteStatusStore:
     """Snapshots of mapping statistics, written by the engine and read by `status`.
 
-    Opening and :meth:`read` raise :class:`~headrace.errors.BrokerError` when the file cannot
-    be used (corrupt, on a full disk or a read-only folder).
+    Opening, :meth:`publish`, :meth:`read` and :meth:`clear_engine` raise
+    :class:`~headrace.errors.BrokerError` when the file cannot be used (truncated, corrupt, on
+    a full disk or a read-only folder, or locked past ``busy_timeout``); nothing is half
+    written.
     """
 
     def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._failures("open"):
-            self._db = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
-            with self._lock:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _failures(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise BrokerError(f"cannot {doing} the status store at {self.path}: {exc}") from exc
+        self._db = SqliteFile(path, STATE_FILE, busy_timeout)
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
-        """Store the engine record and the snapshots in one transaction.
-
-        Raises :class:`~headrace.errors.BrokerError` if the write fails (a lock held past
-        the busy timeout, a full disk); nothing is half written.
-        """
+        """Store the engine record and the snapshots in one transaction."""
         rows = [(m.uuid, _encode(m)) for m in mappings]
-        with self._lock, self._failures("write to"), self._db:
-            self._db.execute(
+        with self._db.write() as conn:
+            conn.execute(
                 "INSERT OR REPLACE INTO engine (id, pid, started_at, heartbeat_at, port) "
                 "VALUES (1, ?, ?, ?, ?)",
                 (engine.pid, engine.started_at, engine.heartbeat_at, engine.port),
             )
-            self._db.executemany(
+            conn.executemany(
                 "INSERT OR REPLACE INTO mapping_status (uuid, snapshot) VALUES (?, ?)", rows
             )
 
     def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
-        with self._failures("read"), self._lock:
-            row = self._db.execute(
-                "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
-            ).fetchone()
-            snapshots = self._db.execute("SELECT snapshot FROM mapping_status").fetchall()
+        try:
+            with self._db.read() as conn:
+                row = conn.execute(
+                    "SELECT pid, started_at, heartbeat_at, port FROM engine WHERE id = 1"
+                ).fetchone()
+                snapshots = conn.execute("SELECT snapshot FROM mapping_status").fetchall()
+        except sqlite3.Error as exc:
+            raise BrokerError(f"cannot read the status store at {self.path}: {exc}") from exc
         engine = EngineRecord(*row) if row else None
         return engine, [_decode(s) for (s,) in snapshots]
 
     def clear_engine(self, pid: int) -> None:
-        """Forget the engine record of ``pid``; raises BrokerError if the write fails."""
-        with self._lock, self._failures("write to"), self._db:
-            self._db.execute("DELETE FROM engine WHERE pid = ?", (pid,))
+        """Forget the engine record of ``pid``."""
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM engine WHERE pid = ?", (pid,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 def _encode(stats: MappingStatistics) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
-from headrace.errors import BrokerError, InvalidParameterValue, QueueDoesNotExist
+from headrace.errors import BrokerError, DataDirInUse, InvalidParameterValue, QueueDoesNotExist
 from headrace.sources.base import QueueDepth, QueueSource
 from headrace.sources.embedded import EmbeddedQueueSource
 
@@ -286,8 +287,10 @@ async def test_unknown_queue(broker: EmbeddedBroker) -> None:
 async def test_second_broker_on_the_same_data_dir_is_refused(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    """Only one headrace run listens per data_dir."""
-    with pytest.raises(BrokerError, match="already running"):
+    """Only one headrace run per data_dir: the second is told who holds it."""
+    with pytest.raises(
+        DataDirInUse, match=rf"in use by another `headrace run` \(pid {os.getpid()}\)"
+    ):
         async with EmbeddedBroker(tmp_path, QUEUES, region=REGION, account=ACCOUNT):
             pass
 

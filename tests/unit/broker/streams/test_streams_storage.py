@@ -12,7 +12,7 @@ from streams_helpers import ACCOUNT, REGION, declared_streams, stream_arn
 
 from headrace.broker.streams import HashKeyRange, PutRecordsEntry, StreamBroker
 from headrace.broker.streams.hashing import Router
-from headrace.broker.wake import wake_address
+from headrace.broker.wake_socket import reachable, wake_address
 from headrace.clock import FakeClock
 from headrace.errors import (
     BrokerError,
@@ -29,7 +29,8 @@ WAKE_WAIT_S = 5.0
 def wake_socket(tmp_path: Path) -> Iterator[socket.socket]:
     """A datagram socket bound where `headrace run` would listen for this data_dir."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(wake_address(tmp_path))
+    with reachable(wake_address(tmp_path)) as where:
+        sock.bind(where)
     sock.settimeout(WAKE_WAIT_S)
     yield sock
     sock.close()

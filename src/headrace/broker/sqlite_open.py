@@ -1,0 +1,92 @@
+"""Opening one of a data_dir's SQLite files safely; the caller holds the data_dir's init lock.
+
+- A missing file is created whole: a temporary file beside it is switched to WAL mode (which
+  writes its header) and linked into place. So a file under its real name is never shorter
+  than a SQLite header unless something truncated it afterwards.
+- A file shorter than a header (``truncate -s 0``, a copy that failed) is refused: SQLite
+  would take it for a new, empty database, and every queue, record and checkpoint it held
+  would silently be gone. Only an empty file headrace never knew (``init.lock`` lists the
+  files it made or opened: :class:`~headrace.broker.datadir.KnownFiles`) is started anew:
+  a bare ``sqlite3.connect`` by someone else creates one before headrace does.
+- ``PRAGMA journal_mode=WAL`` is retried while SQLite says "locked" or "busy": it does not
+  call the busy handler for every lock it takes (a connection closing elsewhere checkpoints
+  and removes the WAL under an exclusive lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from headrace.broker.datadir import KnownFiles, attempts
+from headrace.errors import BrokerError
+
+# A SQLite database file starts with a 100-byte header; anything shorter was cut.
+SQLITE_HEADER_BYTES = 100
+
+
+def open_shared(path: Path, timeout: float, known: KnownFiles) -> sqlite3.Connection:
+    """A WAL-mode connection to ``path`` (created if missing), shared between threads;
+    ``known`` is what the held init lock lists, and learns ``path``.
+
+    Raises :class:`~headrace.errors.BrokerError` for a truncated file, and
+    ``sqlite3.Error`` when SQLite cannot open it or stays locked for ``timeout`` seconds.
+    """
+    try:
+        size: int | None = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    if size == 0 and path.name not in known:
+        path.unlink()  # empty and never headrace's: nothing in it to lose
+        size = None
+    if size is None:
+        _create(path, timeout)
+    elif size < SQLITE_HEADER_BYTES:
+        raise BrokerError(truncated_message(path, size))
+    known.add(path.name)
+    return _retry_while_locked(path, timeout)
+
+
+def truncated_message(path: Path, size: int) -> str:
+    """What to tell the user about a file cut shorter than a SQLite header."""
+    return (
+        f"{path} is {size} bytes, shorter than a SQLite header: it was truncated and what "
+        "it held is gone; restore it from a backup, or delete it to start empty"
+    )
+
+
+def _create(path: Path, timeout: float) -> None:
+    temp = path.with_name(f".{path.name}.new")
+    for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+        # A crash mid-creation may leave these; a stale WAL must not be replayed.
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    _retry_while_locked(temp, timeout).close()
+    os.link(temp, path)  # never replaces a file (the init lock says none appears meanwhile)
+    temp.unlink()
+
+
+def _retry_while_locked(path: Path, timeout: float) -> sqlite3.Connection:
+    error: sqlite3.OperationalError | None = None
+    for _ in attempts(timeout):
+        try:
+            return _connect(path, timeout)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            error = exc
+    assert error is not None
+    raise error
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
