@@ -6,6 +6,7 @@ design.md: exit 2 for bad input, 1 for a runtime failure; an error is one line
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -42,7 +43,15 @@ def run_cli(
     preexec: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``[PREFIX] python -m headrace ARGS`` with bytes on stdin; arguments may hold any bytes
-    (``os.fsdecode`` them). ``preexec`` runs in the child before it starts (limits)."""
+    (``os.fsdecode`` them). ``preexec`` runs in the child before it starts (limits).
+
+    A limited child runs without coverage measurement: coverage's own data file would meet
+    the same limit (a full disk, say) and print its traceback at exit, which is not
+    headrace's output.
+    """
+    env = dict(os.environ)
+    if preexec is not None:
+        env.pop("COVERAGE_PROCESS_START", None)
     done = subprocess.run(
         [*prefix, sys.executable, "-m", "headrace", *args],
         cwd=project.root,
@@ -51,6 +60,7 @@ def run_cli(
         timeout=CLI_TIMEOUT,
         check=False,
         preexec_fn=preexec,
+        env=env,
     )
     stdout, stderr = done.stdout.decode(), done.stderr.decode(errors="replace")
     return subprocess.CompletedProcess(done.args, done.returncode, stdout, stderr)
