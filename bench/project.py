@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from bench.common import BIN, HANDLERS, start
-from headrace.broker.queues import QueueBroker
-from headrace.broker.results import SendEntry
+from headrace.broker.queue_broker import QueueBroker
+from headrace.broker.queue_results import SendEntry
 from headrace.config.load import load_config
 
 REGION = "us-east-1"

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from headrace import arn
 from headrace.app import App, RunOptions
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.broker.streams import STREAMS_FILE_NAME, StreamBroker
 from headrace.broker.tables import TableBroker, item_from_plain
 from headrace.config.load import load_config
 from headrace.config.model import Config
-from headrace.esm.statistics import MappingStatistics
 from headrace.logs import configure_logging
+from headrace.statistics import MappingStatistics
 
 HERE = Path(__file__).resolve().parent
 ORDERS = 60  # orders to send; every 20th is poison, every 7th is flaky

@@ -27,11 +27,11 @@ from headrace.clock import Clock, SystemClock
 from headrace.config.kinds import SourceKind
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import HeadraceError, InvalidParameterValueException
-from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
-from headrace.esm.streams.build import build_stream_mapping
+from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
+from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
 from headrace.sources.aws_streams import AwsStreamSource

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import yaml
 
 from headrace.app import App, RunOptions
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.config.load import load_config
 from headrace.config.model import Config
 

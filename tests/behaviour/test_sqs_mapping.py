@@ -12,10 +12,10 @@ import threading
 import pytest
 from behaviour_harness import Project, SqsBackend, queue, wait_for
 
-import headrace.esm.queue_poller as queue_poller
+import headrace.esm.queues.queue_poller as queue_poller
 from headrace.app import RunOptions
 from headrace.errors import InvalidParameterValueException
-from headrace.esm.statistics import MappingStatistics
+from headrace.statistics import MappingStatistics
 
 # §1.6.11's text, which a running mapping also shows when its queue disappears.
 NON_EXISTENT_QUEUE = (

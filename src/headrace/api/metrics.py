@@ -14,8 +14,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
-from headrace.esm.statistics import AWS_COUNTER_NAMES, MappingStatistics
 from headrace.functions.base import FunctionStatistics
+from headrace.statistics import AWS_COUNTER_NAMES, MappingStatistics
 
 # (MappingStatistics field, help text) for per-mapping counters (§8.3-8.4); the metric's
 # name is AWS's (AWS_COUNTER_NAMES).

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from headrace.aws.errors import AwsFailure, classify
+from headrace.aws.aws_errors import AwsFailure, classify
 from headrace.clock import Clock
 
 T = TypeVar("T")

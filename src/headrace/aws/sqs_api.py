@@ -17,7 +17,7 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.aws.retry import Retrier
 from headrace.events import MessageAttributeValue, QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 # SQS's limit on entries per batch call and messages per receive.
 MAX_BATCH_ENTRIES = 10

@@ -3,7 +3,7 @@
 - :class:`QueueBroker` — the queues themselves, synchronous and thread-safe (the CLI's
   ``send`` and ``dlq`` use it directly);
 - :class:`EmbeddedBroker` — what ``headrace run`` holds: the broker on its own thread,
-  wake-ups from other processes, and a :class:`~headrace.sources.embedded.EmbeddedQueueSource`
+  wake-ups from other processes, and a :class:`~headrace.sources.embedded_queue.EmbeddedQueueSource`
   per queue ARN;
 - :func:`validate_queue_name` — SQS's queue-name rule, for the config validator.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 from headrace.broker.embedded import EmbeddedBroker, EmbeddedBrokerStatistics
 from headrace.broker.md5 import md5_of_body, md5_of_message_attributes
 from headrace.broker.names import validate_queue_name
-from headrace.broker.queues import QueueBroker
-from headrace.broker.results import (
+from headrace.broker.queue_broker import QueueBroker
+from headrace.broker.queue_results import (
     BatchFailure,
     BatchResult,
     BrokerStatistics,

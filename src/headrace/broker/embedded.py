@@ -1,9 +1,9 @@
 """The embedded broker of one data_dir, as ``headrace run`` holds it.
 
-:class:`EmbeddedBroker` owns the :class:`~headrace.broker.queues.QueueBroker` (opened on the
+:class:`EmbeddedBroker` owns the :class:`~headrace.broker.queue_broker.QueueBroker` (opened on the
 broker thread, :mod:`headrace.broker.thread`, where every call to it runs), the
 :class:`~headrace.broker.wake.Waker` and the wake-up socket listener, and hands out one
-:class:`~headrace.sources.embedded.EmbeddedQueueSource` per queue ARN::
+:class:`~headrace.sources.embedded_queue.EmbeddedQueueSource` per queue ARN::
 
     async with EmbeddedBroker(data_dir, config.queues, region=..., account=...) as broker:
         source = broker.source_for(queue_arn)
@@ -19,15 +19,15 @@ from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from headrace.broker.datadir import EngineLock
-from headrace.broker.queues import QueueBroker
-from headrace.broker.results import BrokerStatistics
+from headrace.broker.queue_broker import QueueBroker
+from headrace.broker.queue_results import BrokerStatistics
 from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker, WakerStatistics
 from headrace.broker.wake_socket import WakeListener, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
-from headrace.sources.embedded import EmbeddedQueueSource
+from headrace.sources.embedded_queue import EmbeddedQueueSource
 
 P = ParamSpec("P")
 T = TypeVar("T")

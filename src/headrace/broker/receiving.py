@@ -1,6 +1,6 @@
 """Receiving inside a write transaction: which messages a receive takes, and redrive.
 
-Each function is one receive's SQL steps for :class:`~headrace.broker.queues.QueueBroker`,
+Each function is one receive's SQL steps for :class:`~headrace.broker.queue_broker.QueueBroker`,
 run inside the caller's transaction: a message already received maxReceiveCount times moves
 to the dead-letter queue instead of being returned (§4.1.2); FIFO queues skip groups with a
 message in flight (§4.1.7). They return the received rows and how many were moved.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from headrace.broker import fifo, sql
-from headrace.broker.catalog import Queue
-from headrace.broker.sqs_api import check_visibility_timeout
+from headrace.broker.queue_api import check_visibility_timeout
+from headrace.broker.queue_catalog import Queue
 from headrace.events import QueueMessage
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import msgspec
 
-from headrace.broker.results import PeekedMessage
-from headrace.broker.validation import Outgoing, decode_attributes
+from headrace.broker.queue_results import PeekedMessage
+from headrace.broker.queue_validation import Outgoing, decode_attributes
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 _json = msgspec.json.Encoder().encode
 # A receipt handle is "<seq>-<receipt generation>"; both fit SQLite's 64-bit integers.

@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.config.model import Config
 from headrace.errors import AwsError, ConfigError, HeadraceError
 

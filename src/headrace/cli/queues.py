@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from headrace.broker.results import PeekedMessage
+from headrace.broker.queue_results import PeekedMessage
 from headrace.cli.common import (
     cli_errors,
     config_option,

@@ -22,8 +22,8 @@ from headrace.config.kinds import SourceKind
 from headrace.config.model import Config
 from headrace.errors import HeadraceError
 from headrace.esm.lifecycle import MappingState
-from headrace.esm.statistics import MappingStatistics, ShardStatistics
 from headrace.state.sqlite import SqliteStatusStore
+from headrace.statistics import MappingStatistics, ShardStatistics
 
 
 def _alive(pid: int) -> bool:

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.model import Config, EventSourceMappingConfig
-from headrace.config.quoting import clip, quoted
-from headrace.config.validate import (
+from headrace.config.problems import (
     VALIDATION,
     Problems,
     Scope,
@@ -30,6 +29,7 @@ from headrace.config.validate import (
     read_str,
     type_name,
 )
+from headrace.config.quoting import clip, quoted
 from headrace.config.validate_files import validate_files
 from headrace.config.validate_functions import validate_functions
 from headrace.config.validate_links import Declared

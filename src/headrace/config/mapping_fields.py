@@ -16,7 +16,7 @@ from headrace import arn as arnlib
 from headrace.config.kinds import STARTING_POSITIONS
 from headrace.config.mapping_time import check_timestamp
 from headrace.config.optional import filter_pattern_problem
-from headrace.config.validate import (
+from headrace.config.problems import (
     INVALID_PARAMETER,
     VALIDATION,
     Scope,

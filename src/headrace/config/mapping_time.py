@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from headrace.config.validate import INVALID_PARAMETER, VALIDATION, Scope, validation_message
+from headrace.config.problems import INVALID_PARAMETER, VALIDATION, Scope, validation_message
 
 # The one StartingPosition that reads StartingPositionTimestamp.
 AT_TIMESTAMP = "AT_TIMESTAMP"

@@ -2,7 +2,7 @@
 
 Each class has ``from_aws(mapping)`` (AWS-cased keys, as in headrace.yaml or an AWS API
 call) and ``to_aws()`` (back to AWS-cased keys, defaults included). These constructors only
-convert shapes; range and combination checks live in :mod:`headrace.config.validate`, which
+convert shapes; range and combination checks live in :mod:`headrace.config.problems`, which
 reports every problem at once with AWS's exception names and messages.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from headrace.config.model import Config
-from headrace.config.validate import INVALID_PARAMETER, Problems, display_path
+from headrace.config.problems import INVALID_PARAMETER, Problems, display_path
 from headrace.config.validate_functions import HandlerName
 from headrace.errors import ConfigProblem
 

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.model import FunctionConfig
-from headrace.config.quoting import as_text, clip
-from headrace.config.validate import (
+from headrace.config.problems import (
     INVALID_PARAMETER,
     VALIDATION,
     Problems,
@@ -35,6 +34,7 @@ from headrace.config.validate import (
     type_name,
     validation_message,
 )
+from headrace.config.quoting import as_text, clip
 
 # Lambda's bare function names: 1-64 letters, digits, hyphens, underscores.
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")

@@ -16,7 +16,7 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.config.kinds import SOURCE_DEFAULTS, SQS_FIFO_DEFAULTS, SourceDefaults, SourceKind
 from headrace.config.model import Config, FunctionConfig, QueueConfig
-from headrace.config.validate import (
+from headrace.config.problems import (
     INVALID_PARAMETER,
     Scope,
     read_str,

@@ -22,7 +22,7 @@ from headrace.config.mapping_fields import (
     normalised_filters,
 )
 from headrace.config.model import EventSourceMappingConfig
-from headrace.config.validate import (
+from headrace.config.problems import (
     INVALID_PARAMETER,
     RESOURCE_CONFLICT,
     VALIDATION,

@@ -17,13 +17,13 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.config.model import QueueConfig
 from headrace.config.optional import queue_name_problem
-from headrace.config.quoting import quoted
-from headrace.config.validate import (
+from headrace.config.problems import (
     Problems,
     Scope,
     check_keys,
     read_entry,
 )
+from headrace.config.quoting import quoted
 
 # SQS's exception names (its own spellings, not Lambda's).
 INVALID_ATTRIBUTE_VALUE = "InvalidAttributeValue"

@@ -11,8 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from headrace.config.resources import StreamConfig, TableConfig
-from headrace.config.validate import (
+from headrace.config.problems import (
     VALIDATION,
     Problems,
     Scope,
@@ -29,6 +28,7 @@ from headrace.config.validate import (
     type_name,
     validation_message,
 )
+from headrace.config.resources import StreamConfig, TableConfig
 
 # Kinesis: stream names are 1-128 of these characters.
 STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")

@@ -14,10 +14,10 @@ from typing import Protocol
 
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.mapping import QueueMapping
-from headrace.esm.statistics import MappingStatistics
+from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.sources.base import QueueSource
+from headrace.statistics import MappingStatistics
 
 # The drain check runs after every batch; this re-check only guards against a wake-up that
 # never comes (it is not how draining is detected).

@@ -30,7 +30,6 @@ from headrace.functions import faults
 
 if TYPE_CHECKING:
     import asyncio
-from headrace.functions.context import LambdaContext
 from headrace.functions.framing import (
     FLAG_LOG_TAIL,
     REQUEST_HEADER,
@@ -46,6 +45,7 @@ from headrace.functions.handler import (
     marshal_error,
     unmarshal_error,
 )
+from headrace.functions.lambda_context import LambdaContext
 
 # prctl option number of PR_SET_PDEATHSIG (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1

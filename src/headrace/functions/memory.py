@@ -23,7 +23,6 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.functions import faults
 from headrace.functions.base import FunctionStatistics, InvocationResult, InvocationStatus
-from headrace.functions.context import LambdaContext
 from headrace.functions.environment import FUNCTION_VERSION, log_group_name, log_stream_name
 from headrace.functions.handler import (
     decode_event,
@@ -31,6 +30,7 @@ from headrace.functions.handler import (
     marshal_error,
     unmarshal_error,
 )
+from headrace.functions.lambda_context import LambdaContext
 from headrace.functions.limiter import ConcurrencyLimiter
 
 # The fake's default concurrency: headrace's default for a function without a reserve.

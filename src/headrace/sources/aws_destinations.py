@@ -29,8 +29,8 @@ from typing import Any, TypeVar
 import msgspec
 
 from headrace import arn as arnlib
+from headrace.aws.aws_errors import classify
 from headrace.aws.clients import AwsSettings, create_client, region_of
-from headrace.aws.errors import classify
 from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidParameterValueException, SourceUnavailable

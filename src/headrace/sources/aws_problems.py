@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from headrace.aws.errors import AwsFailure
+from headrace.aws.aws_errors import AwsFailure
 from headrace.esm.statistics import MappingCounters
 
 # §1.3.5: the LastProcessingResult a problem shows, before AWS's message.

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from headrace.aws.errors import AwsFailure, classify
+from headrace.aws.aws_errors import AwsFailure, classify
 from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException

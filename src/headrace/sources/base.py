@@ -11,19 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from headrace.events import QueueMessage, StreamRecord
-
-
-@dataclass(frozen=True, slots=True)
-class QueueDepth:
-    """How many messages a queue holds, by state (SQS's ApproximateNumberOf* attributes)."""
-
-    visible: int
-    in_flight: int
-    delayed: int
-
-    @property
-    def total(self) -> int:
-        return self.visible + self.in_flight + self.delayed
+from headrace.statistics import QueueDepth
 
 
 class QueueSource(Protocol):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from headrace.clock import Clock, SystemClock
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 
 @dataclass(slots=True)

@@ -32,8 +32,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from headrace.aws.aws_errors import FailureKind
 from headrace.aws.clients import LONG_POLL_SECONDS, AwsSettings, create_client, region_of
-from headrace.aws.errors import FailureKind
 from headrace.aws.retry import Retrier
 from headrace.aws.sqs_api import MAX_BATCH_ENTRIES, SqsQueueApi
 from headrace.aws.visibility import VisibilityKeeper
@@ -41,7 +41,7 @@ from headrace.clock import Clock
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException, SourceUnavailable
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 log = logging.getLogger("headrace.aws")
 

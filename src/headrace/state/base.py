@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from headrace.esm.statistics import MappingStatistics
+from headrace.statistics import MappingStatistics
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from typing import Any
 
 from headrace.clock import Clock
 from headrace.errors import HeadraceError
-from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord, StatusStore
+from headrace.statistics import MappingStatistics
 
 log = logging.getLogger("headrace")
 

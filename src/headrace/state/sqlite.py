@@ -11,9 +11,9 @@ import msgspec
 
 from headrace.broker.sqlite_file import SqliteFile
 from headrace.errors import BrokerError
-from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
 from headrace.state.schema import STATE_FILE
+from headrace.statistics import MappingStatistics
 
 # Seconds a status write waits for another process's write lock on the file before it fails
 # (the publisher then retries later: status is best effort, never worth blocking a run).

@@ -14,7 +14,7 @@ from stream_backends import StreamBackend, value_of
 from headrace.clock import SystemClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, StreamBinding
-from headrace.esm.streams.build import build_stream_mapping
+from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.state.checkpoints import InMemoryCheckpointStore
 

@@ -13,7 +13,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.broker.streams import StreamBroker
 from headrace.broker.tables import TableBroker, item_from_plain
 from headrace.config.model import QueueConfig

@@ -12,7 +12,7 @@ import pytest
 from broker_helpers import BrokerFactory
 
 from headrace.broker import QueueBroker
-from headrace.broker.store import SCHEMA_VERSION, Database
+from headrace.broker.queue_store import SCHEMA_VERSION, Database
 from headrace.clock import SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
@@ -109,7 +109,7 @@ def test_unopenable_file_is_a_broker_error(tmp_path: Path) -> None:
 
 def test_busy_file_is_a_broker_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A write lock held by another process past the busy timeout is a BrokerError."""
-    monkeypatch.setattr("headrace.broker.store.BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr("headrace.broker.queue_store.BUSY_TIMEOUT_S", 0.05)
     database = Database(tmp_path / "broker.sqlite3")
     other = sqlite3.connect(tmp_path / "broker.sqlite3", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")

@@ -222,7 +222,7 @@ def test_expired_fifo_message_skipped_between_sweeps(
     make_broker: BrokerFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQS: an expired message is never returned, even before the sweep deletes it."""
-    monkeypatch.setattr("headrace.broker.queues.SWEEP_INTERVAL_MS", 10**12)
+    monkeypatch.setattr("headrace.broker.queue_broker.SWEEP_INTERVAL_MS", 10**12)
     broker = make_broker(
         {"r.fifo": QueueConfig(name="r.fifo", fifo_queue=True, message_retention_period=60)}
     )

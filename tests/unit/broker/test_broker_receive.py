@@ -9,7 +9,7 @@ from headrace.broker import QueueBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig
 from headrace.errors import InvalidParameterValue
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 
 def send(broker: QueueBroker, queue: str, count: int) -> list[str]:
@@ -293,7 +293,7 @@ def test_expired_message_never_returned_between_sweeps(
     make_broker: BrokerFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQS: an expired message is never returned, even before the sweep deletes it."""
-    monkeypatch.setattr("headrace.broker.queues.SWEEP_INTERVAL_MS", 10**12)
+    monkeypatch.setattr("headrace.broker.queue_broker.SWEEP_INTERVAL_MS", 10**12)
     broker = make_broker({"short": QueueConfig(name="short", message_retention_period=60)})
     assert broker.receive_messages("short", 10) == []  # sweeps now, next one far away
     send(broker, "short", 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from datadir_opener import open_rounds
 
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
 from headrace.state.sqlite import SqliteStatusStore

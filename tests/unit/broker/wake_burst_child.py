@@ -13,7 +13,7 @@ from pathlib import Path
 
 from datadir_opener import ACCOUNT, REGION, USERS
 
-from headrace.broker.queues import QueueBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.broker.tables import TableBroker, item_from_plain
 from headrace.config.model import QueueConfig
 

@@ -11,9 +11,9 @@ from engine_driving import drain
 
 from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Engine, MappingBinding, RunResult
-from headrace.esm.mapping import QueueMapping
+from headrace.esm.queues.queue_build import build_queue_mapping
+from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.memory import InMemoryQueueSource
 

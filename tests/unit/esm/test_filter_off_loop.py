@@ -9,7 +9,7 @@ from typing import Any
 
 from headrace.clock import FakeClock
 from headrace.esm.filters.off_loop import OFF_LOOP_BYTES, filter_off_loop
-from headrace.esm.queue_batch import BatchRules, gather_batch
+from headrace.esm.queues.queue_batch import BatchRules, gather_batch
 from headrace.sources.memory import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"

@@ -10,8 +10,8 @@ from engine_driving import finished, settle
 from tests.unit.esm.conftest import MakeHarness
 
 from headrace.errors import BrokerError
-from headrace.esm.queue_poller import FAULT_BACKOFF_SECONDS
-from headrace.sources.base import QueueDepth
+from headrace.esm.queues.queue_poller import FAULT_BACKOFF_SECONDS
+from headrace.statistics import QueueDepth
 
 
 async def test_forced_stop_hands_the_in_flight_batch_back_at_once(

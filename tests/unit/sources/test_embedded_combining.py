@@ -16,7 +16,7 @@ from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
 from headrace.events import QueueMessage
 from headrace.sources.combining import CallCombiner, CombinedAnswer
-from headrace.sources.embedded import EmbeddedQueueSource
+from headrace.sources.embedded_queue import EmbeddedQueueSource
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -16,8 +16,9 @@ from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
 from headrace.errors import BrokerError, DataDirInUse, InvalidParameterValue, QueueDoesNotExist
-from headrace.sources.base import QueueDepth, QueueSource
-from headrace.sources.embedded import EmbeddedQueueSource
+from headrace.sources.base import QueueSource
+from headrace.sources.embedded_queue import EmbeddedQueueSource
+from headrace.statistics import QueueDepth
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

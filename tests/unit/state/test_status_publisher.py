@@ -11,9 +11,9 @@ import pytest
 
 from headrace.clock import FakeClock
 from headrace.errors import BrokerError
-from headrace.esm.statistics import MappingStatistics
 from headrace.state.base import EngineRecord
 from headrace.state.publisher import PUBLISH_SECONDS, RETRY_SECONDS, StatusPublisher
+from headrace.statistics import MappingStatistics
 
 # Bound on the loop turns a step may take before the publisher sleeps again.
 TURNS = 100

@@ -12,7 +12,6 @@ resharding.
 
 from __future__ import annotations
 
-from headrace.broker.streams.broker import SWEEP_INTERVAL_MS, StreamBroker
 from headrace.broker.streams.hashing import (
     HASH_SPACE,
     HashKeyRange,
@@ -20,7 +19,8 @@ from headrace.broker.streams.hashing import (
     partition_key_hash,
 )
 from headrace.broker.streams.iterators import ITERATOR_TTL_S
-from headrace.broker.streams.results import (
+from headrace.broker.streams.stream_broker import SWEEP_INTERVAL_MS, StreamBroker
+from headrace.broker.streams.stream_results import (
     GetRecordsResult,
     PutRecordsEntry,
     PutRecordsResult,

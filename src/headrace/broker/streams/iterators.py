@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import msgspec
 
-from headrace.broker.streams.catalog import Stream
 from headrace.broker.streams.sequence import parse_sequence_number, shard_id
 from headrace.broker.streams.shards import Shard
+from headrace.broker.streams.stream_catalog import Stream
 from headrace.errors import ExpiredIteratorException, InvalidArgumentException
 
 # Kinesis's shard iterators stay valid for five minutes after they are returned.

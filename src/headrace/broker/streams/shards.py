@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from headrace.broker.streams.hashing import HashKeyRange
 from headrace.broker.streams.resharding import PlannedShard
-from headrace.broker.streams.results import ShardInfo
 from headrace.broker.streams.sequence import sequence_number, shard_id
+from headrace.broker.streams.stream_results import ShardInfo
 
 _COLUMNS = (
     "shard, start_hash, end_hash, parent, adjacent_parent, start_counter, end_counter, closed_at"

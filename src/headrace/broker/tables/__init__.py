@@ -15,7 +15,13 @@
 
 from __future__ import annotations
 
-from headrace.broker.tables.broker import MAX_BATCH_WRITE_ITEMS, TableBroker
+from headrace.broker.tables.attribute_values import (
+    MAX_NESTING_LEVELS,
+    TOO_DEEP,
+    AttributeValue,
+    Item,
+    normalize_item,
+)
 from headrace.broker.tables.naming import (
     STREAM_RETENTION_HOURS,
     stream_label,
@@ -32,19 +38,13 @@ from headrace.broker.tables.plain import (
     to_attribute_value,
 )
 from headrace.broker.tables.records import EVENT_VERSION, dynamodb_event_record
-from headrace.broker.tables.results import (
+from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
+from headrace.broker.tables.table_broker import MAX_BATCH_WRITE_ITEMS, TableBroker
+from headrace.broker.tables.table_results import (
     BatchWriteResult,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
-)
-from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
-from headrace.broker.tables.values import (
-    MAX_NESTING_LEVELS,
-    TOO_DEEP,
-    AttributeValue,
-    Item,
-    normalize_item,
 )
 
 __all__ = [

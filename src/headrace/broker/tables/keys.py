@@ -3,7 +3,8 @@
 The canonical key is the text that identifies an item in storage and routes its change
 records to a shard: the key attributes in KeySchema order (HASH first) as compact DynamoDB
 JSON, e.g. ``{"id":{"S":"u1"}}``. Values are normalised first (see
-:mod:`~headrace.broker.tables.values`), so ``{"N": "1.0"}`` and ``{"N": "1"}`` are one key.
+:mod:`~headrace.broker.tables.attribute_values`), so ``{"N": "1.0"}`` and ``{"N": "1"}`` are
+one key.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from headrace.broker.tables.attribute_values import (
+    AttributeValue,
+    Item,
+    normalize_value,
+    value_type,
+)
 from headrace.broker.tables.sizes import value_size
-from headrace.broker.tables.values import AttributeValue, Item, normalize_value, value_type
 from headrace.config.resources import TableConfig
 from headrace.errors import ValidationException
 

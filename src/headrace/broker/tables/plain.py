@@ -30,7 +30,12 @@ from typing import Any
 
 import msgspec
 
-from headrace.broker.tables.values import AttributeValue, Item, check_level, normalize_value
+from headrace.broker.tables.attribute_values import (
+    AttributeValue,
+    Item,
+    check_level,
+    normalize_value,
+)
 from headrace.errors import ValidationException
 
 # Writes Decimal as a JSON number (not a string), so plain output keeps numbers exact.

@@ -19,8 +19,8 @@ from typing import Any
 
 import msgspec
 
+from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.sizes import record_size
-from headrace.broker.tables.values import Item
 from headrace.events import StreamRecord
 
 # §3.3.2: real AWS sends "1.1" (the documentation still shows "1.0").

@@ -14,7 +14,7 @@ import base64
 from collections.abc import Mapping
 from decimal import Decimal
 
-from headrace.broker.tables.values import AttributeValue, significant_digits
+from headrace.broker.tables.attribute_values import AttributeValue, significant_digits
 
 # DynamoDB's item size limit: 400 KB, names and values together.
 MAX_ITEM_BYTES = 400 * 1024

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from headrace.broker.tables.values import (
+from headrace.broker.tables.attribute_values import (
     SET_TYPES,
     AttributeValue,
     Item,

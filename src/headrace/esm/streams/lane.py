@@ -15,11 +15,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from headrace.clock import wait_or_sleep
-from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.invocation import Segment, run_one
 from headrace.esm.streams.ledger import Entry, ShardLedger
 from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.stream_batch import count_ready
+from headrace.esm.streams.stream_context import StreamContext
 from headrace.esm.streams.windows import OpenWindow
 from headrace.functions.base import Slot
 

@@ -19,15 +19,15 @@ from collections.abc import Sequence
 
 from headrace.errors import InvalidArgumentException
 from headrace.esm.filters.off_loop import filter_off_loop
-from headrace.esm.statistics import ShardStatistics
-from headrace.esm.streams.context import StreamContext
 from headrace.esm.streams.lane import Lane
 from headrace.esm.streams.ledger import Entry, ShardLedger, lane_index
 from headrace.esm.streams.retry_book import RetryBook
+from headrace.esm.streams.stream_context import StreamContext
 from headrace.esm.streams.windows import window_start
 from headrace.events import StreamRecord
 from headrace.sources.base import StreamShard, StreamStart
 from headrace.state.base import RetryState
+from headrace.statistics import ShardStatistics
 
 log = logging.getLogger("headrace.streams")
 

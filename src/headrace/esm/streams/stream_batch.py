@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from headrace.esm.queue_batch import ENVELOPE_BYTES, MAX_PAYLOAD_BYTES
+from headrace.esm.queues.queue_batch import ENVELOPE_BYTES, MAX_PAYLOAD_BYTES
 from headrace.esm.streams.ledger import Entry
 
 # Bytes of a tumbling window's keys besides Records and state (window bounds, shard id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from stream_harness import MakeStreamHarness, settle
 
-from headrace.esm.queue_batch import MAX_PAYLOAD_BYTES
+from headrace.esm.queues.queue_batch import MAX_PAYLOAD_BYTES
 from headrace.events import encode_event
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from headrace.api.metrics import StatisticsCollector, render
-from headrace.esm.statistics import MappingStatistics, ShardStatistics
 from headrace.state.base import EngineRecord
 from headrace.state.sqlite import SqliteStatusStore
+from headrace.statistics import MappingStatistics, ShardStatistics
 
 SHARD = ShardStatistics(
     shard_id="shardId-000000000001",

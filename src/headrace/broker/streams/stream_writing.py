@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from headrace.broker.streams import shards
-from headrace.broker.streams.catalog import Stream
 from headrace.broker.streams.hashing import Router
-from headrace.broker.streams.results import PutResult
 from headrace.broker.streams.sequence import sequence_number, shard_id
-from headrace.broker.streams.store import Database
+from headrace.broker.streams.stream_catalog import Stream
+from headrace.broker.streams.stream_results import PutResult
+from headrace.broker.streams.stream_store import Database
 
 _INSERT = (
     "INSERT INTO records (stream_id, shard, counter, arrival, partition_key, data) "

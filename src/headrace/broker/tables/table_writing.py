@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from headrace.broker.streams.hashing import partition_key_hash
-from headrace.broker.streams.writing import Outgoing, Writer
-from headrace.broker.tables import store
-from headrace.broker.tables.catalog import Table
+from headrace.broker.streams.stream_writing import Outgoing, Writer
+from headrace.broker.tables import table_store
+from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.records import Change, StreamContext, encode_change_record
-from headrace.broker.tables.values import Item
+from headrace.broker.tables.table_catalog import Table
 from headrace.errors import ValidationException
 
 # ReturnValues, in the order DynamoDB's enum message lists them.
@@ -60,15 +60,15 @@ def apply_writes(
     changes: list[tuple[int, Change, str]] = []
     applied: list[Applied] = []
     for request in requests:
-        old = store.load_item(conn, table.id, request.canonical_key)
+        old = table_store.load_item(conn, table.id, request.canonical_key)
         new = request.compute(old)
         if new == old:
             applied.append(Applied(old, new, None, None))
             continue
         if new is None:
-            store.delete_item(conn, table.id, request.canonical_key)
+            table_store.delete_item(conn, table.id, request.canonical_key)
         else:
-            store.save_item(conn, table.id, request.canonical_key, new)
+            table_store.save_item(conn, table.id, request.canonical_key, new)
         change = Change(keys=request.keys, old=old, new=new)
         applied.append(Applied(old, new, change.event_name, None))
         changes.append((len(applied) - 1, change, request.canonical_key))

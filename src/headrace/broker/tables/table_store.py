@@ -3,7 +3,7 @@
 Tables live in ``<data_dir>/streams.sqlite3`` beside the embedded streams, so an item write
 and the append of its change record are one SQLite transaction (WAL, ``BEGIN IMMEDIATE``):
 after a crash either both are there or neither. These tables are created, if missing, in
-the first write transaction of a :class:`~headrace.broker.tables.broker.TableBroker`; their
+the first write transaction of a :class:`~headrace.broker.tables.table_broker.TableBroker`; their
 version is kept apart from the streams' (``PRAGMA user_version``), so either side can add
 to the file without the other.
 """
@@ -14,7 +14,7 @@ import sqlite3
 
 import msgspec
 
-from headrace.broker.tables.values import Item
+from headrace.broker.tables.attribute_values import Item
 from headrace.errors import BrokerError
 
 # Bumped when these tables change incompatibly; a file with a newer version is refused.

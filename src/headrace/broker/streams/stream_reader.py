@@ -1,6 +1,6 @@
 """The read side of the embedded streams: shard iterators, GetRecords and the tip helpers.
 
-:class:`ShardReader` is the base of :class:`~headrace.broker.streams.broker.StreamBroker`;
+:class:`ShardReader` is the base of :class:`~headrace.broker.streams.stream_broker.StreamBroker`;
 it only reads the file (each call one read transaction, one snapshot), so reads in one
 process never wait for writes in another.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from headrace.broker.streams import reading, sequence, shards, validation
-from headrace.broker.streams.catalog import Catalog
+from headrace.broker.streams import sequence, shard_scans, shards, stream_validation
 from headrace.broker.streams.iterators import IteratorRequest, ShardIterator, start_position
-from headrace.broker.streams.results import GetRecordsResult, ShardTip
-from headrace.broker.streams.store import Database
+from headrace.broker.streams.stream_catalog import Catalog
+from headrace.broker.streams.stream_results import GetRecordsResult, ShardTip
+from headrace.broker.streams.stream_store import Database
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
 
@@ -64,7 +64,7 @@ class ShardReader:
         ``starting_sequence_number``). Raises ValidationException (unknown type),
         ResourceNotFoundException (stream or shard) or InvalidArgumentException.
         """
-        validation.check_iterator_type(iterator_type)
+        stream_validation.check_iterator_type(iterator_type)
         found = self._catalog.get(stream)
         now = self._now()
         with self._db.read() as conn:
@@ -76,7 +76,7 @@ class ShardReader:
         return ShardIterator(found.name, found.created_at, shard.index, after, now).encode()
 
     def get_records(
-        self, iterator: str, limit: int = validation.MAX_GET_RECORDS_LIMIT
+        self, iterator: str, limit: int = stream_validation.MAX_GET_RECORDS_LIMIT
     ) -> GetRecordsResult:
         """GetRecords: up to ``limit`` records after the iterator's position, in order.
 
@@ -85,7 +85,7 @@ class ShardReader:
         InvalidArgumentException (not an iterator), ExpiredIteratorException,
         ResourceNotFoundException (the stream or shard is gone).
         """
-        validation.check_limit(limit)
+        stream_validation.check_limit(limit)
         position = ShardIterator.decode(iterator)
         now = self._now()
         position.check_fresh(now, self._iterator_ttl)
@@ -94,7 +94,7 @@ class ShardReader:
             raise InvalidArgumentException("Invalid ShardIterator.")
         with self._db.read() as conn:
             shard = self._catalog.shard(conn, found, str(position.shard_index))
-            read = reading.read_shard(conn, found, shard, position.after, limit, now)
+            read = shard_scans.read_shard(conn, found, shard, position.after, limit, now)
             ended = shard.closed and read.at_tip
             children = shards.children(conn, found.id, shard.index) if ended else []
         self._reads.get_records_calls += 1
@@ -113,7 +113,7 @@ class ShardReader:
         found = self._catalog.get(stream)
         with self._db.read() as conn:
             shard = self._catalog.shard(conn, found, shard_id)
-            newest = reading.newest(conn, found, shard, self._now())
+            newest = shard_scans.newest(conn, found, shard, self._now())
         if newest is None:
             return ShardTip(
                 shard_id=shard.id,
@@ -150,4 +150,4 @@ class ShardReader:
             after = position.counter
         with self._db.read() as conn:
             shard = self._catalog.shard(conn, found, shard_id)
-            return reading.has_records_after(conn, found, shard, after, self._now())
+            return shard_scans.has_records_after(conn, found, shard, after, self._now())

@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
-from headrace.broker.sqs_api import check_visibility_timeout
+from headrace.broker.queue_api import check_visibility_timeout
 from headrace.clock import Clock
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueDepth
 from headrace.sources.combining import CallCombiner, CombinedAnswer
+from headrace.statistics import QueueDepth
 
 if TYPE_CHECKING:
-    from headrace.broker.catalog import Queue
-    from headrace.broker.queues import QueueBroker
+    from headrace.broker.queue_broker import QueueBroker
+    from headrace.broker.queue_catalog import Queue
     from headrace.broker.wake import Waker
 
 P = ParamSpec("P")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from headrace.clock import FakeClock
-from headrace.esm.scaling import QueueScaler, ScalingPolicy
+from headrace.esm.queues.scaling import QueueScaler, ScalingPolicy
 
 
 def test_starts_with_five_concurrent_batches() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
-from headrace.esm.mapping import QueueMapping
-from headrace.esm.queue_batch import BatchRules
-from headrace.esm.queue_poller import QueuePoller
-from headrace.esm.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
+from headrace.esm.queues.queue_batch import BatchRules
+from headrace.esm.queues.queue_mapping import QueueMapping
+from headrace.esm.queues.queue_poller import QueuePoller
+from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
 from headrace.esm.statistics import MappingCounters
 from headrace.functions.base import FunctionRuntime
 from headrace.sources.base import QueueSource

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from headrace.broker.streams.hashing import EXPLICIT_HASH_KEY_PATTERN
-from headrace.broker.streams.results import PutRecordsEntry
+from headrace.broker.streams.stream_results import PutRecordsEntry
 from headrace.errors import InvalidArgumentException, ValidationException
 
 # A record's data blob may be at most 1 MiB (before base64).

@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
-from headrace.esm.queue_batch import (
+from headrace.esm.queues.queue_batch import (
     BatchRules,
     QueueBatch,
     RecordFilter,
     gather_batch,
     return_now,
 )
-from headrace.esm.scaling import QueueScaler
+from headrace.esm.queues.scaling import QueueScaler
 from headrace.esm.statistics import MappingCounters
 from headrace.events import QueueMessage
 from headrace.functions.base import FunctionRuntime, Slot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from headrace.broker.tables.values import Item
+from headrace.broker.tables.attribute_values import Item
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

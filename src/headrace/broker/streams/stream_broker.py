@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from headrace.broker.streams import catalog, reading, shards, validation
-from headrace.broker.streams.catalog import Catalog, Stream
+from headrace.broker.streams import shard_scans, shards, stream_catalog, stream_validation
 from headrace.broker.streams.hashing import explicit_hash_key, partition_key_hash
 from headrace.broker.streams.iterators import ITERATOR_TTL_S
-from headrace.broker.streams.reader import ShardReader
-from headrace.broker.streams.results import (
+from headrace.broker.streams.sequence import parse_sequence_number
+from headrace.broker.streams.stream_catalog import Catalog, Stream
+from headrace.broker.streams.stream_reader import ShardReader
+from headrace.broker.streams.stream_results import (
     PutRecordsEntry,
     PutRecordsResult,
     PutRecordsResultEntry,
@@ -27,9 +28,8 @@ from headrace.broker.streams.results import (
     StreamSummary,
     UpdateShardCountResult,
 )
-from headrace.broker.streams.sequence import parse_sequence_number
-from headrace.broker.streams.store import Database
-from headrace.broker.streams.writing import Outgoing, Writer
+from headrace.broker.streams.stream_store import Database
+from headrace.broker.streams.stream_writing import Outgoing, Writer
 from headrace.broker.sweep import PeriodicSweep
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
@@ -133,7 +133,7 @@ class StreamBroker(ShardReader):
         malformed hash key), ResourceNotFoundException (no such stream) or
         InvalidArgumentException (hash key past 2**128 - 1, a foreign ordering number).
         """
-        validation.check_put_record(
+        stream_validation.check_put_record(
             data, partition_key, explicit_hash_key, sequence_number_for_ordering
         )
         found = self._catalog.get(stream)
@@ -155,7 +155,7 @@ class StreamBroker(ShardReader):
         exceeds 5 MB limit``; per-entry failures (none today: throughput limits are not
         enforced) would be reported in the result, as Kinesis does.
         """
-        validation.check_put_records(entries)
+        stream_validation.check_put_records(entries)
         found = self._catalog.get(stream)
         outgoing = [
             Outgoing(e.data, e.partition_key, _hash_key(e.partition_key, e.explicit_hash_key))
@@ -184,13 +184,13 @@ class StreamBroker(ShardReader):
         parents (splits and merges, as Kinesis makes them). Raises ValidationException for
         a target below 1, LimitExceededException past double or below half the open count.
         """
-        validation.check_target_shard_count(target)
+        stream_validation.check_target_shard_count(target)
         found = self._catalog.get(stream)
         now = self._now()
         with self._db.write() as conn:
             current = len(shards.load_open(conn, found.id))
             _check_scaling(current, target)
-            catalog.reshard(conn, found.id, target, now)
+            stream_catalog.reshard(conn, found.id, target, now)
         self._counters.reshards += 1
         self._notify(found.arn)
         return UpdateShardCountResult(
@@ -212,7 +212,7 @@ class StreamBroker(ShardReader):
         deleted = 0
         with self._db.write() as conn:
             for name in self._catalog.names():
-                trimmed = reading.trim(conn, self._catalog.get(name), millis)
+                trimmed = shard_scans.trim(conn, self._catalog.get(name), millis)
                 deleted += trimmed.records
                 self._counters.shards_trimmed += trimmed.shards
         self._counters.records_trimmed += deleted

@@ -14,22 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headrace.broker.streams import reading
-from headrace.broker.streams.store import Database
-from headrace.broker.streams.writing import Writer
+from headrace.broker.streams import shard_scans
+from headrace.broker.streams.stream_store import Database
+from headrace.broker.streams.stream_writing import Writer
 from headrace.broker.sweep import PeriodicSweep
-from headrace.broker.tables import store
-from headrace.broker.tables.catalog import Table, TableCatalog
-from headrace.broker.tables.results import (
+from headrace.broker.tables import table_store
+from headrace.broker.tables.attribute_values import Item, normalize_item
+from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
+from headrace.broker.tables.table_catalog import Table, TableCatalog
+from headrace.broker.tables.table_results import (
     BatchWriteResult,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
 )
-from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
-from headrace.broker.tables.updates import Update
-from headrace.broker.tables.values import Item, normalize_item
-from headrace.broker.tables.writing import (
+from headrace.broker.tables.table_writing import (
     PUT_DELETE_RETURN_VALUES,
     RETURN_VALUES,
     Applied,
@@ -39,6 +38,7 @@ from headrace.broker.tables.writing import (
     check_return_values,
     returned_attributes,
 )
+from headrace.broker.tables.updates import Update
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
@@ -90,7 +90,7 @@ class TableBroker:
         self._db = Database(path)
         try:
             with self._db.write() as conn:
-                store.create_schema(conn, path)
+                table_store.create_schema(conn, path)
                 self._catalog = TableCatalog(
                     conn, tables, path=path, region=region, account=account, now=self._now()
                 )
@@ -118,7 +118,7 @@ class TableBroker:
         """DescribeTable's facts: ARN, creation time, exact item count, stream ARN and label."""
         found = self._catalog.get(table)
         with self._db.read() as conn:
-            count = store.count_items(conn, found.id)
+            count = table_store.count_items(conn, found.id)
         context = found.stream_context
         return TableSummary(
             table_name=found.name,
@@ -137,7 +137,7 @@ class TableBroker:
         found = self._catalog.get(table)
         canonical = found.keys.canonical(found.keys.check_key(key))
         with self._db.read() as conn:
-            item = store.load_item(conn, found.id, canonical)
+            item = table_store.load_item(conn, found.id, canonical)
         self._counters.items_read += 1
         return item
 
@@ -262,7 +262,7 @@ class TableBroker:
             for name in self._catalog.names():
                 stream = self._catalog.get(name).stream
                 if stream is not None:
-                    deleted += reading.trim(conn, stream, millis).records
+                    deleted += shard_scans.trim(conn, stream, millis).records
         self._counters.records_trimmed += deleted
         return deleted
 

@@ -8,8 +8,8 @@ from tests.unit.esm.conftest import QUEUE_ARN, MakeHarness
 
 from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.build import build_queue_mapping
 from headrace.esm.engine import Engine, MappingBinding
+from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.memory import InMemoryQueueSource
 
@@ -102,7 +102,7 @@ def test_payload_is_the_records_encoded_in_one_go() -> None:
     """§3.1: the payload built from records encoded one by one is the same bytes."""
     import msgspec
 
-    from headrace.esm.queue_batch import QueueBatch
+    from headrace.esm.queues.queue_batch import QueueBatch
     from headrace.events import MessageAttributeValue, QueueMessage, encode_event, sqs_record
 
     messages = [

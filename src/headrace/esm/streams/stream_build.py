@@ -7,10 +7,10 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
 from headrace.esm.statistics import MappingCounters
 from headrace.esm.streams.checkpointing import BlockingCall, CheckpointWriter
-from headrace.esm.streams.context import StreamContext, StreamRules
 from headrace.esm.streams.destinations import DestinationSender, FailureTarget, OnFailure
 from headrace.esm.streams.policy import UNLIMITED, RetryPolicy
 from headrace.esm.streams.shapes import RecordShape
+from headrace.esm.streams.stream_context import StreamContext, StreamRules
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.base import FunctionRuntime
 from headrace.sources.base import StreamSource, StreamStart

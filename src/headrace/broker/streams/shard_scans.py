@@ -10,9 +10,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from headrace.broker.streams import shards
-from headrace.broker.streams.catalog import Stream
 from headrace.broker.streams.sequence import sequence_number
 from headrace.broker.streams.shards import Shard
+from headrace.broker.streams.stream_catalog import Stream
 from headrace.events import StreamRecord
 
 # GetRecords returns at most 10 MiB of data per call (at least one record, though).

@@ -5,7 +5,7 @@ thread (see :mod:`headrace.broker.embedded`), the CLI calls it directly. Several
 may open the same file at once. Deliberate differences from SQS are listed in
 ``docs/broker.md``: a stale receipt handle deletes nothing, standard queues hand out
 messages in send order, and :meth:`QueueBroker.receive_messages` has no 10-message cap
-(the SQS-shaped :meth:`~headrace.broker.sqs_api.SqsApi.receive_message` keeps it).
+(the SQS-shaped :meth:`~headrace.broker.queue_api.SqsApi.receive_message` keeps it).
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from operator import itemgetter
 from pathlib import Path
 
 from headrace.broker import fifo, receiving, sql
-from headrace.broker.catalog import Catalog, Queue
+from headrace.broker.queue_api import SqsApi, check_visibility_timeout
+from headrace.broker.queue_catalog import Catalog, Queue
+from headrace.broker.queue_results import BrokerStatistics, PeekedMessage, SendResult
+from headrace.broker.queue_store import Database
+from headrace.broker.queue_validation import Outgoing
 from headrace.broker.receiving import Exchange
-from headrace.broker.results import BrokerStatistics, PeekedMessage, SendResult
-from headrace.broker.sqs_api import SqsApi, check_visibility_timeout
-from headrace.broker.store import Database
-from headrace.broker.validation import Outgoing
 from headrace.broker.wake_socket import WakeSender, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import InvalidParameterValue
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 # How often (clock time) a queue's expired messages and closed deduplication windows are
 # deleted. Expired messages are never returned or counted in between; this only frees space.

@@ -12,8 +12,8 @@ import asyncio
 
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.lifecycle import Lifecycle, MappingState
-from headrace.esm.queue_poller import QueuePoller
-from headrace.esm.statistics import MappingStatistics
+from headrace.esm.queues.queue_poller import QueuePoller
+from headrace.statistics import MappingStatistics
 
 
 class QueueMapping:

@@ -1,6 +1,6 @@
 """SQS's own API shapes over the queue broker's core: caps, batches and SQS's errors.
 
-:class:`SqsApi` is the base of :class:`~headrace.broker.queues.QueueBroker`. Its methods
+:class:`SqsApi` is the base of :class:`~headrace.broker.queue_broker.QueueBroker`. Its methods
 check what SQS checks (at most 10 messages per receive, batch entry rules, malformed
 receipt handles) and report failures as SQS does, then call the core methods.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from headrace.broker.names import BATCH_ENTRY_ID_MESSAGE, is_valid_batch_entry_id
-from headrace.broker.results import (
+from headrace.broker.queue_results import (
     BatchFailure,
     BatchResult,
     DeleteEntry,
@@ -21,8 +21,8 @@ from headrace.broker.results import (
     SendResult,
     VisibilityEntry,
 )
+from headrace.broker.queue_validation import Outgoing, prepare
 from headrace.broker.sql import parse_handle
-from headrace.broker.validation import Outgoing, prepare
 from headrace.errors import (
     AwsError,
     BatchEntryIdsNotDistinct,
@@ -34,10 +34,10 @@ from headrace.errors import (
     TooManyEntriesInBatchRequest,
 )
 from headrace.events import MessageAttributeValue, QueueMessage
-from headrace.sources.base import QueueDepth
+from headrace.statistics import QueueDepth
 
 if TYPE_CHECKING:
-    from headrace.broker.catalog import Queue
+    from headrace.broker.queue_catalog import Queue
 
 # SQS: at most 10 entries per batch request and 10 messages per ReceiveMessage.
 MAX_BATCH_ENTRIES = 10

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headrace import arn as arnlib
-from headrace.broker.streams import catalog as streams_catalog
-from headrace.broker.streams.catalog import Stream
+from headrace.broker.streams import stream_catalog as streams_catalog
+from headrace.broker.streams.stream_catalog import Stream
 from headrace.broker.tables.keys import TableKeys
 from headrace.broker.tables.naming import (
     stream_label,

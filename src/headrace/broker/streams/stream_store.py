@@ -2,7 +2,7 @@
 
 One file, ``<data_dir>/streams.sqlite3``, apart from the queues' file so neither side's
 schema or locks get in the other's way (the tables' rows live here too, see
-``broker/tables/store.py``). WAL mode lets ``headrace put`` in one process write while
+``broker/tables/table_store.py``). WAL mode lets ``headrace put`` in one process write while
 ``headrace run`` in another reads; reads run in a deferred transaction so every statement
 of one read sees the same snapshot. Pragmas, locking and durability are
 :class:`~headrace.broker.sqlite_file.SqliteFile`'s.

@@ -96,7 +96,7 @@ class PeekedMessage:
 
 @dataclass(frozen=True, slots=True)
 class BrokerStatistics:
-    """Counters of one :class:`~headrace.broker.queues.QueueBroker` since it was opened."""
+    """Counters of one :class:`~headrace.broker.queue_broker.QueueBroker` since it was opened."""
 
     sent: int
     duplicates: int

@@ -1,0 +1,1 @@
+"""Queue event source mappings: lanes that wait, reserve a worker, gather, invoke and settle."""
