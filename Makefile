@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	rm -f .coverage .coverage.*
 	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml $(BIN)/python -m pytest --cov=headrace --cov-branch --cov-report= $(PYTEST_ARGS)
-	$(BIN)/python -m coverage combine --quiet 2>/dev/null || true
+	$(BIN)/python -m coverage combine --append --quiet 2>/dev/null || true
 	$(BIN)/python -m coverage report --include='src/headrace/esm/*,src/headrace/broker/*' --fail-under=90
 
 lint: $(VENV)/.installed-dev
