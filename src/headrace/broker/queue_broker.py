@@ -19,7 +19,7 @@ from pathlib import Path
 
 from headrace.broker import fifo, receiving, sql
 from headrace.broker.queue_api import SqsApi, check_visibility_timeout
-from headrace.broker.queue_catalog import Catalog, Queue
+from headrace.broker.queue_catalog import Catalog, Queue, delete_rows, ensure_rows
 from headrace.broker.queue_results import BrokerStatistics, PeekedMessage, SendResult
 from headrace.broker.queue_store import Database
 from headrace.broker.queue_validation import Outgoing
@@ -78,9 +78,8 @@ class QueueBroker(SqsApi):
         self._next_sweep: dict[int, int] = {}
         self._resolved: dict[str, Queue] = {}
         with self._db.write() as conn:
-            self._catalog = Catalog(
-                conn, queues, region=region, account=account, now_s=int(self._clock.time())
-            )
+            rows = ensure_rows(conn, queues, int(self._clock.time()))
+        self._catalog = Catalog(rows, queues, region=region, account=account)
 
     # -- queues -----------------------------------------------------------------------
 
@@ -92,6 +91,25 @@ class QueueBroker(SqsApi):
     def queue(self, queue: str) -> Queue:
         """The declared queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
         return self._queue(queue)
+
+    def create_queue(self, name: str, config: QueueConfig) -> Queue:
+        """Declare ``name`` at run time (CreateQueue); the existing queue if already declared.
+
+        Only this broker knows the queue: other processes see the queues of their config.
+        """
+        if name in self._catalog.names():
+            return self._catalog.get(name)
+        with self._db.write() as conn:
+            rows = ensure_rows(conn, {name: config}, int(self._clock.time()))
+        return self._catalog.add(name, config, rows[name])
+
+    def delete_queue(self, queue: str) -> None:
+        """Delete the queue and its messages (DeleteQueue); QueueDoesNotExist if unknown."""
+        q = self._queue(queue)
+        with self._db.write() as conn:
+            delete_rows(conn, q.id)
+        self._catalog.remove(q.name)
+        self._resolved = {k: v for k, v in self._resolved.items() if v.id != q.id}
 
     def _queue(self, queue: str) -> Queue:
         # Names and ARNs resolved once: the engine names its queue on every call.

@@ -236,7 +236,7 @@ class EmbeddedQueueDestination:
 
     async def send(self, body: str) -> None:
         """SendMessage with ``body``; raises the broker's error if it fails."""
-        queues = self._broker.queues
-        if queues.queue(self._arn).fifo:
+        storage = self._broker.storage
+        if (await storage.get_queue(self._arn)).fifo:
             raise BrokerError(f"{self._arn}: a FIFO queue cannot be an on-failure destination")
-        await asyncio.shield(self._broker.call(queues.send_message, self._arn, body))
+        await asyncio.shield(storage.send_message(self._arn, body))
