@@ -12,6 +12,7 @@ JSON, which is text: ``table`` refuses arguments and lines that are not UTF-8 (e
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -101,27 +102,39 @@ def put(
     is_base64: bool,
 ) -> None:
     """Put DATA on an embedded STREAM (name or ARN); DATA - puts one record per stdin line."""
-    from headrace.broker.streams import StreamBroker
-
     config = load(config_flag)
     check_data_dir(config)
     with cli_errors():
         target = resolve_stream(config, stream)
-        broker = StreamBroker(
-            config.data_dir / STREAMS_FILE_NAME,
-            config.streams,
-            region=config.region,
-            account=config.account,
-        )
-        try:
-            for line in read_lines(data):
-                payload = _decode(line) if is_base64 else line
-                result = broker.put_record(
-                    target.name, payload, partition_key, explicit_hash_key=explicit_hash_key
-                )
-                click.echo(result.sequence_number)
-        finally:
-            broker.close()
+        payloads = (_decode(line) if is_base64 else line for line in read_lines(data))
+        asyncio.run(put_payloads(config, target.name, payloads, partition_key, explicit_hash_key))
+
+
+async def put_payloads(
+    config: Config,
+    stream: str,
+    payloads: Iterable[bytes],
+    partition_key: str,
+    explicit_hash_key: str | None,
+) -> None:
+    """Put each payload as it comes (stdin is read line by line); print its sequence number."""
+    from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+
+    storage = await ThreadedStreamStorage.open(
+        config.data_dir / STREAMS_FILE_NAME,
+        config.streams,
+        region=config.region,
+        account=config.account,
+        wake_other_processes=True,
+    )
+    try:
+        for payload in payloads:
+            result = await storage.put_record(
+                stream, payload, partition_key, explicit_hash_key=explicit_hash_key
+            )
+            click.echo(result.sequence_number)
+    finally:
+        await storage.aclose()
 
 
 def _decode(text: bytes) -> bytes:

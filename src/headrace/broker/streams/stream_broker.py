@@ -91,6 +91,17 @@ class StreamBroker(ShardReader):
         """The declared streams' names."""
         return self._catalog.names()
 
+    def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
+        """CreateStream at run time: ``config.shard_count`` even shards; the stream's summary.
+
+        A stream already declared is returned as it is. Only this broker knows the stream:
+        other processes see the streams of their config.
+        """
+        stream_validation.check_stream_name(name)
+        with self._db.write() as conn:
+            self._catalog.declare(conn, name, config, self._now())
+        return self.stream_summary(name)
+
     def stream_arn(self, stream: str) -> str:
         """The ARN of the declared stream ``stream`` names (name or ARN)."""
         return self._catalog.get(stream).arn

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from headrace.broker.streams.hashing import EXPLICIT_HASH_KEY_PATTERN
 from headrace.broker.streams.stream_results import PutRecordsEntry
+from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import InvalidArgumentException, ValidationException
 
 # A record's data blob may be at most 1 MiB (before base64).
@@ -135,3 +136,10 @@ def check_target_shard_count(target: int) -> None:
     if target > MAX_TARGET_SHARD_COUNT:
         constraint = f"have value less than or equal to {MAX_TARGET_SHARD_COUNT}"
         _raise_if_any([_failed(target, "targetShardCount", constraint)])
+
+
+def check_stream_name(name: str) -> None:
+    """CreateStream's StreamName: 1-128 letters, digits, ``_``, ``.`` or ``-``."""
+    if not STREAM_NAME.fullmatch(name):
+        constraint = f"satisfy regular expression pattern: {STREAM_NAME.pattern}"
+        _raise_if_any([_failed(name, "streamName", constraint)])
