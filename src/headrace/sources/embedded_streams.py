@@ -136,7 +136,7 @@ class EmbeddedStreams:
                 iterator_ttl=None,
             )
             self._storage = ThreadedStreamStorage(
-                self._broker, thread=self._thread, waker=self._waker, clock=self._clock
+                self._broker, call=self._thread.call, waker=self._waker, clock=self._clock
             )
         except BaseException:
             await self.aclose()

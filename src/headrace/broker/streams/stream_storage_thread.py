@@ -9,9 +9,11 @@ broker's notifications. :meth:`ThreadedStreamStorage.open` opens a file on a pri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
+from headrace.broker.queue_storage_thread import BrokerCall
 from headrace.broker.streams.stream_broker import StreamBroker
 from headrace.broker.streams.stream_results import (
     GetRecordsResult,
@@ -31,27 +33,77 @@ from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
 
 
-class ThreadedStreamStorage:
-    """The streams of one :class:`StreamBroker`, called on ``thread``.
+class StreamCore(Protocol):
+    """The synchronous operations a stream backend's core provides (see ``StreamBroker``)."""
 
-    ``owns`` closes the broker and stops the thread on :meth:`aclose` (a storage made by
-    :meth:`open`); the engine's :class:`EmbeddedStreams` closes its own.
+    @property
+    def stream_names(self) -> list[str]: ...
+    def create_stream(self, name: str, config: StreamConfig) -> StreamSummary: ...
+    def stream_arn(self, stream: str) -> str: ...
+    def stream_summary(self, stream: str) -> StreamSummary: ...
+    def list_shards(self, stream: str) -> list[ShardInfo]: ...
+    def update_shard_count(self, stream: str, target: int) -> UpdateShardCountResult: ...
+    def trim(self, now: float | None = None) -> int: ...
+    def put_record(
+        self,
+        stream: str,
+        data: bytes,
+        partition_key: str,
+        *,
+        explicit_hash_key: str | None = None,
+        sequence_number_for_ordering: str | None = None,
+    ) -> PutResult: ...
+    def put_records(self, stream: str, entries: Sequence[PutRecordsEntry]) -> PutRecordsResult: ...
+    def get_shard_iterator(
+        self,
+        stream: str,
+        shard_id: str,
+        iterator_type: str,
+        *,
+        starting_sequence_number: str | None = None,
+        timestamp: float | None = None,
+    ) -> str: ...
+    def get_records(self, iterator: str, limit: int = ...) -> GetRecordsResult: ...
+    def tip(self, stream: str, shard_id: str) -> ShardTip: ...
+    def has_records_after(
+        self, stream: str, shard_id: str, sequence_number: str | None
+    ) -> bool: ...
+    def statistics(self) -> StreamBrokerStatistics: ...
+    def close(self) -> None: ...
+
+
+class ThreadedStreamStorage:
+    """The streams of one :class:`StreamCore`, each call run through ``call``.
+
+    ``owns`` closes the core (and stops ``thread``, if given) on :meth:`aclose`: a storage
+    made by :meth:`open`; the engine's :class:`EmbeddedStreams` closes its own. ``waker``
+    may be a factory, called on first use (in-memory cores made outside a loop).
     """
 
     def __init__(
         self,
-        broker: StreamBroker,
+        broker: StreamCore,
         *,
-        thread: BrokerThread,
-        waker: Waker,
+        call: BrokerCall,
+        waker: Waker | Callable[[], Waker],
         clock: Clock,
         owns: bool = False,
+        thread: BrokerThread | None = None,
     ) -> None:
         self.broker = broker
-        self._thread = thread
-        self._waker = waker
+        self._call = call
+        self._waker_or_factory = waker
         self._clock = clock
         self._owns = owns
+        self._thread = thread
+
+    @property
+    def waker(self) -> Waker:
+        """The wake-ups of this storage's streams."""
+        found = self._waker_or_factory
+        if not isinstance(found, Waker):
+            found = self._waker_or_factory = found()
+        return found
 
     @classmethod
     async def open(
@@ -84,30 +136,30 @@ class ThreadedStreamStorage:
         except BaseException:
             thread.close()
             raise
-        return cls(broker, thread=thread, waker=waker, clock=clock, owns=True)
+        return cls(broker, call=thread.call, waker=waker, clock=clock, owns=True, thread=thread)
 
     # -- streams --------------------------------------------------------------------
 
     def create_stream(self, name: str, config: StreamConfig) -> Awaitable[StreamSummary]:
-        return self._thread.call(self.broker.create_stream, name, config)
+        return self._call(self.broker.create_stream, name, config)
 
     def list_streams(self) -> Awaitable[list[str]]:
-        return self._thread.call(_names, self.broker)
+        return self._call(_names, self.broker)
 
     def stream_arn(self, stream: str) -> str:
         return self.broker.stream_arn(stream)
 
     def describe_stream_summary(self, stream: str) -> Awaitable[StreamSummary]:
-        return self._thread.call(self.broker.stream_summary, stream)
+        return self._call(self.broker.stream_summary, stream)
 
     def list_shards(self, stream: str) -> Awaitable[list[ShardInfo]]:
-        return self._thread.call(self.broker.list_shards, stream)
+        return self._call(self.broker.list_shards, stream)
 
     def update_shard_count(self, stream: str, target: int) -> Awaitable[UpdateShardCountResult]:
-        return self._thread.call(self.broker.update_shard_count, stream, target)
+        return self._call(self.broker.update_shard_count, stream, target)
 
     def trim(self) -> Awaitable[int]:
-        return self._thread.call(self.broker.trim)
+        return self._call(self.broker.trim)
 
     # -- records --------------------------------------------------------------------
 
@@ -120,7 +172,7 @@ class ThreadedStreamStorage:
         explicit_hash_key: str | None = None,
         sequence_number_for_ordering: str | None = None,
     ) -> Awaitable[PutResult]:
-        return self._thread.call(
+        return self._call(
             self.broker.put_record,
             stream,
             data,
@@ -132,7 +184,7 @@ class ThreadedStreamStorage:
     def put_records(
         self, stream: str, entries: Sequence[PutRecordsEntry]
     ) -> Awaitable[PutRecordsResult]:
-        return self._thread.call(self.broker.put_records, stream, entries)
+        return self._call(self.broker.put_records, stream, entries)
 
     def get_shard_iterator(
         self,
@@ -143,7 +195,7 @@ class ThreadedStreamStorage:
         starting_sequence_number: str | None = None,
         timestamp: float | None = None,
     ) -> Awaitable[str]:
-        return self._thread.call(
+        return self._call(
             self.broker.get_shard_iterator,
             stream,
             shard_id,
@@ -153,26 +205,26 @@ class ThreadedStreamStorage:
         )
 
     def get_records(self, iterator: str, limit: int) -> Awaitable[GetRecordsResult]:
-        return self._thread.call(self.broker.get_records, iterator, limit)
+        return self._call(self.broker.get_records, iterator, limit)
 
     def read_shard(self, stream: str, iterator: str, limit: int) -> Awaitable[ShardBatch]:
-        return self._thread.call(_read, self.broker, stream, iterator, limit)
+        return self._call(_read, self.broker, stream, iterator, limit)
 
     def shard_tip(self, stream: str, shard_id: str) -> Awaitable[ShardTip]:
-        return self._thread.call(self.broker.tip, stream, shard_id)
+        return self._call(self.broker.tip, stream, shard_id)
 
     def has_records_after(
         self, stream: str, shard_id: str, sequence_number: str | None
     ) -> Awaitable[bool]:
-        return self._thread.call(self.broker.has_records_after, stream, shard_id, sequence_number)
+        return self._call(self.broker.has_records_after, stream, shard_id, sequence_number)
 
     # -- waiting --------------------------------------------------------------------
 
     def change_version(self, stream_arn: str) -> int:
-        return self._waker.version(stream_arn)
+        return self.waker.version(stream_arn)
 
     def wait_for_change(self, stream_arn: str, version: int, timeout: float) -> Awaitable[bool]:
-        return self._waker.wait(stream_arn, version, timeout, self._clock)
+        return self.waker.wait(stream_arn, version, timeout, self._clock)
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -182,15 +234,16 @@ class ThreadedStreamStorage:
     async def aclose(self) -> None:
         if self._owns:
             self._owns = False
-            await self._thread.call(self.broker.close)
-            self._thread.close()
+            await self._call(self.broker.close)
+            if self._thread is not None:
+                self._thread.close()
 
 
-def _names(broker: StreamBroker) -> list[str]:
+def _names(broker: StreamCore) -> list[str]:
     return broker.stream_names
 
 
-def _read(broker: StreamBroker, stream: str, iterator: str, limit: int) -> ShardBatch:
+def _read(broker: StreamCore, stream: str, iterator: str, limit: int) -> ShardBatch:
     """GetRecords, and whether it reached the tip, in one call on the broker thread."""
     result = broker.get_records(iterator, limit)
     records = result.records

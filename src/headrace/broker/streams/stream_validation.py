@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from headrace.broker.streams.hashing import EXPLICIT_HASH_KEY_PATTERN
+from headrace.broker.streams.sequence import parse_sequence_number
 from headrace.broker.streams.stream_results import PutRecordsEntry
 from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import InvalidArgumentException, ValidationException
@@ -143,3 +144,22 @@ def check_stream_name(name: str) -> None:
     if not STREAM_NAME.fullmatch(name):
         constraint = f"satisfy regular expression pattern: {STREAM_NAME.pattern}"
         _raise_if_any([_failed(name, "streamName", constraint)])
+
+
+def check_ordering_number(number: str, stream_name: str, account: str) -> None:
+    """PutRecord's SequenceNumberForOrdering must be one of this broker's sequence numbers."""
+    if parse_sequence_number(number) is None:
+        raise InvalidArgumentException(
+            f"ExclusiveMinimumSequenceNumber {number} used in "
+            f"PutRecord on stream {stream_name} under account {account} is invalid."
+        )
+
+
+def sequence_counter(number: str, stream_name: str) -> int:
+    """The stream counter a sequence number encodes; InvalidArgumentException if foreign."""
+    position = parse_sequence_number(number)
+    if position is None:
+        raise InvalidArgumentException(
+            f"Sequence number {number} did not come from stream {stream_name}."
+        )
+    return position.counter

@@ -1,4 +1,4 @@
-"""The stream storage conformance suite over the SQLite backend."""
+"""The stream storage conformance suite over both backends: SQLite and in memory."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from headrace.testing.conformance.stream_conformance import (
     TestStreamCatalog,
     TestWaiting,
 )
+from headrace.testing.memory_stream_storage import MemoryStreamStorage
 
 __all__ = ["TestIterators", "TestPutAndRead", "TestResharding", "TestStreamCatalog", "TestWaiting"]
 
 
-@pytest.fixture(params=["sqlite"])
-def stream_storage_factory(tmp_path: Path) -> StreamStorageFactory:
+@pytest.fixture(params=["sqlite", "memory"])
+def stream_storage_factory(request: pytest.FixtureRequest, tmp_path: Path) -> StreamStorageFactory:
     async def open_sqlite(
         streams: Mapping[str, StreamConfig], *, clock: FakeClock, region: str, account: str
     ) -> StreamStorage:
@@ -32,4 +33,9 @@ def stream_storage_factory(tmp_path: Path) -> StreamStorageFactory:
             tmp_path / "streams.sqlite3", streams, region=region, account=account, clock=clock
         )
 
-    return open_sqlite
+    async def open_memory(
+        streams: Mapping[str, StreamConfig], *, clock: FakeClock, region: str, account: str
+    ) -> StreamStorage:
+        return MemoryStreamStorage(streams, region=region, account=account, clock=clock)
+
+    return open_sqlite if request.param == "sqlite" else open_memory
