@@ -36,6 +36,7 @@ from headrace.broker.streams.stream_results import (
     StreamSummary,
     UpdateShardCountResult,
 )
+from headrace.broker.streams.stream_writing import Outgoing
 from headrace.clock import Clock
 from headrace.config.resources import StreamConfig
 from headrace.errors import InvalidArgumentException, ResourceNotFoundException
@@ -115,7 +116,7 @@ class MemoryStreamCore:
         self._held: dict[str, _Held] = {}
         self._counts = _Counts()
         for name, config in streams.items():
-            self.create_stream(name, config)
+            self._declare(name, config)  # declared names are checked by the config
 
     # -- streams ----------------------------------------------------------------------
 
@@ -125,6 +126,10 @@ class MemoryStreamCore:
 
     def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
         stream_validation.check_stream_name(name)
+        self._declare(name, config)
+        return self.stream_summary(name)
+
+    def _declare(self, name: str, config: StreamConfig) -> None:
         if name not in self._held:
             arn = arnlib.kinesis_stream(self._region, self._account, name)
             stream = Stream(len(self._held) + 1, name, arn, config, self._now())
@@ -134,7 +139,6 @@ class MemoryStreamCore:
                 held.records[index] = []
             self._held[name] = held
             self._catalog.add(stream)
-        return self.stream_summary(name)
 
     def stream_arn(self, stream: str) -> str:
         return self._catalog.get(stream).arn
@@ -227,13 +231,19 @@ class MemoryStreamCore:
             stream_validation.check_ordering_number(
                 sequence_number_for_ordering, held.stream.name, self._account
             )
-        (result,) = self._put(held, [(data, partition_key, explicit_hash_key)])
+        (result,) = self._put(
+            held, [Outgoing(data, partition_key, hash_key_of(partition_key, explicit_hash_key))]
+        )
         return result
 
     def put_records(self, stream: str, entries: Sequence[PutRecordsEntry]) -> PutRecordsResult:
         stream_validation.check_put_records(entries)
         held = self._find(stream)
-        results = self._put(held, [(e.data, e.partition_key, e.explicit_hash_key) for e in entries])
+        outgoing = [
+            Outgoing(e.data, e.partition_key, hash_key_of(e.partition_key, e.explicit_hash_key))
+            for e in entries
+        ]
+        results = self._put(held, outgoing)
         return PutRecordsResult(
             tuple(
                 PutRecordsResultEntry(shard_id=r.shard_id, sequence_number=r.sequence_number)
@@ -241,15 +251,25 @@ class MemoryStreamCore:
             )
         )
 
-    def _put(self, held: _Held, records: list[tuple[bytes, str, str | None]]) -> list[PutResult]:
+    def stream(self, stream: str) -> Stream:
+        """The held stream a name or ARN names (for a table writing its change records)."""
+        return self._catalog.get(stream)
+
+    def append(self, stream: str, outgoing: list[Outgoing]) -> list[PutResult]:
+        """Put checked records (data may depend on the sequence number: a change record)."""
+        return self._put(self._find(stream), outgoing)
+
+    def _put(self, held: _Held, records: list[Outgoing]) -> list[PutResult]:
         now = self._now()
         router = Router([(s.index, s.hash_range) for s in held.shards.values() if not s.closed])
         results = []
-        for data, key, explicit in records:
+        for record in records:
             held.counter += 1
-            index = router.shard_for(hash_key_of(key, explicit))
-            held.records[index].append(_Record(held.counter, now, key, data))
-            results.append(PutResult(shard_id(index), sequence_number(held.counter, index)))
+            index = router.shard_for(record.hash_key)
+            number = sequence_number(held.counter, index)
+            data = record.data if isinstance(record.data, bytes) else record.data(number)
+            held.records[index].append(_Record(held.counter, now, record.partition_key, data))
+            results.append(PutResult(shard_id(index), number))
         self._counts.records_put += len(results)
         self._notify(held.stream.arn)
         return results

@@ -1,4 +1,4 @@
-"""The table storage conformance suite over the SQLite backend."""
+"""The table storage conformance suite over both backends: SQLite and in memory."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from headrace.testing.conformance.table_conformance import (
     TestChangeStream,
     TestItems,
 )
+from headrace.testing.memory_table_storage import MemoryTableStorage
 
 __all__ = ["TestChangeStream", "TestItems"]
 
 
-@pytest.fixture(params=["sqlite"])
-def table_storage_factory(tmp_path: Path) -> TableStorageFactory:
+@pytest.fixture(params=["sqlite", "memory"])
+def table_storage_factory(request: pytest.FixtureRequest, tmp_path: Path) -> TableStorageFactory:
     async def open_sqlite(
         tables: Mapping[str, TableConfig], *, clock: FakeClock, region: str, account: str
     ) -> TableStorage:
@@ -29,4 +30,9 @@ def table_storage_factory(tmp_path: Path) -> TableStorageFactory:
             tmp_path / "streams.sqlite3", tables, region=region, account=account, clock=clock
         )
 
-    return open_sqlite
+    async def open_memory(
+        tables: Mapping[str, TableConfig], *, clock: FakeClock, region: str, account: str
+    ) -> TableStorage:
+        return MemoryTableStorage(tables, region=region, account=account, clock=clock)
+
+    return open_sqlite if request.param == "sqlite" else open_memory
