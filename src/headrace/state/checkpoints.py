@@ -10,7 +10,7 @@ Table ``stream_retries`` keeps, per (mapping UUID, shard id), the shard's batche
 for a retry (:class:`~headrace.state.base.RetryState`, a JSON list), written in the same
 transaction as the positions and only when a batch fails or a failed one settles: a
 restart does not give a failing batch a fresh MaximumRetryAttempts (§4.2.4). A file an older
-headrace made before the table existed gets it on open (state/schema.py).
+headrace made before the table existed gets it on open (state/state_file.py).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from headrace.broker.sqlite_file import SqliteFile
 from headrace.state.base import MappingCheckpoints, RetryState
-from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
+from headrace.state.state_file import open_state_file
 
 
 class SqliteCheckpointStore:
@@ -36,7 +35,7 @@ class SqliteCheckpointStore:
     """
 
     def __init__(self, path: Path) -> None:
-        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
+        self._db = open_state_file(path)
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints:
         """The stored positions of one mapping (empty and not started if it never ran)."""
