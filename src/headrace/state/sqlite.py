@@ -10,8 +10,8 @@ from pathlib import Path
 import msgspec
 
 from headrace.errors import BrokerError
-from headrace.state.base import EngineRecord
 from headrace.state.state_file import open_state_file
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics
 
 # Seconds a status write waits for another process's write lock on the file before it fails
