@@ -41,11 +41,10 @@ from headrace.sources.embedded_streams import (
     EmbeddedStreams,
     EmbeddedStreamSource,
 )
-from headrace.state.base import EngineRecord
-from headrace.state.checkpoints import SqliteCheckpointStore
 from headrace.state.publisher import StatusPublisher
 from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
-from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.sqlite_state import SqliteCheckpoints, SqliteStatus, open_sqlite_checkpoints
+from headrace.state.state_seam import EngineRecord
 
 log = logging.getLogger("headrace")
 
@@ -79,7 +78,7 @@ class App:
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
         self.streams: EmbeddedStreams | None = None
-        self.checkpoints: SqliteCheckpointStore | None = None
+        self.checkpoints: SqliteCheckpoints | None = None
         # Real SQS queues (any SQS ARN the config does not declare), by mapping UUID.
         self.aws_queues: dict[str, QueueSource] = {}
         # Real Kinesis/DynamoDB streams and AWS on-failure destinations, by mapping UUID.
@@ -244,8 +243,8 @@ class App:
             clock=self.clock,
         )
         await stack.enter_async_context(self.streams)
-        self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
-        stack.callback(self.checkpoints.close)
+        self.checkpoints = open_sqlite_checkpoints(config.data_dir / STATE_FILE_NAME)
+        stack.push_async_callback(self.checkpoints.aclose)
 
     async def _open_aws_queues(self, stack: contextlib.AsyncExitStack) -> None:
         """Connect to every real SQS queue a mapping reads and check it (§1.6.10, §1.6.11)."""
@@ -290,8 +289,8 @@ class App:
             if sender is not None:
                 self.aws_destinations[mapping.uuid] = sender
         if self.aws_streams and self.checkpoints is None:
-            self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
-            stack.callback(self.checkpoints.close)
+            self.checkpoints = open_sqlite_checkpoints(config.data_dir / STATE_FILE_NAME)
+            stack.push_async_callback(self.checkpoints.aclose)
 
     def stop(self, *, force: bool = False) -> None:
         """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
@@ -314,7 +313,7 @@ class App:
         :mod:`headrace.state.publisher`); the last snapshot is written at the end."""
         engine = self.engine
         assert engine is not None
-        store = SqliteStatusStore(self.config.data_dir / STATE_FILE_NAME, busy_timeout=busy_timeout)
+        store = SqliteStatus(self.config.data_dir / STATE_FILE_NAME, busy_timeout=busy_timeout)
         started = self.clock.time()
 
         def record() -> EngineRecord:
@@ -329,4 +328,4 @@ class App:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await publisher.retire(os.getpid())
-            store.close()
+            await store.aclose()

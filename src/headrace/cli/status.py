@@ -22,7 +22,9 @@ from headrace.config.kinds import SourceKind
 from headrace.config.model import Config
 from headrace.errors import HeadraceError
 from headrace.esm.lifecycle import MappingState
-from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.schema import STATE_FILE_NAME
+from headrace.state.sqlite_state import SqliteStatus
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics, ShardStatistics
 
 
@@ -38,11 +40,7 @@ def _alive(pid: int) -> bool:
 
 def collect_status(config: Config) -> dict[str, Any]:
     """Every mapping's state and counters, plus every queue's depth and its DLQ's depth."""
-    store = SqliteStatusStore(config.data_dir / "state.sqlite3")
-    try:
-        engine, snapshots = store.read()
-    finally:
-        store.close()
+    engine, snapshots = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
     broker = open_queue_broker(config)
@@ -80,6 +78,15 @@ def collect_status(config: Config) -> dict[str, Any]:
         "EventSourceMappings": mappings,
         "Queues": {name: _depth(d) for name, d in depths.items()},
     }
+
+
+async def _published(path: Path) -> tuple[EngineRecord | None, list[MappingStatistics]]:
+    """What the running (or last) engine published to the state file at ``path``."""
+    store = SqliteStatus(path)
+    try:
+        return await store.read()
+    finally:
+        await store.aclose()
 
 
 def _state(enabled: bool, published: str | None, running: bool) -> str:
