@@ -19,11 +19,10 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.api.metrics import StatisticsCollector
 from headrace.api.server import Endpoint
-from headrace.aws.clients import region_of
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock, SystemClock
-from headrace.config.kinds import kind_for
+from headrace.config.kinds import SourceKind, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
@@ -74,8 +73,8 @@ class App:
         self.engine: Engine | None = None
         self.streams: EmbeddedStreams | None = None
         self.checkpoints: SqliteCheckpointStore | None = None
-        # Every mapping's source as its kind opened it, by mapping UUID.
-        self.opened: dict[str, OpenedSource] = {}
+        # Every mapping's kind and its source as the kind opened it, by mapping UUID.
+        self.opened: dict[str, tuple[SourceKind, OpenedSource]] = {}
         # AWS on-failure destinations, by mapping UUID.
         self.aws_destinations: dict[str, DestinationSender] = {}
         # A stop asked for while starting, applied once the engine exists.
@@ -95,23 +94,24 @@ class App:
     def _build_engine(self) -> Engine:
         bindings: list[Binding] = []
         for mapping in self.config.event_source_mappings:
-            opened = self.opened[mapping.uuid]
-            if opened.shape is None:
-                bindings.append(self._queue_binding(mapping, opened.source))  # type: ignore[arg-type]
-            else:
+            kind, opened = self.opened[mapping.uuid]
+            if kind.defaults.is_stream:
                 bindings.append(self._stream_binding(mapping, opened))
+            else:
+                bindings.append(self._queue_binding(mapping, opened))
         return Engine(bindings, clock=self.clock)
 
     def _queue_binding(
-        self, mapping: EventSourceMappingConfig, source: QueueSource
+        self, mapping: EventSourceMappingConfig, opened: OpenedSource
     ) -> MappingBinding:
+        source: QueueSource = opened.source  # type: ignore[assignment]
         function = self.config.functions[mapping.function_name]
         built = build_queue_mapping(
             mapping,
             source,
             self._runtime(mapping.function_name),
             clock=self.clock,
-            region=region_of(mapping.event_source_arn, self.config.region),
+            shape=opened.shape,
             function_timeout=function.timeout,
             function_concurrency=self.config.function_concurrency(mapping.function_name),
         )
@@ -202,8 +202,8 @@ class App:
                     f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
                     "DynamoDB stream ARN"
                 )
-            self.opened[mapping.uuid] = await kind.open(opening, mapping)
-        if any(o.shape is not None for o in self.opened.values()) and self.checkpoints is None:
+            self.opened[mapping.uuid] = (kind, await kind.open(opening, mapping))
+        if any(kind.defaults.is_stream for kind, _ in self.opened.values()):
             self.checkpoints = SqliteCheckpointStore(self.config.data_dir / STATE_FILE_NAME)
             stack.callback(self.checkpoints.close)
 
@@ -213,7 +213,7 @@ class App:
 
         config = self.config
         for mapping in config.event_source_mappings:
-            if self.opened[mapping.uuid].shape is None:
+            if not self.opened[mapping.uuid][0].defaults.is_stream:
                 continue
             sender = await wiring.open_failure_destination(
                 config, mapping, clock=self.clock, stack=stack

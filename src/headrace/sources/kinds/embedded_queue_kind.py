@@ -33,7 +33,8 @@ class EmbeddedQueueKind(sqs.QueueKindBase):
         return ResolvedSource(arn, self, defaults, queue, arn)
 
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
-        return OpenedSource(ctx.broker.source_for(mapping.event_source_arn))
+        source = ctx.broker.source_for(mapping.event_source_arn)
+        return OpenedSource(source, sqs.sqs_shape(ctx.config, mapping))
 
     def status(
         self, config: Config, mapping: EventSourceMappingConfig, depths: Mapping[str, Any]

@@ -45,12 +45,13 @@ class OpenContext(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OpenedSource:
-    """An opened source; ``shape`` is set for stream kinds (the engine's RecordShape).
+    """An opened source and its record shape: the engine's ``QueueRecordShape`` for queue
+    kinds, its ``RecordShape`` for stream kinds (the kind's ``defaults.is_stream``).
 
     ``counters_sink`` is called with the mapping's counters once the engine has built the
     mapping, for sources that show their own problems as LastProcessingResult.
     """
 
     source: QueueSource | StreamSource
-    shape: Any = None
+    shape: Any
     counters_sink: Callable[[Any], None] | None = None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from headrace import arn as arnlib
+from headrace.events import QueueMessage, sqs_record
 from headrace.sources.kinds.kind_seam import Home, PayloadSpec, SourceDefaults
 
 if TYPE_CHECKING:
@@ -33,6 +37,36 @@ QUEUE_NOT_FOUND = (
 )
 # §5.6: AWS starts five concurrent batches per queue mapping.
 INITIAL_QUEUE_BATCHES = 5
+# §3.1: the event is ``{"Records":[...]}``; these are the bytes around the records.
+_OPEN, _CLOSE = b'{"Records":[', b"]}"
+
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(frozen=True, slots=True)
+class SqsRecordShape:
+    """SQS event records (§3.1) of one queue, and the ``{"Records":[...]}`` envelope."""
+
+    source_arn: str
+    region: str
+    envelope_bytes: int = len(_OPEN) + len(_CLOSE)
+
+    def record(self, message: QueueMessage) -> Mapping[str, Any]:
+        return sqs_record(message, self.source_arn, self.region)
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        return _encode(record)
+
+    def envelope(self, encoded: Sequence[bytes]) -> bytes:
+        return _OPEN + b",".join(encoded) + _CLOSE
+
+
+def sqs_shape(config: Config, mapping: EventSourceMappingConfig) -> SqsRecordShape:
+    """The record shape of ``mapping``'s queue; records name the queue's own region."""
+    from headrace.aws.clients import region_of
+
+    arn = mapping.event_source_arn
+    return SqsRecordShape(arn, region_of(arn, config.region))
 
 
 def _body(record: Mapping[str, Any]) -> Any:

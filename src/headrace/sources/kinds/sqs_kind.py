@@ -52,7 +52,7 @@ class SqsKind(sqs.QueueKindBase):
                 mapping.event_source_arn,
             )
             raise
-        return OpenedSource(source)
+        return OpenedSource(source, sqs.sqs_shape(config, mapping))
 
     def status(
         self, config: Config, mapping: EventSourceMappingConfig, depths: Mapping[str, Any]
