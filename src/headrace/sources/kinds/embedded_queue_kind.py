@@ -32,6 +32,9 @@ class EmbeddedQueueKind(sqs.QueueKindBase):
         defaults = sqs.SQS_FIFO_DEFAULTS if fifo else sqs.SQS_DEFAULTS
         return ResolvedSource(arn, self, defaults, queue, arn)
 
+    def built(self, config: Config, arn: str) -> bool:
+        return config.queue_by_arn(arn) is not None
+
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
         source = ctx.broker.source_for(mapping.event_source_arn)
         return OpenedSource(source, sqs.sqs_shape(ctx.config, mapping))

@@ -29,6 +29,9 @@ class EmbeddedStreamKind(family.KinesisKindBase):
         stream = config.stream_by_arn(mapping.event_source_arn)
         return family.stream_lanes(config, mapping, stream.shard_count if stream else 1)
 
+    def built(self, config: Config, arn: str) -> bool:
+        return config.stream_by_arn(arn) is not None
+
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
         stream = ctx.config.stream_by_arn(mapping.event_source_arn)
         assert stream is not None  # validated

@@ -32,6 +32,9 @@ class EmbeddedTableKind(family.DynamoDBKindBase):
         spec = table.stream_specification if table is not None else None
         return family.stream_lanes(config, mapping, spec.shard_count if spec is not None else 1)
 
+    def built(self, config: Config, arn: str) -> bool:
+        return config.table_by_arn(arn) is not None
+
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
         from headrace.broker.tables import dynamodb_event_record
         from headrace.sources.kinds.record_shapes import DynamoDBShape

@@ -120,6 +120,11 @@ class SourceKind(Protocol):
         """Validate the source against the file (§1.6.11, §1.6.12)."""
         ...
 
+    def built(self, config: Config, arn: str) -> bool:
+        """Whether what ``arn`` names is in the built config: an embedded resource declared
+        without problems of its own (mappings to others are left out); real ones always."""
+        ...
+
     def duplicate_message(self, arn: str, function: str, first_uuid: str) -> str:
         """§1.6.15: AWS's ResourceConflictException text for a second mapping."""
         ...

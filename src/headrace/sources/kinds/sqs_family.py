@@ -97,6 +97,10 @@ class QueueKindBase:
     defaults: SourceDefaults = SQS_DEFAULTS
     payload: PayloadSpec | None = SQS_PAYLOAD
 
+    def built(self, config: Config, arn: str) -> bool:
+        """Real resources are not in the file: always usable."""
+        return True
+
     def duplicate_message(self, arn: str, function: str, first_uuid: str) -> str:
         """§1.6.15: the SQS form of ResourceConflictException's text."""
         return (
