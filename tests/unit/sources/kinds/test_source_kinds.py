@@ -75,7 +75,8 @@ def test_queue_and_stream_kinds_word_duplicates_as_aws_does() -> None:
     stream = kind_named("kinesis").duplicate_message(STREAM, "f", "u-1")
     assert queue.startswith('An event source mapping with SQS arn (" ')
     assert stream.startswith('The event source arn (" ')
-    assert queue.endswith("with UUID u-1") and stream.endswith("with UUID u-1")
+    assert queue.endswith("with UUID u-1")
+    assert stream.endswith("with UUID u-1")
 
 
 def test_lanes_follow_the_kind() -> None:
@@ -96,9 +97,12 @@ def test_only_embedded_resources_must_be_built() -> None:
 def test_payload_rules_unwrap_as_each_service_stores_the_payload() -> None:
     """§6.5: SQS body is text; Kinesis data is base64; DynamoDB Streams has no payload rule."""
     sqs, kinesis = kind_named("sqs").payload, kind_named("kinesis").payload
-    assert sqs is not None and kinesis is not None
-    assert sqs.unwrap('{"a":1}') == '{"a":1}' and sqs.plain_text
-    assert kinesis.unwrap("eyJhIjoxfQ==") == b'{"a":1}' and not kinesis.plain_text
+    assert sqs is not None
+    assert kinesis is not None
+    assert sqs.unwrap('{"a":1}') == '{"a":1}'
+    assert sqs.plain_text
+    assert kinesis.unwrap("eyJhIjoxfQ==") == b'{"a":1}'
+    assert not kinesis.plain_text
     assert kind_named("dynamodb-streams").payload is None
 
 
