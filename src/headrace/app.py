@@ -31,9 +31,9 @@ from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
-from headrace.sources.base import QueueSource, StreamSource
 from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
 from headrace.sources.kinds.opening import OpenedSource
+from headrace.sources.source_seam import QueueSource, StreamSource
 from headrace.state.base import EngineRecord
 from headrace.state.checkpoints import SqliteCheckpointStore
 from headrace.state.publisher import StatusPublisher

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from headrace.broker.embedded import EmbeddedBroker
     from headrace.clock import Clock
     from headrace.config.model import Config
-    from headrace.sources.base import QueueSource, StreamSource
     from headrace.sources.embedded_streams import EmbeddedStreams
+    from headrace.sources.source_seam import QueueSource, StreamSource
 
 
 class OpenContext(Protocol):
