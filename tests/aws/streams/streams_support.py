@@ -16,11 +16,12 @@ from headrace.clock import SystemClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, RunResult, StreamBinding
 from headrace.esm.streams.destinations import DestinationSender
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
+from headrace.esm.streams.shapes import RecordShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.aws_streams import AwsStreamSource
+from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
 REGION = "us-east-1"

@@ -15,10 +15,10 @@ from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.errors import BrokerError
 from headrace.esm.engine import Engine, RunResult, StreamBinding
-from headrace.esm.streams.shapes import KinesisShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.record_shapes import KinesisShape
 from headrace.sources.memory_streams import InMemoryStreamSource
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
