@@ -5,7 +5,7 @@ from __future__ import annotations
 from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
-from headrace.esm.queues.queue_batch import BatchRules
+from headrace.esm.queues.queue_batch import BatchRules, QueueRecordShape
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
@@ -20,12 +20,13 @@ def build_queue_mapping(
     runtime: FunctionRuntime,
     *,
     clock: Clock,
-    region: str,
+    shape: QueueRecordShape,
     function_timeout: int,
     function_concurrency: int,
     ceiling: int = DEFAULT_CEILING,
 ) -> QueueMapping:
-    """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules."""
+    """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules;
+    ``shape`` is the source kind's records and envelope."""
     caps = [function_concurrency]
     if config.maximum_concurrency is not None:
         caps.append(config.maximum_concurrency)
@@ -39,7 +40,7 @@ def build_queue_mapping(
         function_timeout=function_timeout,
         queue_visibility_timeout=source.visibility_timeout,
         source_arn=config.event_source_arn,
-        region=region,
+        shape=shape,
     )
     poller = QueuePoller(
         source=source,
