@@ -1,7 +1,8 @@
-"""The embedded broker's queues as the engine reads them: a :class:`QueueSource`.
+"""The embedded queues as the engine reads them: a :class:`QueueSource` over any
+:class:`~headrace.broker.storage_seam.QueueStorage` (SQLite, in memory, ...).
 
 Long polls wait for what can make a message receivable, never on a timer: a send or a
-visibility change (a :class:`~headrace.broker.wake.Waker` notification, also from other
+visibility change (the storage's ``wait_for_change``; with SQLite also from other
 processes), the moment the next delayed or in-flight message becomes visible, or the end
 of the wait, whichever comes first. Waits use the injected clock.
 """
