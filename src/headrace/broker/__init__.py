@@ -1,7 +1,9 @@
 """The embedded broker: durable queues with SQS semantics in one SQLite file per data_dir.
 
-- :class:`QueueBroker` — the queues themselves, synchronous and thread-safe (the CLI's
-  ``send`` and ``dlq`` use it directly);
+- :class:`QueueBroker` — the queues themselves, synchronous and thread-safe: the SQLite
+  core behind the async :class:`~headrace.broker.storage_seam.QueueStorage` seam
+  (:mod:`headrace.broker.queue_storage_thread`, :mod:`headrace.broker.sqlite_queue_storage`,
+  which the CLI's ``send`` and ``dlq`` open);
 - :class:`EmbeddedBroker` — what ``headrace run`` holds: the broker on its own thread,
   wake-ups from other processes, and a :class:`~headrace.sources.embedded_queue.EmbeddedQueueSource`
   per queue ARN;

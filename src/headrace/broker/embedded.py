@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 from headrace.broker.datadir import EngineLock
 from headrace.broker.queue_broker import QueueBroker
 from headrace.broker.queue_results import BrokerStatistics
+from headrace.broker.queue_storage_thread import ThreadedQueueStorage
 from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker, WakerStatistics
 from headrace.broker.wake_socket import WakeListener, wake_address
@@ -73,6 +74,7 @@ class EmbeddedBroker:
         self._listen = listen
         self._thread: BrokerThread | None = None
         self._queues: QueueBroker | None = None
+        self._storage: ThreadedQueueStorage | None = None
         self._waker: Waker | None = None
         self._listener: WakeListener | None = None
         self._engine_lock: EngineLock | None = None
@@ -108,6 +110,9 @@ class EmbeddedBroker:
                 clock=self._clock,
                 notify=self._waker.notify_threadsafe,
             )
+            self._storage = ThreadedQueueStorage(
+                self._queues, call=self.call, waker=self._waker, clock=self._clock
+            )
             if self._listen:
                 address = wake_address(self.data_dir)
                 self._listener = WakeListener(address, self._waker.notify, loop)
@@ -122,6 +127,13 @@ class EmbeddedBroker:
         if self._queues is None:
             raise BrokerError("the embedded broker is not started (use `async with`)")
         return self._queues
+
+    @property
+    def storage(self) -> ThreadedQueueStorage:
+        """The queues as :class:`~headrace.broker.storage_seam.QueueStorage` (async)."""
+        if self._storage is None:
+            raise BrokerError("the embedded broker is not started (use `async with`)")
+        return self._storage
 
     @property
     def waker(self) -> Waker:
@@ -139,9 +151,7 @@ class EmbeddedBroker:
     def source_for(self, queue_arn: str) -> EmbeddedQueueSource:
         """A source over the embedded queue ``queue_arn`` names; QueueDoesNotExist otherwise."""
         queue = self.queues.queue(queue_arn)
-        return EmbeddedQueueSource(
-            self.queues, queue, waker=self.waker, call=self.call, clock=self._clock
-        )
+        return EmbeddedQueueSource(self.storage, queue, clock=self._clock)
 
     def statistics(self) -> EmbeddedBrokerStatistics:
         return EmbeddedBrokerStatistics(self.queues.statistics(), self.waker.statistics())
@@ -152,6 +162,7 @@ class EmbeddedBroker:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+        self._storage = None
         if self._queues is not None:
             await self.call(self._queues.close)
             self._queues = None

@@ -13,14 +13,18 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 
 from headrace.broker import fifo, receiving, sql
 from headrace.broker.queue_api import SqsApi, check_visibility_timeout
-from headrace.broker.queue_catalog import Catalog, Queue
-from headrace.broker.queue_results import BrokerStatistics, PeekedMessage, SendResult
+from headrace.broker.queue_catalog import Catalog, Queue, delete_rows, ensure_rows
+from headrace.broker.queue_results import (
+    BrokerStatistics,
+    PeekedMessage,
+    QueueCounters,
+    SendResult,
+)
 from headrace.broker.queue_store import Database
 from headrace.broker.queue_validation import Outgoing
 from headrace.broker.receiving import Exchange
@@ -34,16 +38,6 @@ from headrace.statistics import QueueDepth
 # How often (clock time) a queue's expired messages and closed deduplication windows are
 # deleted. Expired messages are never returned or counted in between; this only frees space.
 SWEEP_INTERVAL_MS = 10_000
-
-
-@dataclass(slots=True)
-class _Counters:
-    sent: int = 0
-    duplicates: int = 0
-    received: int = 0
-    deleted: int = 0
-    moved_to_dead_letter: int = 0
-    expired: int = 0
 
 
 class QueueBroker(SqsApi):
@@ -74,13 +68,12 @@ class QueueBroker(SqsApi):
             notify = self._wake_sender.notify
         self._notify = notify
         self._db = Database(path)
-        self._counters = _Counters()
+        self._counters = QueueCounters()
         self._next_sweep: dict[int, int] = {}
         self._resolved: dict[str, Queue] = {}
         with self._db.write() as conn:
-            self._catalog = Catalog(
-                conn, queues, region=region, account=account, now_s=int(self._clock.time())
-            )
+            rows = ensure_rows(conn, queues, int(self._clock.time()))
+        self._catalog = Catalog(rows, queues, region=region, account=account)
 
     # -- queues -----------------------------------------------------------------------
 
@@ -92,6 +85,25 @@ class QueueBroker(SqsApi):
     def queue(self, queue: str) -> Queue:
         """The declared queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
         return self._queue(queue)
+
+    def create_queue(self, name: str, config: QueueConfig) -> Queue:
+        """Declare ``name`` at run time (CreateQueue); the existing queue if already declared.
+
+        Only this broker knows the queue: other processes see the queues of their config.
+        """
+        if name in self._catalog.names():
+            return self._catalog.get(name)
+        with self._db.write() as conn:
+            rows = ensure_rows(conn, {name: config}, int(self._clock.time()))
+        return self._catalog.add(name, config, rows[name])
+
+    def delete_queue(self, queue: str) -> None:
+        """Delete the queue and its messages (DeleteQueue); QueueDoesNotExist if unknown."""
+        q = self._queue(queue)
+        with self._db.write() as conn:
+            delete_rows(conn, q.id)
+        self._catalog.remove(q.name)
+        self._resolved = {k: v for k, v in self._resolved.items() if v.id != q.id}
 
     def _queue(self, queue: str) -> Queue:
         # Names and ARNs resolved once: the engine names its queue on every call.
@@ -119,26 +131,14 @@ class QueueBroker(SqsApi):
             duplicate = fifo.find_duplicate(conn, queue.id, message.dedup_id, now)
             if duplicate is not None:
                 self._counters.duplicates += 1
-                return self._result(message, *duplicate, duplicate=True)
+                return message.sent(*duplicate, duplicate=True)
             sequence_number = fifo.next_sequence_number(conn, queue.id)
         message_id = str(uuid.uuid4())
         sql.insert(conn, queue.id, message_id, message, now, sequence_number)
         if sequence_number is not None:
             fifo.remember(conn, queue.id, message.dedup_id or "", message_id, sequence_number, now)
         self._counters.sent += 1
-        return self._result(message, message_id, sequence_number)
-
-    @staticmethod
-    def _result(
-        message: Outgoing, message_id: str, sequence_number: str | None, duplicate: bool = False
-    ) -> SendResult:
-        return SendResult(
-            message_id=message_id,
-            md5_of_body=message.md5_of_body,
-            md5_of_message_attributes=message.md5_of_message_attributes,
-            sequence_number=sequence_number,
-            duplicate=duplicate,
-        )
+        return message.sent(message_id, sequence_number)
 
     # -- receive ----------------------------------------------------------------------
 
@@ -359,10 +359,7 @@ class QueueBroker(SqsApi):
 
     def statistics(self) -> BrokerStatistics:
         """Counters since this broker was opened (this process only)."""
-        c = replace(self._counters)
-        return BrokerStatistics(
-            c.sent, c.duplicates, c.received, c.deleted, c.moved_to_dead_letter, c.expired
-        )
+        return self._counters.snapshot()
 
     def close(self) -> None:
         """Close the file (and the wake-up socket)."""

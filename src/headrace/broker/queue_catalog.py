@@ -1,7 +1,9 @@
 """The declared queues: names and redrive policies checked as SQS checks them, row ids.
 
 Queues are declared by config; every start re-reads their attributes from it. A queue's
-row (id, CreatedTimestamp, FIFO sequence counter) is created the first time it is seen.
+row (id, CreatedTimestamp, FIFO sequence counter) is created the first time it is seen
+(:func:`ensure_rows` in SQLite; the in-memory backend numbers its own rows). Queues made
+at run time (``create_queue``) are added with :meth:`Catalog.add`.
 """
 
 from __future__ import annotations
@@ -70,26 +72,34 @@ class Catalog:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        rows: Mapping[str, tuple[int, int]],
         configs: Mapping[str, QueueConfig],
         *,
         region: str,
         account: str,
-        now_s: int,
     ) -> None:
         self.region = region
         self.account = account
         for name, config in configs.items():
-            problem = validate_queue_name(name, config.fifo_queue)
-            if problem is not None:
-                raise InvalidParameterValue(f"{name}: {problem}")
-        rows = _ensure_rows(conn, configs, now_s)
+            check_name(name, config)
         bare = {
             name: Queue(id_, name, self.arn(name), config, created, None)
             for name, config in configs.items()
             for id_, created in [rows[name]]
         }
         self._queues = {name: self._with_dead_letter(q, bare) for name, q in bare.items()}
+
+    def add(self, name: str, config: QueueConfig, row: tuple[int, int]) -> Queue:
+        """Declare one more queue at run time (its row already made); return it."""
+        check_name(name, config)
+        bare = Queue(row[0], name, self.arn(name), config, row[1], None)
+        queue = self._with_dead_letter(bare, {**self._queues, name: bare})
+        self._queues[name] = queue
+        return queue
+
+    def remove(self, name: str) -> None:
+        """Forget a queue deleted at run time."""
+        self._queues.pop(name, None)
 
     def arn(self, name: str) -> str:
         return arnlib.sqs_queue(self.region, self.account, name)
@@ -149,7 +159,14 @@ def _max_receive_problem(max_receive_count: int) -> str | None:
     )
 
 
-def _ensure_rows(
+def check_name(name: str, config: QueueConfig) -> None:
+    """Raise InvalidParameterValue with SQS's message for an invalid queue name."""
+    problem = validate_queue_name(name, config.fifo_queue)
+    if problem is not None:
+        raise InvalidParameterValue(f"{name}: {problem}")
+
+
+def ensure_rows(
     conn: sqlite3.Connection, configs: Mapping[str, QueueConfig], now_s: int
 ) -> dict[str, tuple[int, int]]:
     """Create missing queue rows; return each queue's (row id, created_at)."""
@@ -159,3 +176,10 @@ def _ensure_rows(
     )
     rows = conn.execute("SELECT name, id, created_at FROM queues").fetchall()
     return {name: (id_, created) for name, id_, created in rows if name in configs}
+
+
+def delete_rows(conn: sqlite3.Connection, queue_id: int) -> None:
+    """Delete a queue's messages, deduplication windows and row (DeleteQueue)."""
+    conn.execute("DELETE FROM messages WHERE queue_id = ?", (queue_id,))
+    conn.execute("DELETE FROM dedup WHERE queue_id = ?", (queue_id,))
+    conn.execute("DELETE FROM queues WHERE id = ?", (queue_id,))

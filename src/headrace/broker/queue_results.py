@@ -104,3 +104,25 @@ class BrokerStatistics:
     deleted: int
     moved_to_dead_letter: int
     expired: int
+
+
+@dataclass(slots=True)
+class QueueCounters:
+    """The running counts behind :class:`BrokerStatistics` (one per queue backend core)."""
+
+    sent: int = 0
+    duplicates: int = 0
+    received: int = 0
+    deleted: int = 0
+    moved_to_dead_letter: int = 0
+    expired: int = 0
+
+    def snapshot(self) -> BrokerStatistics:
+        return BrokerStatistics(
+            self.sent,
+            self.duplicates,
+            self.received,
+            self.deleted,
+            self.moved_to_dead_letter,
+            self.expired,
+        )

@@ -15,6 +15,7 @@ import msgspec
 
 from headrace.broker.md5 import md5_of_body, md5_of_message_attributes
 from headrace.broker.names import validate_group_or_dedup_id
+from headrace.broker.queue_results import SendResult
 from headrace.config.model import QueueConfig
 from headrace.errors import (
     InvalidMessageContents,
@@ -56,6 +57,18 @@ class Outgoing:
     group_id: str | None
     dedup_id: str | None
     size: int
+
+    def sent(
+        self, message_id: str, sequence_number: str | None, duplicate: bool = False
+    ) -> SendResult:
+        """What SendMessage answers once this message is stored (or deduplicated)."""
+        return SendResult(
+            message_id=message_id,
+            md5_of_body=self.md5_of_body,
+            md5_of_message_attributes=self.md5_of_message_attributes,
+            sequence_number=sequence_number,
+            duplicate=duplicate,
+        )
 
 
 def prepare(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import click
 
 from headrace.broker.queue_results import PeekedMessage
+from headrace.broker.sqlite_queue_storage import SqliteQueueStorage
 from headrace.cli.common import (
+    check_data_dir,
     cli_errors,
     config_option,
     fail,
     load,
-    open_queue_broker,
     utf8,
     utf8_argument,
 )
@@ -85,20 +87,57 @@ def send(
     bodies = stdin_bodies() if body == "-" else [utf8_argument(body, "BODY")]
     with cli_errors():
         target = resolve_queue(config, queue)
-        broker = open_queue_broker(config)
-        try:
-            for text in bodies:
-                result = broker.send_message(
-                    target.name,
-                    text,
-                    delay_seconds=delay_seconds,
-                    message_attributes=parsed or None,
-                    message_group_id=group_id,
-                    message_deduplication_id=dedup_id,
-                )
-                click.echo(result.message_id)
-        finally:
-            broker.close()
+        asyncio.run(
+            send_bodies(
+                config,
+                target.name,
+                bodies,
+                delay_seconds=delay_seconds,
+                message_attributes=parsed or None,
+                message_group_id=group_id,
+                message_deduplication_id=dedup_id,
+            )
+        )
+
+
+async def open_queue_storage(config: Config) -> SqliteQueueStorage:
+    """The config's embedded queues, opened straight from its data_dir (no engine needed);
+    what changes wakes the ``headrace run`` of that data_dir."""
+    check_data_dir(config)
+    return await SqliteQueueStorage.open(
+        config.data_dir / "broker.sqlite3",
+        config.queues,
+        region=config.region,
+        account=config.account,
+        wake_other_processes=True,
+    )
+
+
+async def send_bodies(
+    config: Config,
+    queue: str,
+    bodies: Iterable[str],
+    *,
+    delay_seconds: int | None,
+    message_attributes: Mapping[str, MessageAttributeValue] | None,
+    message_group_id: str | None,
+    message_deduplication_id: str | None,
+) -> None:
+    """Send each body as it comes (stdin is read line by line); print each message id."""
+    storage = await open_queue_storage(config)
+    try:
+        for text in bodies:
+            result = await storage.send_message(
+                queue,
+                text,
+                delay_seconds=delay_seconds,
+                message_attributes=message_attributes,
+                message_group_id=message_group_id,
+                message_deduplication_id=message_deduplication_id,
+            )
+            click.echo(result.message_id)
+    finally:
+        await storage.aclose()
 
 
 def stdin_bodies() -> Iterator[str]:
@@ -132,16 +171,28 @@ def dlq(
     config = load(config_flag)
     with cli_errors():
         target = resolve_queue(config, queue)
-        broker = open_queue_broker(config)
-        try:
-            if redrive:
-                source = redrive_source(config, target, to_queue)
-                moved = broker.move_messages(target.name, source.name)
-                click.echo(f"moved {moved} messages from {target.name} to {source.name}")
-                return
-            show_messages(broker.peek_messages(target.name, limit), target, as_json)
-        finally:
-            broker.close()
+        asyncio.run(show_or_redrive(config, target, redrive, to_queue, as_json, limit))
+
+
+async def show_or_redrive(
+    config: Config,
+    target: QueueConfig,
+    redrive: bool,
+    to_queue: str | None,
+    as_json: bool,
+    limit: int,
+) -> None:
+    """``dlq``'s work on the opened queues: move the messages back, or show them."""
+    storage = await open_queue_storage(config)
+    try:
+        if redrive:
+            source = redrive_source(config, target, to_queue)
+            moved = await storage.move_messages(target.name, source.name)
+            click.echo(f"moved {moved} messages from {target.name} to {source.name}")
+            return
+        show_messages(await storage.peek_messages(target.name, limit), target, as_json)
+    finally:
+        await storage.aclose()
 
 
 def redrive_source(config: Config, dlq_queue: QueueConfig, to_queue: str | None) -> QueueConfig:

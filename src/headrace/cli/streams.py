@@ -12,16 +12,17 @@ JSON, which is text: ``table`` refuses arguments and lines that are not UTF-8 (e
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -38,6 +39,12 @@ from headrace.cli.common import (
 from headrace.config.model import Config
 from headrace.config.resources import StreamConfig, TableConfig
 from headrace.errors import ResourceNotFoundException, ValidationException
+
+if TYPE_CHECKING:
+    from headrace.broker.tables.table_seam import TableStorage
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def resolve_stream(config: Config, name_or_arn: str) -> StreamConfig:
@@ -101,27 +108,39 @@ def put(
     is_base64: bool,
 ) -> None:
     """Put DATA on an embedded STREAM (name or ARN); DATA - puts one record per stdin line."""
-    from headrace.broker.streams import StreamBroker
-
     config = load(config_flag)
     check_data_dir(config)
     with cli_errors():
         target = resolve_stream(config, stream)
-        broker = StreamBroker(
-            config.data_dir / STREAMS_FILE_NAME,
-            config.streams,
-            region=config.region,
-            account=config.account,
-        )
-        try:
-            for line in read_lines(data):
-                payload = _decode(line) if is_base64 else line
-                result = broker.put_record(
-                    target.name, payload, partition_key, explicit_hash_key=explicit_hash_key
-                )
-                click.echo(result.sequence_number)
-        finally:
-            broker.close()
+        payloads = (_decode(line) if is_base64 else line for line in read_lines(data))
+        asyncio.run(put_payloads(config, target.name, payloads, partition_key, explicit_hash_key))
+
+
+async def put_payloads(
+    config: Config,
+    stream: str,
+    payloads: Iterable[bytes],
+    partition_key: str,
+    explicit_hash_key: str | None,
+) -> None:
+    """Put each payload as it comes (stdin is read line by line); print its sequence number."""
+    from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+
+    storage = await ThreadedStreamStorage.open(
+        config.data_dir / STREAMS_FILE_NAME,
+        config.streams,
+        region=config.region,
+        account=config.account,
+        wake_other_processes=True,
+    )
+    try:
+        for payload in payloads:
+            result = await storage.put_record(
+                stream, payload, partition_key, explicit_hash_key=explicit_hash_key
+            )
+            click.echo(result.sequence_number)
+    finally:
+        await storage.aclose()
 
 
 def _decode(text: bytes) -> bytes:
@@ -144,25 +163,44 @@ _dynamodb_json = click.option(
 )
 
 
+class TableSession:
+    """A :class:`~headrace.broker.tables.table_seam.TableStorage` for one synchronous
+    command: :meth:`run` makes and awaits one storage call on the command's event loop."""
+
+    def __init__(self, runner: asyncio.Runner, storage: TableStorage) -> None:
+        self._runner = runner
+        self.storage = storage
+
+    def run(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._runner.run(_call(fn, *args, **kwargs))
+
+
+async def _call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    return await fn(*args, **kwargs)
+
+
 @contextmanager
-def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[Any, str]]:
-    """The config's TableBroker and the table's name, closed afterwards; errors exit."""
-    from headrace.broker.tables import TableBroker
+def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[TableSession, str]]:
+    """The config's table storage and the table's name, closed afterwards; errors exit."""
+    from headrace.broker.tables.table_storage_thread import ThreadedTableStorage
 
     config = load(config_flag)
     check_data_dir(config)
-    with cli_errors():
+    with cli_errors(), asyncio.Runner() as runner:
         target = resolve_table(config, name_or_arn)
-        broker = TableBroker(
-            config.data_dir / STREAMS_FILE_NAME,
-            config.tables,
-            region=config.region,
-            account=config.account,
+        storage = runner.run(
+            ThreadedTableStorage.open(
+                config.data_dir / STREAMS_FILE_NAME,
+                config.tables,
+                region=config.region,
+                account=config.account,
+                wake_other_processes=True,
+            )
         )
         try:
-            yield broker, target.name
+            yield TableSession(runner, storage), target.name
         finally:
-            broker.close()
+            runner.run(storage.aclose())
 
 
 def parse_json_object(text: str, what: str, dynamodb_json: bool) -> dict[str, Any]:
@@ -193,10 +231,10 @@ def echo_result(sequence_number: str | None) -> None:
 @_dynamodb_json
 def table_put(table_name: str, item: str, config_flag: Path | None, dynamodb_json: bool) -> None:
     """PutItem: store ITEM whole (ITEM - reads one item per line)."""
-    with open_table(config_flag, table_name) as (broker, name):
+    with open_table(config_flag, table_name) as (session, name):
         for line in read_text_lines(item, "ITEM"):
             parsed = parse_json_object(line, "ITEM", dynamodb_json)
-            echo_result(broker.put_item(name, parsed).sequence_number)
+            echo_result(session.run(session.storage.put_item, name, parsed).sequence_number)
 
 
 @table.command("update")
@@ -215,12 +253,14 @@ def table_update(
     dynamodb_json: bool,
 ) -> None:
     """UpdateItem: set ATTRIBUTES on the item with KEY, keep the rest (creates it if absent)."""
-    with open_table(config_flag, table_name) as (broker, name):
+    with open_table(config_flag, table_name) as (session, name):
         parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
         values: Mapping[str, Any] = parse_json_object(
             utf8_argument(attributes, "ATTRIBUTES"), "ATTRIBUTES", dynamodb_json
         )
-        result = broker.update_item(name, parsed_key, set=values, remove=remove)
+        result = session.run(
+            session.storage.update_item, name, parsed_key, set=values, remove=remove
+        )
         echo_result(result.sequence_number)
 
 
@@ -231,9 +271,9 @@ def table_update(
 @_dynamodb_json
 def table_delete(table_name: str, key: str, config_flag: Path | None, dynamodb_json: bool) -> None:
     """DeleteItem: delete the item with KEY (an absent item is no error and no record)."""
-    with open_table(config_flag, table_name) as (broker, name):
+    with open_table(config_flag, table_name) as (session, name):
         parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
-        echo_result(broker.delete_item(name, parsed_key).sequence_number)
+        echo_result(session.run(session.storage.delete_item, name, parsed_key).sequence_number)
 
 
 @table.command("get")
@@ -245,9 +285,9 @@ def table_get(table_name: str, key: str, config_flag: Path | None, dynamodb_json
     """GetItem: print the item with KEY as JSON (nothing if there is none)."""
     from headrace.broker.tables import plain_json
 
-    with open_table(config_flag, table_name) as (broker, name):
+    with open_table(config_flag, table_name) as (session, name):
         parsed_key = parse_json_object(utf8_argument(key, "KEY"), "KEY", dynamodb_json)
-        found = broker.get_item(name, parsed_key)
+        found = session.run(session.storage.get_item, name, parsed_key)
         if found is not None:
             click.echo(json.dumps(found) if dynamodb_json else plain_json(found))
 

@@ -20,16 +20,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from headrace.broker.receiving import Exchange
+from headrace.broker.storage_seam import QueueExchange
 from headrace.events import QueueMessage
 
-
-@dataclass(frozen=True, slots=True)
-class CombinedAnswer:
-    """One combined call's results and, if a receive found nothing, when to look again."""
-
-    exchange: Exchange
-    next_visible_at: float | None
+# One combined call's results and, if a receive found nothing, when to look again.
+CombinedAnswer = QueueExchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +146,8 @@ class CallCombiner:
                 request.future.set_exception(error)
 
     def _answer(self, taken: list[_Delete | _Receive], answer: CombinedAnswer) -> None:
-        deleted = iter(answer.exchange.deleted)
-        received = iter(answer.exchange.received)
+        deleted = iter(answer.deleted)
+        received = iter(answer.received)
         for request in taken:
             if isinstance(request, _Delete):
                 results = next(deleted)

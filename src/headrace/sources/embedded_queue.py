@@ -1,7 +1,8 @@
-"""The embedded broker's queues as the engine reads them: a :class:`QueueSource`.
+"""The embedded queues as the engine reads them: a :class:`QueueSource` over any
+:class:`~headrace.broker.storage_seam.QueueStorage` (SQLite, in memory, ...).
 
 Long polls wait for what can make a message receivable, never on a timer: a send or a
-visibility change (a :class:`~headrace.broker.wake.Waker` notification, also from other
+visibility change (the storage's ``wait_for_change``; with SQLite also from other
 processes), the moment the next delayed or in-flight message becomes visible, or the end
 of the wait, whichever comes first. Waits use the injected clock.
 """
@@ -9,9 +10,9 @@ of the wait, whichever comes first. Waits use the injected clock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from headrace.broker.queue_api import check_visibility_timeout
 from headrace.clock import Clock
@@ -20,24 +21,12 @@ from headrace.sources.combining import CallCombiner, CombinedAnswer
 from headrace.statistics import QueueDepth
 
 if TYPE_CHECKING:
-    from headrace.broker.queue_broker import QueueBroker
     from headrace.broker.queue_catalog import Queue
-    from headrace.broker.wake import Waker
-
-P = ParamSpec("P")
-T = TypeVar("T")
+    from headrace.broker.storage_seam import QueueStorage
 
 # The broker's time resolution: a wait for the next visible message is never shorter, so
 # a message due within the current millisecond cannot make a poll spin.
 MIN_WAIT_S = 0.001
-
-
-class BrokerCall(Protocol):
-    """Runs a blocking broker call off the event loop (``EmbeddedBroker.call``)."""
-
-    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
-        """Run ``fn`` on the broker thread."""
-        ...
 
 
 @dataclass(slots=True)
@@ -64,21 +53,12 @@ class EmbeddedQueueStatistics:
 
 
 class EmbeddedQueueSource:
-    """One embedded queue as a :class:`~headrace.sources.base.QueueSource`."""
+    """One queue of a :class:`~headrace.broker.storage_seam.QueueStorage` as a
+    :class:`~headrace.sources.base.QueueSource` (any storage backend)."""
 
-    def __init__(
-        self,
-        broker: QueueBroker,
-        queue: Queue,
-        *,
-        waker: Waker,
-        call: BrokerCall,
-        clock: Clock,
-    ) -> None:
-        self._broker = broker
+    def __init__(self, storage: QueueStorage, queue: Queue, *, clock: Clock) -> None:
+        self._storage = storage
         self._queue = queue
-        self._waker = waker
-        self._call = call
         self._clock = clock
         self._counts = _Counters()
         self._combiner = CallCombiner(self._exchange, self._hand_back)
@@ -113,7 +93,7 @@ class EmbeddedQueueSource:
             check_visibility_timeout(visibility_timeout)
         deadline = self._clock.monotonic() + wait_seconds
         while True:
-            version = self._waker.version(self.arn)
+            version = self._storage.change_version(self.arn)
             poll = await self._combiner.receive(max_messages, visibility_timeout)
             self._counts.receives += 1
             if poll.messages:
@@ -135,7 +115,7 @@ class EmbeddedQueueSource:
         receive looks, one broker call instead of two on the way from a send to a handler.
         """
         deadline = self._clock.monotonic() + timeout
-        version = self._waker.version(self.arn)
+        version = self._storage.change_version(self.arn)
         look = self._empty_look
         if look is not None and look[0] == version and not self.fifo:
             # Nothing changed since a receive found the queue empty: waiting is enough.
@@ -143,7 +123,8 @@ class EmbeddedQueueSource:
             ready, next_at = False, look[1]
             self._counts.looks_saved += 1
         else:
-            ready, next_at = await self._call(self._peek)
+            look_now = await self._storage.receivable(self.arn)
+            ready, next_at = look_now.ready, look_now.next_visible_at
         return ready or await self._wait(version, deadline, next_at)
 
     async def delete(self, messages: Sequence[QueueMessage]) -> int:
@@ -158,10 +139,10 @@ class EmbeddedQueueSource:
         """Set the remaining visibility timeout of in-flight messages; others are left."""
         if messages:
             handles = [m.receipt_handle for m in messages]
-            await self._call(self._broker.change_visibility, self.arn, handles, timeout)
+            await self._storage.change_visibility(self.arn, handles, timeout)
 
     async def depth(self) -> QueueDepth:
-        return await self._call(self._broker.queue_depth, self.arn)
+        return await self._storage.queue_depth(self.arn)
 
     def statistics(self) -> EmbeddedQueueStatistics:
         c = self._counts
@@ -176,36 +157,21 @@ class EmbeddedQueueSource:
         )
 
     async def aclose(self) -> None:
-        """Nothing to release: the :class:`EmbeddedBroker` owns the file and the thread."""
+        """Nothing to release: the storage's owner (the :class:`EmbeddedBroker`) closes it."""
 
     def _exchange(
         self, deletes: list[list[str]], receives: list[int], visibility_timeout: int | None
     ) -> Awaitable[CombinedAnswer]:
-        return self._call(self._exchange_now, deletes, receives, visibility_timeout)
-
-    def _exchange_now(
-        self, deletes: list[list[str]], receives: list[int], visibility_timeout: int | None
-    ) -> CombinedAnswer:
-        """One combined call on the broker thread; when nothing came, also read when the
-        next message becomes visible."""
-        exchange = self._broker.delete_and_receive(
+        """One combined storage call; when nothing came it also says when to look again."""
+        return self._storage.exchange(
             self.arn, deletes, receives, visibility_timeout=visibility_timeout
         )
-        empty = any(not messages for messages in exchange.received)
-        return CombinedAnswer(exchange, self._broker.next_visible_at(self.arn) if empty else None)
 
     def _hand_back(self, messages: list[QueueMessage]) -> None:
         """Make a cancelled receive's messages visible again (fire and forget)."""
         handles = [m.receipt_handle for m in messages]
-        released = asyncio.ensure_future(
-            self._call(self._broker.change_visibility, self.arn, handles, 0)
-        )
+        released = asyncio.ensure_future(self._storage.change_visibility(self.arn, handles, 0))
         released.add_done_callback(_ignore_outcome)
-
-    def _peek(self) -> tuple[bool, float | None]:
-        if self._broker.has_receivable(self.arn):
-            return True, None
-        return False, self._broker.next_visible_at(self.arn)
 
     async def _wait(self, version: int, deadline: float, next_visible_at: float | None) -> bool:
         """Wait for a change after ``version``; True to look again, False when time is up."""
@@ -214,7 +180,7 @@ class EmbeddedQueueSource:
             return False
         if next_visible_at is not None:
             remaining = min(remaining, max(MIN_WAIT_S, next_visible_at - self._clock.time()))
-        if await self._waker.wait(self.arn, version, remaining, self._clock):
+        if await self._storage.wait_for_change(self.arn, version, remaining):
             self._counts.wakeups += 1
             return True
         # Timed out: look again only if it was a message's visibility time, not the end.

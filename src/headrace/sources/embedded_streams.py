@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headrace.broker.streams import STREAMS_FILE_NAME, StreamBroker
+from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.broker.tables import TableBroker, table_stream_configs, table_stream_name
 from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
@@ -30,39 +31,28 @@ from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 if TYPE_CHECKING:
     from headrace.broker.embedded import EmbeddedBroker
+    from headrace.broker.streams.stream_seam import StreamStorage
 
 
 class EmbeddedStreamSource:
-    """One embedded stream (``name`` in the streams file) as a StreamSource under ``arn``."""
+    """One stream of a :class:`~headrace.broker.streams.stream_seam.StreamStorage` (``name``
+    in the storage) as a StreamSource under ``arn``."""
 
-    def __init__(
-        self,
-        broker: StreamBroker,
-        name: str,
-        arn: str,
-        *,
-        waker: Waker,
-        thread: BrokerThread,
-        clock: Clock,
-    ) -> None:
-        self._broker = broker
+    def __init__(self, storage: StreamStorage, name: str, arn: str) -> None:
+        self._storage = storage
         self._name = name
         self._arn = arn
-        self._waker = waker
-        self._thread = thread
-        self._clock = clock
 
     @property
     def arn(self) -> str:
         return self._arn
 
     async def list_shards(self) -> list[StreamShard]:
-        shards = await self._thread.call(self._broker.list_shards, self._name)
+        shards = await self._storage.list_shards(self._name)
         return [StreamShard(s.shard_id, s.parent_shard_ids, s.closed) for s in shards]
 
     async def iterator(self, shard_id: str, start: StreamStart) -> str:
-        return await self._thread.call(
-            self._broker.get_shard_iterator,
+        return await self._storage.get_shard_iterator(
             self._name,
             shard_id,
             start.kind,
@@ -71,39 +61,25 @@ class EmbeddedStreamSource:
         )
 
     async def get_records(self, iterator: str, limit: int) -> ShardRecords:
-        return await self._thread.call(self._read, iterator, limit)
+        read = await self._storage.read_shard(self._name, iterator, limit)
+        return ShardRecords(
+            read.records, read.next_shard_iterator, read.millis_behind_latest, read.at_tip
+        )
 
     def version(self) -> int:
-        return self._waker.version(self._arn)
+        return self._storage.change_version(self._arn)
 
     async def wait_for_records(self, version: int, timeout: float) -> bool:
-        return await self._waker.wait(self._arn, version, timeout, self._clock)
+        return await self._storage.wait_for_change(self._arn, version, timeout)
 
     async def latest_sequence_number(self, shard_id: str) -> str | None:
-        return await self._thread.call(self._broker.latest_sequence, self._name, shard_id)
+        return (await self._storage.shard_tip(self._name, shard_id)).latest_sequence_number
 
     async def has_records_after(self, shard_id: str, sequence_number: str | None) -> bool:
-        return await self._thread.call(
-            self._broker.has_records_after, self._name, shard_id, sequence_number
-        )
+        return await self._storage.has_records_after(self._name, shard_id, sequence_number)
 
     async def aclose(self) -> None:
-        """Nothing to release: :class:`EmbeddedStreams` owns the file and the thread."""
-
-    def _read(self, iterator: str, limit: int) -> ShardRecords:
-        """GetRecords, and whether it reached the tip (MillisBehindLatest alone cannot say:
-        it is 0 also when the next record arrived this millisecond)."""
-        result = self._broker.get_records(iterator, limit)
-        records = result.records
-        at_tip = result.millis_behind_latest == 0 and (
-            not records
-            or not self._broker.has_records_after(
-                self._name, records[-1].shard_id, records[-1].sequence_number
-            )
-        )
-        return ShardRecords(
-            records, result.next_shard_iterator, result.millis_behind_latest, at_tip
-        )
+        """Nothing to release: :class:`EmbeddedStreams` owns the storage."""
 
 
 class EmbeddedStreams:
@@ -133,6 +109,7 @@ class EmbeddedStreams:
         self._clock = clock
         self._thread: BrokerThread | None = None
         self._broker: StreamBroker | None = None
+        self._storage: ThreadedStreamStorage | None = None
         self._table_arns: dict[str, str] = {}
 
     async def __aenter__(self) -> EmbeddedStreams:
@@ -158,37 +135,31 @@ class EmbeddedStreams:
                 notify=self._waker.notify_threadsafe,
                 iterator_ttl=None,
             )
+            self._storage = ThreadedStreamStorage(
+                self._broker, call=self._thread.call, waker=self._waker, clock=self._clock
+            )
         except BaseException:
             await self.aclose()
             raise
 
     def stream_source(self, name: str) -> EmbeddedStreamSource:
         """The declared stream ``name`` as a source (its ARN is the Kinesis stream ARN)."""
-        broker, thread = self._started()
-        arn = broker.stream_arn(name)
-        return EmbeddedStreamSource(
-            broker, name, arn, waker=self._waker, thread=thread, clock=self._clock
-        )
+        storage = self.storage
+        return EmbeddedStreamSource(storage, name, storage.stream_arn(name))
 
     def table_source(self, table: str) -> EmbeddedStreamSource:
         """The change stream of declared table ``table`` (its ARN is the table-stream ARN)."""
-        broker, thread = self._started()
+        storage = self.storage
         arn = self._table_arns.get(table)
         if arn is None:
             raise InvalidParameterValueException(
                 f"Table {table} has no stream: set StreamSpecification on it under tables:"
             )
-        return EmbeddedStreamSource(
-            broker,
-            table_stream_name(table),
-            arn,
-            waker=self._waker,
-            thread=thread,
-            clock=self._clock,
-        )
+        return EmbeddedStreamSource(storage, table_stream_name(table), arn)
 
     async def aclose(self) -> None:
         """Close the file and stop the thread. Safe to call twice."""
+        self._storage = None
         if self._broker is not None and self._thread is not None:
             await self._thread.call(self._broker.close)
             self._broker = None
@@ -196,10 +167,12 @@ class EmbeddedStreams:
             self._thread.close()
             self._thread = None
 
-    def _started(self) -> tuple[StreamBroker, BrokerThread]:
-        if self._broker is None or self._thread is None:
+    @property
+    def storage(self) -> ThreadedStreamStorage:
+        """The streams as :class:`~headrace.broker.streams.stream_seam.StreamStorage`."""
+        if self._storage is None:
             raise BrokerError("the embedded streams are not started (use `async with`)")
-        return self._broker, self._thread
+        return self._storage
 
     def _open_tables(self) -> dict[str, str]:
         if not self._tables:
@@ -236,7 +209,7 @@ class EmbeddedQueueDestination:
 
     async def send(self, body: str) -> None:
         """SendMessage with ``body``; raises the broker's error if it fails."""
-        queues = self._broker.queues
-        if queues.queue(self._arn).fifo:
+        storage = self._broker.storage
+        if (await storage.get_queue(self._arn)).fifo:
             raise BrokerError(f"{self._arn}: a FIFO queue cannot be an on-failure destination")
-        await asyncio.shield(self._broker.call(queues.send_message, self._arn, body))
+        await asyncio.shield(storage.send_message(self._arn, body))

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from headrace.broker import EmbeddedBroker
-from headrace.broker.receiving import Exchange
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
@@ -133,7 +132,7 @@ async def steps() -> None:
 
 
 def answer(received: list[list[QueueMessage]], deleted: list[list[bool]]) -> CombinedAnswer:
-    return CombinedAnswer(Exchange(deleted, received), None)
+    return CombinedAnswer(deleted, received, None)
 
 
 def message(body: str) -> QueueMessage:

@@ -23,6 +23,7 @@ import binascii
 import email.utils
 import sqlite3
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 
@@ -101,7 +102,44 @@ class IteratorRequest:
     timestamp: float | None  # epoch seconds
 
 
+class PositionLookup(Protocol):
+    """What resolving a start position needs to read from storage."""
+
+    def stream_counter(self) -> int:
+        """The stream's last handed-out counter value."""
+        ...
+
+    def first_counter_at(self, millis: int) -> int | None:
+        """The counter of the shard's first record that arrived at or after ``millis``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _SqlitePositions:
+    conn: sqlite3.Connection
+    request: IteratorRequest
+
+    def stream_counter(self) -> int:
+        (counter,) = self.conn.execute(
+            "SELECT counter FROM streams WHERE id = ?", (self.request.stream.id,)
+        ).fetchone()
+        return int(counter)
+
+    def first_counter_at(self, millis: int) -> int | None:
+        row = self.conn.execute(
+            "SELECT counter FROM records WHERE stream_id = ? AND shard = ? AND arrival >= ? "
+            "ORDER BY counter LIMIT 1",
+            (self.request.stream.id, self.request.shard.index, millis),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
 def start_position(conn: sqlite3.Connection, request: IteratorRequest, now: int) -> int:
+    """:func:`resolve_start` over the SQLite file (inside the caller's read transaction)."""
+    return resolve_start(_SqlitePositions(conn, request), request, now)
+
+
+def resolve_start(lookup: PositionLookup, request: IteratorRequest, now: int) -> int:
     """The counter value an iterator of this type starts after (see the module docstring).
 
     Raises InvalidArgumentException with Kinesis's texts for a missing or superfluous
@@ -121,21 +159,16 @@ def start_position(conn: sqlite3.Connection, request: IteratorRequest, now: int)
         )
     if by_sequence:
         assert sequence is not None
-        counter = _sequence_counter(conn, request, sequence)
+        counter = _sequence_counter(lookup, request, sequence)
         return counter - 1 if kind == "AT_SEQUENCE_NUMBER" else counter
     if kind == "TRIM_HORIZON":
         return request.shard.start_counter
     if kind == "LATEST":
-        return _stream_counter(conn, request.stream)
-    return _timestamp_position(conn, request, now)
+        return lookup.stream_counter()
+    return _timestamp_position(lookup, request, now)
 
 
-def _stream_counter(conn: sqlite3.Connection, stream: Stream) -> int:
-    (counter,) = conn.execute("SELECT counter FROM streams WHERE id = ?", (stream.id,)).fetchone()
-    return int(counter)
-
-
-def _sequence_counter(conn: sqlite3.Connection, request: IteratorRequest, sequence: str) -> int:
+def _sequence_counter(lookup: PositionLookup, request: IteratorRequest, sequence: str) -> int:
     shard = request.shard
     where = (
         f"StartingSequenceNumber {sequence} used in GetShardIterator on shard {shard.id} "
@@ -151,13 +184,13 @@ def _sequence_counter(conn: sqlite3.Connection, request: IteratorRequest, sequen
         )
     end = shard.end_counter
     if end is None:
-        end = _stream_counter(conn, request.stream)
+        end = lookup.stream_counter()
     if not shard.start_counter <= position.counter <= end:
         raise InvalidArgumentException(f"{where} because it did not come from this stream.")
     return position.counter
 
 
-def _timestamp_position(conn: sqlite3.Connection, request: IteratorRequest, now: int) -> int:
+def _timestamp_position(lookup: PositionLookup, request: IteratorRequest, now: int) -> int:
     if request.timestamp is None:
         raise InvalidArgumentException(
             "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
@@ -170,13 +203,9 @@ def _timestamp_position(conn: sqlite3.Connection, request: IteratorRequest, now:
             f"currentTimestampInMillis. timestampInMillis: {millis}, "
             f"currentTimestampInMillis: {now}"
         )
-    row = conn.execute(
-        "SELECT counter FROM records WHERE stream_id = ? AND shard = ? AND arrival >= ? "
-        "ORDER BY counter LIMIT 1",
-        (request.stream.id, request.shard.index, millis),
-    ).fetchone()
-    if row is not None:
-        return int(row[0]) - 1
+    counter = lookup.first_counter_at(millis)
+    if counter is not None:
+        return counter - 1
     if request.shard.end_counter is not None:
         return request.shard.end_counter
-    return _stream_counter(conn, request.stream)
+    return lookup.stream_counter()

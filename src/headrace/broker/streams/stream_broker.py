@@ -15,7 +15,6 @@ from pathlib import Path
 from headrace.broker.streams import shard_scans, shards, stream_catalog, stream_validation
 from headrace.broker.streams.hashing import explicit_hash_key, partition_key_hash
 from headrace.broker.streams.iterators import ITERATOR_TTL_S
-from headrace.broker.streams.sequence import parse_sequence_number
 from headrace.broker.streams.stream_catalog import Catalog, Stream
 from headrace.broker.streams.stream_reader import ShardReader
 from headrace.broker.streams.stream_results import (
@@ -34,7 +33,7 @@ from headrace.broker.sweep import PeriodicSweep
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
-from headrace.errors import InvalidArgumentException, LimitExceededException
+from headrace.errors import LimitExceededException
 
 # How often (clock time) expired records and shards are deleted. Expired records are never
 # returned in between; this only frees space.
@@ -91,6 +90,17 @@ class StreamBroker(ShardReader):
         """The declared streams' names."""
         return self._catalog.names()
 
+    def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
+        """CreateStream at run time: ``config.shard_count`` even shards; the stream's summary.
+
+        A stream already declared is returned as it is. Only this broker knows the stream:
+        other processes see the streams of their config.
+        """
+        stream_validation.check_stream_name(name)
+        with self._db.write() as conn:
+            self._catalog.declare(conn, name, config, self._now())
+        return self.stream_summary(name)
+
     def stream_arn(self, stream: str) -> str:
         """The ARN of the declared stream ``stream`` names (name or ARN)."""
         return self._catalog.get(stream).arn
@@ -137,14 +147,11 @@ class StreamBroker(ShardReader):
             data, partition_key, explicit_hash_key, sequence_number_for_ordering
         )
         found = self._catalog.get(stream)
-        if sequence_number_for_ordering is not None and (
-            parse_sequence_number(sequence_number_for_ordering) is None
-        ):
-            raise InvalidArgumentException(
-                f"ExclusiveMinimumSequenceNumber {sequence_number_for_ordering} used in "
-                f"PutRecord on stream {found.name} under account {self._account} is invalid."
+        if sequence_number_for_ordering is not None:
+            stream_validation.check_ordering_number(
+                sequence_number_for_ordering, found.name, self._account
             )
-        outgoing = Outgoing(data, partition_key, _hash_key(partition_key, explicit_hash_key))
+        outgoing = Outgoing(data, partition_key, hash_key_of(partition_key, explicit_hash_key))
         (result,) = self._put(found, [outgoing])
         return result
 
@@ -158,7 +165,7 @@ class StreamBroker(ShardReader):
         stream_validation.check_put_records(entries)
         found = self._catalog.get(stream)
         outgoing = [
-            Outgoing(e.data, e.partition_key, _hash_key(e.partition_key, e.explicit_hash_key))
+            Outgoing(e.data, e.partition_key, hash_key_of(e.partition_key, e.explicit_hash_key))
             for e in entries
         ]
         results = self._put(found, outgoing)
@@ -189,7 +196,7 @@ class StreamBroker(ShardReader):
         now = self._now()
         with self._db.write() as conn:
             current = len(shards.load_open(conn, found.id))
-            _check_scaling(current, target)
+            check_scaling(current, target)
             stream_catalog.reshard(conn, found.id, target, now)
         self._counters.reshards += 1
         self._notify(found.arn)
@@ -236,11 +243,13 @@ class StreamBroker(ShardReader):
         self._notify.close()
 
 
-def _hash_key(partition_key: str, explicit: str | None) -> int:
+def hash_key_of(partition_key: str, explicit: str | None) -> int:
+    """The hash key a record is routed by: its explicit one, else its partition key's MD5."""
     return partition_key_hash(partition_key) if explicit is None else explicit_hash_key(explicit)
 
 
-def _check_scaling(current: int, target: int) -> None:
+def check_scaling(current: int, target: int) -> None:
+    """UpdateShardCount's limits: at most double, at least half the open shards."""
     counts = f"Current open shard count: {current}, Target shard count: {target}"
     if target > 2 * current:
         raise LimitExceededException(

@@ -78,6 +78,15 @@ class Catalog:
         stream_arn = arnlib.kinesis_stream(self._region, self._account, name)
         return Stream(stream_id, name, stream_arn, config, created_at)
 
+    def declare(
+        self, conn: sqlite3.Connection, name: str, config: StreamConfig, now: int
+    ) -> Stream:
+        """Declare one more stream at run time (CreateStream); the known one if declared."""
+        found = self._streams.get(name)
+        if found is None:
+            found = self._streams[name] = self._declare(conn, name, config, now)
+        return found
+
     def names(self) -> list[str]:
         """The declared streams' names."""
         return list(self._streams)

@@ -142,12 +142,7 @@ class ShardReader:
         found = self._catalog.get(stream)
         after = 0
         if sequence_number is not None:
-            position = sequence.parse_sequence_number(sequence_number)
-            if position is None:
-                raise InvalidArgumentException(
-                    f"Sequence number {sequence_number} did not come from stream {found.name}."
-                )
-            after = position.counter
+            after = stream_validation.sequence_counter(sequence_number, found.name)
         with self._db.read() as conn:
             shard = self._catalog.shard(conn, found, shard_id)
             return shard_scans.has_records_after(conn, found, shard, after, self._now())

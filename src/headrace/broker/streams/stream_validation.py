@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 
 from headrace.broker.streams.hashing import EXPLICIT_HASH_KEY_PATTERN
+from headrace.broker.streams.sequence import parse_sequence_number
 from headrace.broker.streams.stream_results import PutRecordsEntry
+from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import InvalidArgumentException, ValidationException
 
 # A record's data blob may be at most 1 MiB (before base64).
@@ -135,3 +137,29 @@ def check_target_shard_count(target: int) -> None:
     if target > MAX_TARGET_SHARD_COUNT:
         constraint = f"have value less than or equal to {MAX_TARGET_SHARD_COUNT}"
         _raise_if_any([_failed(target, "targetShardCount", constraint)])
+
+
+def check_stream_name(name: str) -> None:
+    """CreateStream's StreamName: 1-128 letters, digits, ``_``, ``.`` or ``-``."""
+    if not STREAM_NAME.fullmatch(name):
+        constraint = f"satisfy regular expression pattern: {STREAM_NAME.pattern}"
+        _raise_if_any([_failed(name, "streamName", constraint)])
+
+
+def check_ordering_number(number: str, stream_name: str, account: str) -> None:
+    """PutRecord's SequenceNumberForOrdering must be one of this broker's sequence numbers."""
+    if parse_sequence_number(number) is None:
+        raise InvalidArgumentException(
+            f"ExclusiveMinimumSequenceNumber {number} used in "
+            f"PutRecord on stream {stream_name} under account {account} is invalid."
+        )
+
+
+def sequence_counter(number: str, stream_name: str) -> int:
+    """The stream counter a sequence number encodes; InvalidArgumentException if foreign."""
+    position = parse_sequence_number(number)
+    if position is None:
+        raise InvalidArgumentException(
+            f"Sequence number {number} did not come from stream {stream_name}."
+        )
+    return position.counter

@@ -9,60 +9,30 @@ converts plain Python/JSON values. Deliberate differences from DynamoDB are list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from headrace.broker.streams import shard_scans
 from headrace.broker.streams.stream_store import Database
 from headrace.broker.streams.stream_writing import Writer
 from headrace.broker.sweep import PeriodicSweep
 from headrace.broker.tables import table_store
-from headrace.broker.tables.attribute_values import Item, normalize_item
-from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
+from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.table_api import MAX_BATCH_WRITE_ITEMS, TableApi, TableCounters
 from headrace.broker.tables.table_catalog import Table, TableCatalog
-from headrace.broker.tables.table_results import (
-    BatchWriteResult,
-    TableBrokerStatistics,
-    TableSummary,
-    WriteResult,
-)
-from headrace.broker.tables.table_writing import (
-    PUT_DELETE_RETURN_VALUES,
-    RETURN_VALUES,
-    Applied,
-    Compute,
-    WriteRequest,
-    apply_writes,
-    check_return_values,
-    returned_attributes,
-)
-from headrace.broker.tables.updates import Update
+from headrace.broker.tables.table_writing import Applied, WriteRequest, apply_writes
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
-from headrace.errors import ValidationException
 
-# BatchWriteItem takes at most 25 put and delete requests together.
-MAX_BATCH_WRITE_ITEMS = 25
+__all__ = ["MAX_BATCH_WRITE_ITEMS", "TableBroker"]
+
 # How often (clock time) expired change records are deleted; they are never read after
 # they expire, this only frees space.
 SWEEP_INTERVAL_MS = 60_000
 
 
-@dataclass(slots=True)
-class _Counters:
-    items_put: int = 0
-    items_updated: int = 0
-    items_deleted: int = 0
-    items_read: int = 0
-    unchanged_writes: int = 0
-    change_records: int = 0
-    records_trimmed: int = 0
-
-
-class TableBroker:
+class TableBroker(TableApi):
     """The declared tables of one file, with DynamoDB's item semantics and change streams.
 
     ``tables`` maps table names to their config; rows and change streams are created when
@@ -85,7 +55,7 @@ class TableBroker:
     ) -> None:
         self._notify = Notifier(path.parent, notify)
         self._clock = clock or SystemClock()
-        self._counters = _Counters()
+        self._counters = TableCounters()
         self._sweep = PeriodicSweep(self.trim, SWEEP_INTERVAL_MS)
         self._db = Database(path)
         try:
@@ -102,143 +72,13 @@ class TableBroker:
     def _now(self) -> int:
         return int(self._clock.time() * 1000)
 
-    # -- tables -----------------------------------------------------------------------
-
-    @property
-    def table_names(self) -> list[str]:
-        """The declared tables' names."""
-        return self._catalog.names()
-
-    def stream_arn(self, table: str) -> str | None:
-        """The ARN of a table's change stream (LatestStreamArn), None if it has none."""
-        context = self._catalog.get(table).stream_context
-        return None if context is None else context.stream_arn
-
-    def describe_table(self, table: str) -> TableSummary:
-        """DescribeTable's facts: ARN, creation time, exact item count, stream ARN and label."""
-        found = self._catalog.get(table)
+    def _load(self, table: Table, canonical_key: str) -> Item | None:
         with self._db.read() as conn:
-            count = table_store.count_items(conn, found.id)
-        context = found.stream_context
-        return TableSummary(
-            table_name=found.name,
-            table_arn=found.arn,
-            creation_date_time=found.created_at / 1000,
-            item_count=count,
-            latest_stream_arn=None if context is None else context.stream_arn,
-            latest_stream_label=None if context is None else found.stream_label,
-            stream_view_type=None if context is None else context.view_type,
-        )
+            return table_store.load_item(conn, table.id, canonical_key)
 
-    # -- items ------------------------------------------------------------------------
-
-    def get_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
-        """GetItem: the item with this key, or None. ValidationException for a bad key."""
-        found = self._catalog.get(table)
-        canonical = found.keys.canonical(found.keys.check_key(key))
+    def _count(self, table: Table) -> int:
         with self._db.read() as conn:
-            item = table_store.load_item(conn, found.id, canonical)
-        self._counters.items_read += 1
-        return item
-
-    def put_item(
-        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
-    ) -> WriteResult:
-        """PutItem: store ``item`` whole, replacing any item with its key.
-
-        Emits INSERT or MODIFY (nothing if an identical item is there). Raises
-        ValidationException for a bad item or key, ResourceNotFoundException for a table
-        that is not declared.
-        """
-        check_return_values(return_values, PUT_DELETE_RETURN_VALUES)
-        found = self._catalog.get(table)
-        request = self._put_request(found, item)
-        (applied,) = self._write(found, [request])
-        self._counters.items_put += 1
-        return _result(applied, returned_attributes(return_values, applied))
-
-    def update_item(
-        self,
-        table: str,
-        key: Mapping[str, Any],
-        *,
-        set: Mapping[str, Any] | None = None,
-        remove: Iterable[str] = (),
-        add: Mapping[str, Any] | None = None,
-        delete: Mapping[str, Any] | None = None,
-        return_values: str = "NONE",
-    ) -> WriteResult:
-        """UpdateItem with ``SET``/``REMOVE``/``ADD``/``DELETE`` on top-level attributes.
-
-        See :class:`~headrace.broker.tables.updates.Update` for what each action does. An
-        absent item is created from its key (INSERT); an update that changes nothing emits
-        no record. Raises ValidationException as DynamoDB does.
-        """
-        check_return_values(return_values, RETURN_VALUES)
-        found = self._catalog.get(table)
-        keys = found.keys.check_key(key)
-        update = Update.checked(
-            set=set, remove=remove, add=add, delete=delete, key_names=found.keys.names
-        )
-
-        def compute(old: Item | None) -> Item | None:
-            return _within_size(update.apply(old, keys), "Item size to update")
-
-        request = WriteRequest(found.keys.canonical(keys), keys, compute)
-        (applied,) = self._write(found, [request])
-        self._counters.items_updated += 1
-        attributes = returned_attributes(return_values, applied, update.paths())
-        return _result(applied, attributes)
-
-    def delete_item(
-        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
-    ) -> WriteResult:
-        """DeleteItem: emits REMOVE if the item was there, nothing otherwise."""
-        check_return_values(return_values, PUT_DELETE_RETURN_VALUES)
-        found = self._catalog.get(table)
-        (applied,) = self._write(found, [self._delete_request(found, key)])
-        self._counters.items_deleted += 1
-        return _result(applied, returned_attributes(return_values, applied))
-
-    def batch_write_item(
-        self,
-        table: str,
-        *,
-        puts: Sequence[Mapping[str, Any]] = (),
-        deletes: Sequence[Mapping[str, Any]] = (),
-    ) -> BatchWriteResult:
-        """BatchWriteItem on one table: 1 to 25 puts and deletes, applied in one transaction.
-
-        Puts go first, then deletes, each in the order given. Raises ValidationException for
-        an empty or too large batch, a key named twice, or any bad item or key (then nothing
-        is written).
-        """
-        found = self._catalog.get(table)
-        if not puts and not deletes:
-            raise ValidationException(
-                f"The batch write request list for a table cannot be null or empty: {found.name}"
-            )
-        if len(puts) + len(deletes) > MAX_BATCH_WRITE_ITEMS:
-            raise ValidationException("Too many items requested for the BatchWriteItem call")
-        requests = [self._put_request(found, item) for item in puts]
-        requests += [self._delete_request(found, key) for key in deletes]
-        if len({r.canonical_key for r in requests}) != len(requests):
-            raise ValidationException("Provided list of item keys contains duplicates")
-        applied = self._write(found, requests)
-        self._counters.items_put += len(puts)
-        self._counters.items_deleted += len(deletes)
-        results = [_result(a, None) for a in applied]
-        return BatchWriteResult(tuple(results[: len(puts)]), tuple(results[len(puts) :]))
-
-    def _put_request(self, table: Table, item: Mapping[str, Any]) -> WriteRequest:
-        new = _within_size(normalize_item(item), "Item size")
-        keys = table.keys.key_of_item(new)
-        compute: Compute = lambda _old: new  # noqa: E731 - the whole item replaces any old one
-        return WriteRequest(table.keys.canonical(keys), keys, compute)
-
-    def _delete_request(self, table: Table, key: Mapping[str, Any]) -> WriteRequest:
-        keys = table.keys.check_key(key)
-        return WriteRequest(table.keys.canonical(keys), keys, lambda _old: None)
+            return table_store.count_items(conn, table.id)
 
     def _write(self, table: Table, requests: list[WriteRequest]) -> list[Applied]:
         now = self._now()
@@ -266,34 +106,7 @@ class TableBroker:
         self._counters.records_trimmed += deleted
         return deleted
 
-    def statistics(self) -> TableBrokerStatistics:
-        """What this broker did since it opened (this process only)."""
-        c = self._counters
-        return TableBrokerStatistics(
-            c.items_put,
-            c.items_updated,
-            c.items_deleted,
-            c.items_read,
-            c.unchanged_writes,
-            c.change_records,
-            c.records_trimmed,
-        )
-
     def close(self) -> None:
         """Close the file (and the wake-up socket)."""
         self._db.close()
         self._notify.close()
-
-
-def _within_size(item: Item, what: str) -> Item:
-    if item_size(item) > MAX_ITEM_BYTES:
-        raise ValidationException(f"{what} has exceeded the maximum allowed size")
-    return item
-
-
-def _result(applied: Applied, attributes: Item | None) -> WriteResult:
-    return WriteResult(
-        event_name=applied.event_name,
-        sequence_number=applied.sequence_number,
-        attributes=attributes,
-    )

@@ -12,8 +12,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from headrace.broker.streams.hashing import partition_key_hash
+from headrace.broker.streams.stream_results import PutResult
 from headrace.broker.streams.stream_writing import Outgoing, Writer
 from headrace.broker.tables import table_store
 from headrace.broker.tables.attribute_values import Item
@@ -49,6 +51,33 @@ class Applied:
     sequence_number: str | None
 
 
+class ItemStore(Protocol):
+    """Where a transaction reads and writes one table's items (by canonical key)."""
+
+    def load(self, key: str) -> Item | None: ...
+    def save(self, key: str, item: Item) -> None: ...
+    def delete(self, key: str) -> None: ...
+
+
+# Appends change records to the table's stream inside the same transaction.
+AppendRecords = Callable[[list[Outgoing]], list[PutResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteItems:
+    conn: sqlite3.Connection
+    table_id: int
+
+    def load(self, key: str) -> Item | None:
+        return table_store.load_item(self.conn, self.table_id, key)
+
+    def save(self, key: str, item: Item) -> None:
+        table_store.save_item(self.conn, self.table_id, key, item)
+
+    def delete(self, key: str) -> None:
+        table_store.delete_item(self.conn, self.table_id, key)
+
+
 def apply_writes(
     conn: sqlite3.Connection,
     writer: Writer,
@@ -57,18 +86,35 @@ def apply_writes(
     now: int,
 ) -> list[Applied]:
     """Apply ``requests`` in order inside the caller's write transaction (see module doc)."""
+    stream = table.stream
+
+    def append(outgoing: list[Outgoing]) -> list[PutResult]:
+        assert stream is not None  # apply_changes appends only for a table with a stream
+        return writer.put_in(conn, stream, outgoing, now)
+
+    return apply_changes(_SqliteItems(conn, table.id), append, table, requests, now)
+
+
+def apply_changes(
+    items: ItemStore,
+    append: AppendRecords,
+    table: Table,
+    requests: Sequence[WriteRequest],
+    now: int,
+) -> list[Applied]:
+    """Apply ``requests`` in order to ``items``, appending the change records (any store)."""
     changes: list[tuple[int, Change, str]] = []
     applied: list[Applied] = []
     for request in requests:
-        old = table_store.load_item(conn, table.id, request.canonical_key)
+        old = items.load(request.canonical_key)
         new = request.compute(old)
         if new == old:
             applied.append(Applied(old, new, None, None))
             continue
         if new is None:
-            table_store.delete_item(conn, table.id, request.canonical_key)
+            items.delete(request.canonical_key)
         else:
-            table_store.save_item(conn, table.id, request.canonical_key, new)
+            items.save(request.canonical_key, new)
         change = Change(keys=request.keys, old=old, new=new)
         applied.append(Applied(old, new, change.event_name, None))
         changes.append((len(applied) - 1, change, request.canonical_key))
@@ -78,7 +124,7 @@ def apply_writes(
         Outgoing(_renderer(change, table.stream_context, now), key, partition_key_hash(key))
         for _, change, key in changes
     ]
-    results = writer.put_in(conn, table.stream, outgoing, now)
+    results = append(outgoing)
     for (index, _, _), result in zip(changes, results, strict=True):
         done = applied[index]
         applied[index] = Applied(done.old, done.new, done.event_name, result.sequence_number)

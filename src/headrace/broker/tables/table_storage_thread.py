@@ -1,0 +1,186 @@
+"""A :class:`TableBroker` behind the async ``TableStorage`` seam (``table_seam.py``).
+
+:class:`ThreadedTableStorage` runs each call on one broker thread, and reads the tables'
+change streams through a ``ThreadedStreamStorage`` over the same file on the same thread
+(tables open first: they fix the streams' labels).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from headrace.broker.streams.stream_broker import StreamBroker
+from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.naming import table_stream_configs, table_stream_name
+from headrace.broker.tables.table_broker import TableBroker
+from headrace.broker.tables.table_results import (
+    BatchWriteResult,
+    TableBrokerStatistics,
+    TableSummary,
+    WriteResult,
+)
+from headrace.broker.tables.table_seam import ChangeStream
+from headrace.broker.thread import BrokerThread
+from headrace.broker.wake import Waker
+from headrace.clock import Clock, SystemClock
+from headrace.config.resources import TableConfig
+from headrace.errors import InvalidParameterValueException
+
+
+@dataclass(frozen=True, slots=True)
+class _StreamsOpener:
+    """How to open the change streams of the tables' file, on first use."""
+
+    path: Path
+    tables: Mapping[str, TableConfig]
+    region: str
+    account: str
+    clock: Clock
+    waker: Waker
+    notify: Callable[[str], None] | None
+
+    def __call__(self) -> StreamBroker:
+        return StreamBroker(
+            self.path,
+            table_stream_configs(self.tables),
+            region=self.region,
+            account=self.account,
+            clock=self.clock,
+            notify=self.notify,
+        )
+
+
+class ThreadedTableStorage:
+    """The tables of one file and their change streams; open with :meth:`open`.
+
+    The change streams are opened on the first :meth:`change_stream` call: a write needs
+    only the tables.
+    """
+
+    def __init__(self, broker: TableBroker, opener: _StreamsOpener, thread: BrokerThread) -> None:
+        self.broker = broker
+        self._opener = opener
+        self._thread = thread
+        self._changes: ThreadedStreamStorage | None = None
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        tables: Mapping[str, TableConfig],
+        *,
+        region: str,
+        account: str,
+        clock: Clock | None = None,
+        wake_other_processes: bool = False,
+    ) -> ThreadedTableStorage:
+        """Open ``path`` on a new broker thread. Writes wake this storage's change-stream
+        readers, or with ``wake_other_processes`` the ``headrace run`` of ``path``'s folder."""
+        clock = clock or SystemClock()
+        waker = Waker(asyncio.get_running_loop())
+        notify = None if wake_other_processes else waker.notify_threadsafe
+        thread = BrokerThread(name="headrace-tables")
+        try:
+            broker = await thread.call(
+                TableBroker,
+                path,
+                tables,
+                region=region,
+                account=account,
+                clock=clock,
+                notify=notify,
+            )
+        except BaseException:
+            thread.close()
+            raise
+        opener = _StreamsOpener(path, tables, region, account, clock, waker, notify)
+        return cls(broker, opener, thread)
+
+    def list_tables(self) -> Awaitable[list[str]]:
+        return self._thread.call(_names, self.broker)
+
+    def describe_table(self, table: str) -> Awaitable[TableSummary]:
+        return self._thread.call(self.broker.describe_table, table)
+
+    def get_item(self, table: str, key: Mapping[str, Any]) -> Awaitable[Item | None]:
+        return self._thread.call(self.broker.get_item, table, key)
+
+    def put_item(
+        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+    ) -> Awaitable[WriteResult]:
+        return self._thread.call(self.broker.put_item, table, item, return_values=return_values)
+
+    def update_item(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        return_values: str = "NONE",
+    ) -> Awaitable[WriteResult]:
+        return self._thread.call(
+            self.broker.update_item,
+            table,
+            key,
+            set=set,
+            remove=remove,
+            add=add,
+            delete=delete,
+            return_values=return_values,
+        )
+
+    def delete_item(
+        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+    ) -> Awaitable[WriteResult]:
+        return self._thread.call(self.broker.delete_item, table, key, return_values=return_values)
+
+    def batch_write_item(
+        self,
+        table: str,
+        *,
+        puts: Sequence[Mapping[str, Any]] = (),
+        deletes: Sequence[Mapping[str, Any]] = (),
+    ) -> Awaitable[BatchWriteResult]:
+        return self._thread.call(self.broker.batch_write_item, table, puts=puts, deletes=deletes)
+
+    async def change_stream(self, table: str) -> ChangeStream:
+        arn = await self._thread.call(self.broker.stream_arn, table)
+        if arn is None:
+            raise InvalidParameterValueException(
+                f"Table {table} has no stream: set StreamSpecification on it under tables:"
+            )
+        if self._changes is None:
+            streams = await self._thread.call(self._opener)
+            self._changes = ThreadedStreamStorage(
+                streams, call=self._thread.call, waker=self._opener.waker, clock=self._opener.clock
+            )
+        return ChangeStream(self._changes, table_stream_name(table), arn)
+
+    def trim(self) -> Awaitable[int]:
+        return self._thread.call(self.broker.trim)
+
+    def statistics(self) -> TableBrokerStatistics:
+        return self.broker.statistics()
+
+    async def aclose(self) -> None:
+        """Close both brokers, then stop the thread. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._thread.call(self.broker.close)
+        if self._changes is not None:
+            await self._thread.call(self._changes.broker.close)
+        self._thread.close()
+
+
+def _names(broker: TableBroker) -> list[str]:
+    return broker.table_names

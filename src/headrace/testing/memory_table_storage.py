@@ -1,0 +1,218 @@
+"""In-memory table storage for tests: :class:`MemoryTableStorage`.
+
+A :class:`~headrace.broker.tables.table_seam.TableStorage` with the embedded tables'
+semantics and nothing on disk: the item operations are the shared
+:class:`~headrace.broker.tables.table_api.TableApi`, items live in a dict, and each write's
+change record goes into a :class:`~headrace.testing.memory_stream_storage_core.MemoryStreamCore`
+in the same step. It passes :mod:`headrace.testing.conformance.table_conformance`::
+
+    storage = MemoryTableStorage({"users": users_config}, clock=FakeClock())
+    await storage.put_item("users", {"id": {"S": "u1"}})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from headrace import arn as arnlib
+from headrace.broker.queue_storage_thread import call_inline, loop_waker
+from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.keys import TableKeys
+from headrace.broker.tables.naming import (
+    stream_label,
+    table_stream_arn,
+    table_stream_configs,
+    table_stream_name,
+)
+from headrace.broker.tables.records import StreamContext
+from headrace.broker.tables.table_api import TableApi, TableCounters
+from headrace.broker.tables.table_catalog import Table, TableCatalog
+from headrace.broker.tables.table_results import (
+    BatchWriteResult,
+    TableBrokerStatistics,
+    TableSummary,
+    WriteResult,
+)
+from headrace.broker.tables.table_seam import ChangeStream
+from headrace.broker.tables.table_writing import Applied, WriteRequest, apply_changes
+from headrace.clock import Clock, SystemClock
+from headrace.config.resources import TableConfig
+from headrace.errors import InvalidParameterValueException
+from headrace.testing.memory_queue_storage import DEFAULT_ACCOUNT, DEFAULT_REGION
+from headrace.testing.memory_stream_storage_core import MemoryStreamCore
+
+
+class _Items:
+    """One table's items by canonical key (an :class:`ItemStore`)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Item] = {}
+
+    def load(self, key: str) -> Item | None:
+        return self.by_key.get(key)
+
+    def save(self, key: str, item: Item) -> None:
+        self.by_key[key] = item
+
+    def delete(self, key: str) -> None:
+        self.by_key.pop(key, None)
+
+
+class _MemoryTableCatalog(TableCatalog):
+    """The SQLite catalog's lookups (names, ARNs, DynamoDB's errors) over held tables."""
+
+    def __init__(self, tables: dict[str, Table], *, region: str, account: str) -> None:
+        self._region = region
+        self._account = account
+        self._tables = tables
+
+
+class MemoryTableCore(TableApi):
+    """Declared tables held in memory; change records go to ``streams``."""
+
+    def __init__(
+        self,
+        tables: Mapping[str, TableConfig],
+        *,
+        region: str,
+        account: str,
+        clock: Clock,
+        streams: MemoryStreamCore,
+    ) -> None:
+        self._clock = clock
+        self._streams = streams
+        self._counters = TableCounters()
+        self._items: dict[str, _Items] = {}
+        held = {}
+        now = int(clock.time() * 1000)
+        for number, (name, config) in enumerate(tables.items(), start=1):
+            held[name] = self._table(number, config, now, region, account)
+            self._items[name] = _Items()
+        self._catalog = _MemoryTableCatalog(held, region=region, account=account)
+
+    def _table(self, id_: int, config: TableConfig, now: int, region: str, account: str) -> Table:
+        stream, context = None, None
+        spec = config.stream_specification
+        if config.has_stream and spec is not None:
+            stream = self._streams.stream(table_stream_name(config.name))
+            arn = table_stream_arn(region, account, config.name, stream_label(now))
+            context = StreamContext(region=region, stream_arn=arn, view_type=spec.stream_view_type)
+        table_arn = arnlib.dynamodb_table(region, account, config.name)
+        return Table(id_, config.name, table_arn, config, TableKeys(config), now, stream, context)
+
+    def _load(self, table: Table, canonical_key: str) -> Item | None:
+        return self._items[table.name].load(canonical_key)
+
+    def _count(self, table: Table) -> int:
+        return len(self._items[table.name].by_key)
+
+    def _write(self, table: Table, requests: list[WriteRequest]) -> list[Applied]:
+        stream = table.stream
+
+        def append(outgoing: list[Any]) -> list[Any]:
+            assert stream is not None
+            return self._streams.append(stream.name, outgoing)
+
+        now = int(self._clock.time() * 1000)
+        applied = apply_changes(self._items[table.name], append, table, requests, now)
+        self._counters.unchanged_writes += sum(1 for a in applied if a.event_name is None)
+        self._counters.change_records += sum(1 for a in applied if a.sequence_number)
+        return applied
+
+    def trim(self) -> int:
+        deleted = self._streams.trim()
+        self._counters.records_trimmed += deleted
+        return deleted
+
+
+class MemoryTableStorage:
+    """Tables in memory; every call runs inline on the event loop (no thread)."""
+
+    def __init__(
+        self,
+        tables: Mapping[str, TableConfig] | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+        account: str = DEFAULT_ACCOUNT,
+        clock: Clock | None = None,
+    ) -> None:
+        clock = clock or SystemClock()
+        tables = tables or {}
+        streams = MemoryStreamCore(
+            table_stream_configs(tables),
+            region=region,
+            account=account,
+            clock=clock,
+            notify=self._notify,
+        )
+        self._changes = ThreadedStreamStorage(
+            streams, call=call_inline, waker=loop_waker, clock=clock
+        )
+        self.core = MemoryTableCore(
+            tables, region=region, account=account, clock=clock, streams=streams
+        )
+
+    def _notify(self, stream_arn: str) -> None:
+        self._changes.waker.notify(stream_arn)
+
+    async def list_tables(self) -> list[str]:
+        return self.core.table_names
+
+    async def describe_table(self, table: str) -> TableSummary:
+        return self.core.describe_table(table)
+
+    async def get_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
+        return self.core.get_item(table, key)
+
+    async def put_item(
+        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+    ) -> WriteResult:
+        return self.core.put_item(table, item, return_values=return_values)
+
+    async def update_item(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        return_values: str = "NONE",
+    ) -> WriteResult:
+        return self.core.update_item(
+            table, key, set=set, remove=remove, add=add, delete=delete, return_values=return_values
+        )
+
+    async def delete_item(
+        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+    ) -> WriteResult:
+        return self.core.delete_item(table, key, return_values=return_values)
+
+    async def batch_write_item(
+        self,
+        table: str,
+        *,
+        puts: Sequence[Mapping[str, Any]] = (),
+        deletes: Sequence[Mapping[str, Any]] = (),
+    ) -> BatchWriteResult:
+        return self.core.batch_write_item(table, puts=puts, deletes=deletes)
+
+    async def change_stream(self, table: str) -> ChangeStream:
+        arn = self.core.stream_arn(table)
+        if arn is None:
+            raise InvalidParameterValueException(
+                f"Table {table} has no stream: set StreamSpecification on it under tables:"
+            )
+        return ChangeStream(self._changes, table_stream_name(table), arn)
+
+    async def trim(self) -> int:
+        return self.core.trim()
+
+    def statistics(self) -> TableBrokerStatistics:
+        return self.core.statistics()
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
