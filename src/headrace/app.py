@@ -28,6 +28,7 @@ from headrace.config.kinds import SourceKind
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import HeadraceError, InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
@@ -100,23 +101,29 @@ class App:
         return self.runtimes[name]
 
     def _build_engine(self) -> Engine:
-        bindings: list[Binding] = []
+        """An engine whose first mappings are the file's (each a ``create`` call)."""
+        engine = Engine(factory=self._binding, clock=self.clock)
         for mapping in self.config.event_source_mappings:
-            if self.config.queue_by_arn(mapping.event_source_arn) is not None:
-                bindings.append(self._queue_binding(mapping))
-            elif mapping.uuid in self.aws_queues:
-                bindings.append(self._queue_binding(mapping, self.aws_queues[mapping.uuid]))
-            elif mapping.uuid in self.aws_streams or self._stream_source(mapping) is not None:
-                bindings.append(self._stream_binding(mapping))
-            else:
-                raise InvalidParameterValueException(
-                    f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
-                    "DynamoDB stream ARN"
-                )
-        return Engine(bindings, clock=self.clock)
+            engine.create(mapping)
+        return engine
+
+    def _binding(self, mapping: EventSourceMappingConfig, record: MappingRecord) -> Binding:
+        """The engine's :class:`BindingFactory`: the parts for one mapping's config."""
+        if self.config.queue_by_arn(mapping.event_source_arn) is not None:
+            return self._queue_binding(mapping, record)
+        if mapping.uuid in self.aws_queues:
+            return self._queue_binding(mapping, record, self.aws_queues[mapping.uuid])
+        if mapping.uuid in self.aws_streams or self._stream_source(mapping) is not None:
+            return self._stream_binding(mapping, record)
+        raise InvalidParameterValueException(
+            f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or DynamoDB stream ARN"
+        )
 
     def _queue_binding(
-        self, mapping: EventSourceMappingConfig, source: QueueSource | None = None
+        self,
+        mapping: EventSourceMappingConfig,
+        record: MappingRecord,
+        source: QueueSource | None = None,
     ) -> MappingBinding:
         source = source or self.broker.source_for(mapping.event_source_arn)
         function = self.config.functions[mapping.function_name]
@@ -128,6 +135,7 @@ class App:
             region=region_of(mapping.event_source_arn, self.config.region),
             function_timeout=function.timeout,
             function_concurrency=self.config.function_concurrency(mapping.function_name),
+            record=record,
         )
         return MappingBinding(built, source)
 
@@ -143,7 +151,9 @@ class App:
         assert table is not None
         return self.streams.table_source(table.name)
 
-    def _stream_binding(self, mapping: EventSourceMappingConfig) -> StreamBinding:
+    def _stream_binding(
+        self, mapping: EventSourceMappingConfig, record: MappingRecord
+    ) -> StreamBinding:
         aws = self.aws_streams.get(mapping.uuid)
         source: StreamSource | None = aws or self._stream_source(mapping)
         assert source is not None
@@ -167,6 +177,7 @@ class App:
             clock=self.clock,
             function_arn=arnlib.lambda_function(config.region, config.account, function.name),
             destination=self._destination(mapping),
+            record=record,
         )
         if aws is not None:
             aws.report_to(built.ctx.counters)  # AWS problems show as LastProcessingResult

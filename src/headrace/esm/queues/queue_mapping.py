@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.lifecycle import MappingState
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.statistics import MappingStatistics
 
@@ -19,10 +20,17 @@ from headrace.statistics import MappingStatistics
 class QueueMapping:
     """A running SQS-style mapping. ``run()`` returns when ``stop()`` has taken effect."""
 
-    def __init__(self, config: EventSourceMappingConfig, poller: QueuePoller) -> None:
+    def __init__(
+        self,
+        config: EventSourceMappingConfig,
+        poller: QueuePoller,
+        record: MappingRecord | None = None,
+    ) -> None:
         self.config = config
         self.poller = poller
-        self.lifecycle = Lifecycle()
+        # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
+        self.record = record or MappingRecord(counters=poller.counters)
+        self.lifecycle = self.record.lifecycle
         self._stopping = asyncio.Event()
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -40,10 +48,10 @@ class QueueMapping:
         """Run until stopped: keep the scaler's number of lanes alive."""
         if not self.config.enabled:
             # §1.4.3: a mapping created disabled goes straight to Disabled.
-            self.lifecycle.move(MappingState.DISABLED)
+            self.lifecycle.settle(MappingState.DISABLED)
             await self._stopping.wait()
             return
-        self.lifecycle.move(MappingState.ENABLED)
+        self.lifecycle.settle(MappingState.ENABLED)
         async with asyncio.TaskGroup() as group:
             while not self._stopping.is_set():
                 self._wake.clear()

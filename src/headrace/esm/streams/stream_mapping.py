@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.lifecycle import MappingState
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.sources.base import StreamShard, StreamStart
@@ -39,10 +40,17 @@ class ShardStart:
 class StreamMapping:
     """A running stream mapping. ``run()`` returns when ``stop()`` has taken effect."""
 
-    def __init__(self, config: EventSourceMappingConfig, ctx: StreamContext) -> None:
+    def __init__(
+        self,
+        config: EventSourceMappingConfig,
+        ctx: StreamContext,
+        record: MappingRecord | None = None,
+    ) -> None:
         self.config = config
         self.ctx = ctx
-        self.lifecycle = Lifecycle()
+        # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
+        self.record = record or MappingRecord(counters=ctx.counters)
+        self.lifecycle = self.record.lifecycle
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._pollers: dict[str, ShardPoller] = {}
@@ -65,10 +73,10 @@ class StreamMapping:
     async def run(self) -> None:
         """Run until stopped: keep a poller on every shard whose parents are finished."""
         if not self.config.enabled:
-            self.lifecycle.move(MappingState.DISABLED, USER_ACTION)  # §1.4.3
+            self.lifecycle.settle(MappingState.DISABLED, USER_ACTION)  # §1.4.3
             await self._stopping.wait()
             return
-        self.lifecycle.move(MappingState.ENABLED, USER_ACTION)
+        self.lifecycle.settle(MappingState.ENABLED, USER_ACTION)
         writer = asyncio.create_task(self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints")
         try:
             if not await self._stoppable(self._load()):
