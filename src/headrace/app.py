@@ -180,7 +180,7 @@ class App:
             record=record,
         )
         if aws is not None:
-            aws.report_to(built.ctx.counters)  # AWS problems show as LastProcessingResult
+            aws.report_to(record.hooks)  # AWS problems show as LastProcessingResult
         return StreamBinding(built)
 
     def _destination(self, mapping: EventSourceMappingConfig) -> DestinationSender | None:

@@ -34,9 +34,8 @@ from headrace.aws.aws_errors import AwsFailure, classify
 from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
-from headrace.esm.statistics import MappingCounters
 from headrace.events import StreamRecord
-from headrace.sources.aws_problems import ProblemReport, problem_text
+from headrace.sources.aws_problems import ProblemListener, ProblemReport, problem_text
 from headrace.sources.base import ShardRecords, StreamShard, StreamStart
 
 log = logging.getLogger("headrace.aws")
@@ -168,9 +167,10 @@ class AwsStreamSource:
     def poll_interval(self) -> float:
         return self._poll_interval
 
-    def report_to(self, counters: MappingCounters) -> None:
-        """Show problems (missing stream, denied access) in this mapping's counters."""
-        self._report.counters.append(counters)
+    def report_to(self, listener: ProblemListener) -> None:
+        """Tell ``listener`` of problems (missing stream, denied access) and their end."""
+        if listener not in self._report.listeners:  # a rebuilt mapping hands the same one
+            self._report.listeners.append(listener)
 
     async def list_shards(self) -> list[StreamShard]:
         listed = await self.call("ListShards", self._api.list_shards)

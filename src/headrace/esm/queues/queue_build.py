@@ -53,7 +53,7 @@ def build_queue_mapping(
         rules=rules,
         clock=clock,
         scaler=QueueScaler(policy, clock),
-        counters=record.counters,
+        hooks=record.hooks,
         report_batch_item_failures=config.report_batch_item_failures,
         matches=criteria.matches if criteria is not None else None,
     )

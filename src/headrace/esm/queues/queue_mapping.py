@@ -24,12 +24,12 @@ class QueueMapping:
         self,
         config: EventSourceMappingConfig,
         poller: QueuePoller,
-        record: MappingRecord | None = None,
+        record: MappingRecord,
     ) -> None:
         self.config = config
         self.poller = poller
         # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
-        self.record = record or MappingRecord(counters=poller.counters)
+        self.record = record
         self.lifecycle = self.record.lifecycle
         self._stopping = asyncio.Event()
         self._lanes: dict[int, asyncio.Task[None]] = {}
@@ -66,24 +66,11 @@ class QueueMapping:
         self._cancel_idle_lanes()
 
     def statistics(self) -> MappingStatistics:
-        counters = self.poller.counters
-        return MappingStatistics(
+        return self.record.statistics(
             uuid=self.uuid,
             function_name=self.config.function_name,
             event_source_arn=self.config.event_source_arn,
-            state=self.lifecycle.state.value,
-            state_transition_reason=self.lifecycle.reason,
-            last_processing_result=counters.last_processing_result,
-            in_flight_batches=counters.in_flight_batches,
             concurrency=sum(1 for t in self._lanes.values() if not t.done()),
-            polled=counters.polled,
-            filtered_out=counters.filtered_out,
-            invoked=counters.invoked,
-            failed_invoke=counters.failed_invoke,
-            deleted=counters.deleted,
-            invocations=counters.invocations,
-            errors=counters.errors,
-            batches=counters.batches,
         )
 
     def _fill_lanes(self, group: asyncio.TaskGroup) -> None:

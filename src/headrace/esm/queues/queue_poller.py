@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
+from headrace.esm.hooks import EngineHooks, Settled
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
 from headrace.esm.queues.queue_batch import (
     BatchRules,
@@ -31,7 +32,6 @@ from headrace.esm.queues.queue_batch import (
     return_now,
 )
 from headrace.esm.queues.scaling import QueueScaler
-from headrace.esm.statistics import MappingCounters
 from headrace.events import QueueMessage
 from headrace.functions.base import FunctionRuntime, Slot
 from headrace.sources.base import QueueSource
@@ -55,7 +55,7 @@ class QueuePoller:
     rules: BatchRules
     clock: Clock
     scaler: QueueScaler
-    counters: MappingCounters
+    hooks: EngineHooks
     report_batch_item_failures: bool
     matches: RecordFilter | None = None
     # Events set after every batch: the mapping (to adjust lanes) and the drain check wait.
@@ -130,10 +130,10 @@ class QueuePoller:
         if isinstance(exc, SourceUnavailable):
             # The source could not be read (a real queue deleted, access denied): AWS's
             # message says it all, as for stream mappings; no traceback on every retry.
-            self.counters.last_processing_result = f"PROBLEM: {exc}"
+            self.hooks.problem(str(exc))
             log.warning("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay)
         else:
-            self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
+            self.hooks.problem(f"{type(exc).__name__}: {exc}")
             log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
         await wait_or_sleep(self.clock, stopping, delay)
 
@@ -147,14 +147,13 @@ class QueuePoller:
         batch = await gather_batch(
             self.source, self.rules, self.clock, matches=self.matches, carried=carried
         )
-        self.counters.polled += batch.polled
+        self.hooks.batch_received(polled=batch.polled, filtered_out=len(batch.filtered))
         if batch.overflow:
             self._carried[lane] = batch.overflow
         try:
             await self._deleted(lane)
             if batch.filtered:
                 # §6.6: filtered-out SQS messages are deleted, never invoked.
-                self.counters.filtered_out += len(batch.filtered)
                 await self.source.delete(batch.filtered)
             if not batch.messages:
                 if not batch.polled:
@@ -171,30 +170,21 @@ class QueuePoller:
         return batch.polled
 
     async def _invoke(self, lane: int, batch: QueueBatch, slot: Slot) -> None:
-        counters = self.counters
-        counters.in_flight_batches += 1
+        self.hooks.invoke_started()
         try:
             result = await slot.invoke(batch.payload())
         finally:
-            counters.in_flight_batches -= 1
+            self.hooks.invoke_ended()
         ids = [m.message_id for m in batch.messages]
         outcome = interpret(result, ids, report_batch_item_failures=self.report_batch_item_failures)
-        counters.invocations += 1
-        counters.batches += 1
-        counters.invoked += len(ids)
-        if outcome.function_error is not None:
-            counters.errors += 1
+        self.hooks.batch_invoked(len(ids), outcome)
         self._settle(lane, batch.messages, outcome)
 
     def _settle(self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
         """Start deleting what the outcome says is done (§4.1.1, §3.5); see :meth:`_delete`."""
-        counters = self.counters
         if outcome.kind is OutcomeKind.SUCCESS:
-            counters.last_processing_result = "OK"
             self._delete(lane, messages)
             return
-        counters.last_processing_result = "PROBLEM: Function call failed"
-        counters.failed_invoke += len(messages)
         if outcome.kind is OutcomeKind.FAILURE:
             if not self.report_batch_item_failures:
                 self.scaler.on_function_error()
@@ -223,7 +213,7 @@ class QueuePoller:
             # Await first, then add: `x += await ...` reads x before suspending, so two
             # lanes settling at once would lose one lane's count.
             deleted = await task
-            self.counters.deleted += deleted
+            self.hooks.settled(Settled(deleted=deleted))
 
     async def _finish_delete(self, lane: int) -> None:
         """A lane ends: let its last delete finish (even if the lane was cancelled).
@@ -237,7 +227,7 @@ class QueuePoller:
             return
         try:
             deleted = await asyncio.shield(task)
-            self.counters.deleted += deleted
+            self.hooks.settled(Settled(deleted=deleted))
         except Exception as exc:
             log.error("%s: delete failed: %s", self.rules.source_arn, exc, exc_info=exc)
         self._notify()

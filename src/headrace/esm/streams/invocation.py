@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 # A bisection or a partial success retries at once (it made progress).
 RETRY_BACKOFF_FIRST_SECONDS = 0.1
 RETRY_BACKOFF_MAX_SECONDS = 5.0
-# §1.3.5: LastProcessingResult after a good and after a failed invocation.
-RESULT_OK = "OK"
-RESULT_PROBLEM = "PROBLEM: Function call failed"
 
 
 @dataclass(slots=True)
@@ -174,29 +171,19 @@ async def _final_invoke(lane: Lane, slot: Slot) -> None:
 
 
 async def _invoke(lane: Lane, slot: Slot, payload: bytes, request_id: str) -> InvocationResult:
-    counters = lane.ctx.counters
-    counters.in_flight_batches += 1
+    hooks = lane.ctx.hooks
+    hooks.invoke_started()
     lane.host.in_flight += 1
     try:
         return await slot.invoke(payload, request_id=request_id)
     finally:
-        counters.in_flight_batches -= 1
+        hooks.invoke_ended()
         lane.host.in_flight -= 1
 
 
 def _count(lane: Lane, outcome: BatchOutcome, records: int) -> None:
     """§8.4: Invocations, Errors, InvokedEventCount, FailedInvokeEventCount; §1.3.5."""
-    counters = lane.ctx.counters
-    counters.invocations += 1
-    counters.batches += 1
-    counters.invoked += records
-    if outcome.function_error is not None:
-        counters.errors += 1
-    if outcome.kind is OutcomeKind.SUCCESS:
-        counters.last_processing_result = RESULT_OK
-    else:
-        counters.last_processing_result = RESULT_PROBLEM
-        counters.failed_invoke += records
+    lane.ctx.hooks.batch_invoked(records, outcome)
 
 
 def _settle(lane: Lane, entries: Sequence[Entry]) -> None:

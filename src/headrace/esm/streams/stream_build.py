@@ -60,7 +60,6 @@ def build_stream_mapping(
     (the engine rebuilds a mapping on update); None starts afresh.
     """
     record = record or MappingRecord()
-    counters = record.counters
     criteria = None
     if config.filter_criteria and config.source_kind is not None:
         criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
@@ -76,8 +75,8 @@ def build_stream_mapping(
         shape=shape,
         rules=stream_rules(config),
         clock=clock,
-        counters=counters,
-        on_failure=OnFailure(target, destination, counters, clock),
+        hooks=record.hooks,
+        on_failure=OnFailure(target, destination, record.hooks, clock),
         checkpoints=writer,
         matches=criteria.matches if criteria is not None else None,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from headrace.config.model import EventSourceMappingConfig
@@ -44,12 +44,12 @@ class StreamMapping:
         self,
         config: EventSourceMappingConfig,
         ctx: StreamContext,
-        record: MappingRecord | None = None,
+        record: MappingRecord,
     ) -> None:
         self.config = config
         self.ctx = ctx
         # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
-        self.record = record or MappingRecord(counters=ctx.counters)
+        self.record = record
         self.lifecycle = self.record.lifecycle
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -126,29 +126,13 @@ class StreamMapping:
         return True
 
     def statistics(self) -> MappingStatistics:
-        counters = self.ctx.counters
-        return MappingStatistics(
+        shared = self.record.statistics(
             uuid=self.uuid,
             function_name=self.config.function_name,
             event_source_arn=self.config.event_source_arn,
-            state=self.lifecycle.state.value,
-            state_transition_reason=self.lifecycle.reason,
-            last_processing_result=counters.last_processing_result,
-            in_flight_batches=counters.in_flight_batches,
             concurrency=sum(p.in_flight for p in self._pollers.values()),
-            polled=counters.polled,
-            filtered_out=counters.filtered_out,
-            invoked=counters.invoked,
-            failed_invoke=counters.failed_invoke,
-            deleted=counters.deleted,
-            invocations=counters.invocations,
-            errors=counters.errors,
-            batches=counters.batches,
-            dropped=counters.dropped,
-            on_failure_delivered=counters.on_failure_delivered,
-            destination_delivery_failures=counters.destination_delivery_failures,
-            shards=tuple(p.statistics() for p in self._pollers.values()),
         )
+        return replace(shared, shards=tuple(p.statistics() for p in self._pollers.values()))
 
     async def _stoppable(self, step: Coroutine[Any, Any, None]) -> bool:
         """Run ``step``; False if a stop cancelled it (it is then abandoned)."""
