@@ -35,6 +35,7 @@ from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
 from headrace.events import StreamRecord
+from headrace.retry import Backoff, Jitter
 from headrace.sources.aws_problems import ProblemListener, ProblemReport, problem_text
 from headrace.sources.base import ShardRecords, StreamShard, StreamStart
 
@@ -282,14 +283,17 @@ class AwsStreamSource:
     async def _back_off(self, failure: AwsFailure, retry: int) -> None:
         if failure.transient:
             self._counts.retries += 1
-            delay = self._policy.delay(min(retry, 16), self._rng)
+            delay = self._policy.delay(retry, self._rng)
         else:
             self._counts.problems += 1
             text = problem_text(self._api.service, failure, self._arn)
             if text != self._report.shown:
                 log.warning("%s: %s", self._arn, text)
             self._report.show(text)
-            delay = PROBLEM_RETRY_SECONDS * self._rng.uniform(0.5, 1.0)
+            problem = Backoff(
+                base=PROBLEM_RETRY_SECONDS, cap=PROBLEM_RETRY_SECONDS, jitter=Jitter.HALF
+            )
+            delay = problem.delay(1, self._rng)
         await self._clock.sleep(delay)
 
     async def _open(self, shard_id: str, start: StreamStart) -> str:

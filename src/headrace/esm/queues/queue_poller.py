@@ -34,14 +34,15 @@ from headrace.esm.queues.queue_batch import (
 from headrace.esm.queues.scaling import QueueScaler
 from headrace.events import QueueMessage
 from headrace.functions.base import FunctionRuntime, Slot
+from headrace.retry import Backoff
 from headrace.sources.base import QueueSource
 
 # How long an idle lane waits on the source before it looks at its own state again.
 # Waiting is event-driven (new messages wake it); this only bounds a stale wait.
 IDLE_WAIT_SECONDS = 20.0
-# Backoff after a lane hits an unexpected error (the source failed, say): it starts at the
-# first figure, doubles per consecutive failure and stops growing at the second.
-FAULT_BACKOFF_SECONDS = (1.0, 30.0)
+# Backoff after a lane hits an unexpected error (the source failed, say): 1 s, doubling per
+# consecutive failure up to 30 s; unjittered, the lanes' errors are rare and logged.
+FAULT_BACKOFF = Backoff(base=1.0, cap=30.0)
 
 log = logging.getLogger("headrace.esm")
 
@@ -125,8 +126,7 @@ class QueuePoller:
         once: the lane holds nothing while it backs off.
         """
         self._faults += 1
-        first, cap = FAULT_BACKOFF_SECONDS
-        delay = min(cap, first * 2 ** (self._faults - 1))
+        delay = FAULT_BACKOFF.delay(self._faults)
         if isinstance(exc, SourceUnavailable):
             # The source could not be read (a real queue deleted, access denied): AWS's
             # message says it all, as for stream mappings; no traceback on every retry.
@@ -135,7 +135,7 @@ class QueuePoller:
         else:
             self.hooks.problem(f"{type(exc).__name__}: {exc}")
             log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
-        await wait_or_sleep(self.clock, stopping, delay)
+        await wait_or_sleep(self.clock, stopping, delay)  # a stop ends the wait
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.

@@ -21,6 +21,7 @@ from headrace.esm.streams.policy import Attempt, Condition, Decision, Invoked, d
 from headrace.esm.streams.stream_batch import payload_budget, take_batch
 from headrace.esm.streams.windows import OpenWindow, records_payload, window_payload
 from headrace.functions.base import InvocationResult, Slot
+from headrace.retry import Backoff
 
 if TYPE_CHECKING:
     from headrace.esm.streams.lane import Lane
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 # Waits after a failed invocation before the retry that uses up an attempt: doubling from
 # the first value up to the cap, so a shard blocked by MaximumRetryAttempts -1 does not spin.
 # A bisection or a partial success retries at once (it made progress).
-RETRY_BACKOFF_FIRST_SECONDS = 0.1
-RETRY_BACKOFF_MAX_SECONDS = 5.0
+RETRY_BACKOFF = Backoff(base=0.1, cap=5.0)
 
 
 @dataclass(slots=True)
@@ -44,7 +44,7 @@ def backoff_seconds(retries: int) -> float:
     """The wait before a retry that used up attempt number ``retries`` (1, 2, ...)."""
     if retries <= 0:
         return 0.0
-    return min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_FIRST_SECONDS * 2.0 ** (retries - 1))
+    return RETRY_BACKOFF.delay(retries)
 
 
 async def run_one(lane: Lane, slot: Slot) -> None:
