@@ -3,6 +3,7 @@ through AWS's states (§1.4), with nothing lost."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -268,3 +269,21 @@ async def test_until_drained_counts_the_mappings_there_are_now() -> None:
     assert task.result().drained
     assert rig.kinesis_data("stream-fn") == ["x"]
     assert rig.queue.bodies == ["never done"]
+
+
+async def test_no_task_outlives_the_engine() -> None:
+    """Structured concurrency: after a run with queue and stream mappings (one of them
+    rebuilt by an update), no task the engine started is left running."""
+    rig = LiveRig()
+    queue = rig.create(BatchSize=2)
+    rig.create(STREAM_ARN)
+    rig.start()
+    rig.queue.send("m")
+    rig.stream.put("r", "k")
+    await rig.turn(1)
+    rig.engine.update(queue, {"BatchSize": 3})
+    await rig.engine.settled(queue)
+    await rig.stop()
+    await rig.turn()
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    assert left == []

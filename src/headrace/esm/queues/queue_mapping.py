@@ -53,6 +53,7 @@ class QueueMapping:
             return
         self.lifecycle.settle(MappingState.ENABLED)
         async with asyncio.TaskGroup() as group:
+            self.poller.tasks = group  # the lanes' deletes run here too
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._fill_lanes(group)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
@@ -65,7 +65,9 @@ class QueuePoller:
     _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
     # Each lane's delete of its last settled batch, still running: it rides along with the
     # lane's next receive (one broker call for both), and is awaited before the lane ends.
-    _deleting: dict[int, asyncio.Task[int]] = field(default_factory=dict)
+    _deleting: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
+    # The mapping's task group (set as it runs): the deletes above are tasks of it.
+    tasks: asyncio.TaskGroup | None = None
     _faults: int = 0
 
     def is_busy(self, lane: int) -> bool:
@@ -204,7 +206,8 @@ class QueuePoller:
         delete still surfaces in the lane, and the count is in before the lane notifies.
         Messages stay hidden until then, as they were while the handler ran.
         """
-        self._deleting[lane] = asyncio.ensure_future(self.source.delete(messages))
+        assert self.tasks is not None, "a lane runs inside its mapping's task group"
+        self._deleting[lane] = self.tasks.create_task(_captured(self.source.delete(messages)))
 
     async def _deleted(self, lane: int) -> None:
         """Wait for the lane's running delete, if any, and count what it deleted."""
@@ -213,6 +216,8 @@ class QueuePoller:
             # Await first, then add: `x += await ...` reads x before suspending, so two
             # lanes settling at once would lose one lane's count.
             deleted = await task
+            if isinstance(deleted, Exception):
+                raise deleted
             self.hooks.settled(Settled(deleted=deleted))
 
     async def _finish_delete(self, lane: int) -> None:
@@ -225,13 +230,22 @@ class QueuePoller:
         task = self._deleting.pop(lane, None)
         if task is None:
             return
-        try:
-            deleted = await asyncio.shield(task)
+        deleted = await asyncio.shield(task)
+        if isinstance(deleted, Exception):
+            log.error("%s: delete failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
+        else:
             self.hooks.settled(Settled(deleted=deleted))
-        except Exception as exc:
-            log.error("%s: delete failed: %s", self.rules.source_arn, exc, exc_info=exc)
         self._notify()
 
     async def _release_carried(self, lane: int) -> None:
         # Back to the queue at once: nothing received is held past shutdown.
         await return_now(self.source, self._carried.pop(lane, []))
+
+
+async def _captured(call: Awaitable[int]) -> int | Exception:
+    """``call``'s result, or the error it raised: a failed delete must not end the mapping's
+    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._deleted`)."""
+    try:
+        return await call
+    except Exception as exc:
+        return exc

@@ -77,25 +77,35 @@ class StreamMapping:
             await self._stopping.wait()
             return
         self.lifecycle.settle(MappingState.ENABLED, USER_ACTION)
-        writer = asyncio.create_task(self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints")
         try:
-            if not await self._stoppable(self._load()):
-                return
-            async with asyncio.TaskGroup() as group:
-                while not self._stopping.is_set():
-                    self._wake.clear()
-                    self._discovering = True
-                    if not await self._stoppable(self._discover(group)):
-                        break
-                    self._discovering = False
-                    self.ctx.changed()
-                    await self._wake.wait()
-                for poller in self._pollers.values():
-                    poller.stop()
+            # The checkpoint writer runs beside the shards, in a group of its own: it ends
+            # (cancelled) once every shard poller did, and nothing outlives the mapping.
+            async with asyncio.TaskGroup() as tasks:
+                writer = tasks.create_task(
+                    self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints"
+                )
+                try:
+                    await self._run_shards()
+                finally:
+                    writer.cancel()
         finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
             await asyncio.shield(self.ctx.checkpoints.flush())
+
+    async def _run_shards(self) -> None:
+        """Load the checkpoints, then keep a poller on every readable shard until stopped."""
+        if not await self._stoppable(self._load()):
+            return
+        async with asyncio.TaskGroup() as group:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                self._discovering = True
+                if not await self._stoppable(self._discover(group)):
+                    break
+                self._discovering = False
+                self.ctx.changed()
+                await self._wake.wait()
+            for poller in self._pollers.values():
+                poller.stop()
 
     def stop(self) -> None:
         """Begin a graceful stop: no new batches; running ones finish and checkpoint."""
