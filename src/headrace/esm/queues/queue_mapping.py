@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import MappingState
-from headrace.esm.mapping_core import MappingRecord
+from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.queues.queue_poller import QueuePoller
-from headrace.statistics import MappingStatistics
 
 
-class QueueMapping:
+class QueueMapping(MappingCore):
     """A running SQS-style mapping. ``run()`` returns when ``stop()`` has taken effect."""
 
     def __init__(
@@ -26,32 +24,17 @@ class QueueMapping:
         poller: QueuePoller,
         record: MappingRecord,
     ) -> None:
-        self.config = config
+        super().__init__(config, record)
         self.poller = poller
-        # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
-        self.record = record
-        self.lifecycle = self.record.lifecycle
-        self._stopping = asyncio.Event()
         self._lanes: dict[int, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
         poller.watchers.append(self._wake)
-
-    @property
-    def uuid(self) -> str:
-        return self.config.uuid
 
     def watch(self, event: asyncio.Event) -> None:
         """Have ``event`` set after every batch of this mapping (drain checks wait on it)."""
         self.poller.watchers.append(event)
 
-    async def run(self) -> None:
-        """Run until stopped: keep the scaler's number of lanes alive."""
-        if not self.config.enabled:
-            # §1.4.3: a mapping created disabled goes straight to Disabled.
-            self.lifecycle.settle(MappingState.DISABLED)
-            await self._stopping.wait()
-            return
-        self.lifecycle.settle(MappingState.ENABLED)
+    async def _run_enabled(self) -> None:
+        """Keep the scaler's number of lanes alive until stopped."""
         async with asyncio.TaskGroup() as group:
             self.poller.tasks = group  # the lanes' deletes run here too
             while not self._stopping.is_set():
@@ -60,19 +43,12 @@ class QueueMapping:
                 await self._wait_for_change()
             self._cancel_idle_lanes()
 
-    def stop(self) -> None:
-        """Begin a graceful stop: no new batches; running ones finish."""
-        self._stopping.set()
-        self._wake.set()
+    def _stop_work(self) -> None:
+        # Idle lanes end now; busy ones finish their batch.
         self._cancel_idle_lanes()
 
-    def statistics(self) -> MappingStatistics:
-        return self.record.statistics(
-            uuid=self.uuid,
-            function_name=self.config.function_name,
-            event_source_arn=self.config.event_source_arn,
-            concurrency=sum(1 for t in self._lanes.values() if not t.done()),
-        )
+    def _concurrency(self) -> int:
+        return sum(1 for t in self._lanes.values() if not t.done())
 
     def _fill_lanes(self, group: asyncio.TaskGroup) -> None:
         for lane in range(self.poller.scaler.target):

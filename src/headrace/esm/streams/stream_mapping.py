@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import MappingState
-from headrace.esm.mapping_core import MappingRecord
+from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.sources.base import StreamShard, StreamStart
@@ -37,8 +36,10 @@ class ShardStart:
     checkpoint: str | None
 
 
-class StreamMapping:
+class StreamMapping(MappingCore):
     """A running stream mapping. ``run()`` returns when ``stop()`` has taken effect."""
+
+    transition_reason = USER_ACTION
 
     def __init__(
         self,
@@ -46,13 +47,8 @@ class StreamMapping:
         ctx: StreamContext,
         record: MappingRecord,
     ) -> None:
-        self.config = config
+        super().__init__(config, record)
         self.ctx = ctx
-        # The lifecycle and counters, kept by the engine across rebuilds (``mapping_core``).
-        self.record = record
-        self.lifecycle = self.record.lifecycle
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
         self._pollers: dict[str, ShardPoller] = {}
         self._positions: dict[str, str] = {}
         # Each shard's batches waiting for a retry when the mapping last stopped.
@@ -62,21 +58,12 @@ class StreamMapping:
         # it, since a real source retries a missing stream until it appears.
         self._step: asyncio.Future[None] | None = None
 
-    @property
-    def uuid(self) -> str:
-        return self.config.uuid
-
     def watch(self, event: asyncio.Event) -> None:
         """Have ``event`` set after every batch and shard change (drain checks wait on it)."""
         self.ctx.watchers.append(event)
 
-    async def run(self) -> None:
-        """Run until stopped: keep a poller on every shard whose parents are finished."""
-        if not self.config.enabled:
-            self.lifecycle.settle(MappingState.DISABLED, USER_ACTION)  # §1.4.3
-            await self._stopping.wait()
-            return
-        self.lifecycle.settle(MappingState.ENABLED, USER_ACTION)
+    async def _run_enabled(self) -> None:
+        """Keep a poller on every shard whose parents are finished, until stopped."""
         try:
             # The checkpoint writer runs beside the shards, in a group of its own: it ends
             # (cancelled) once every shard poller did, and nothing outlives the mapping.
@@ -107,10 +94,8 @@ class StreamMapping:
             for poller in self._pollers.values():
                 poller.stop()
 
-    def stop(self) -> None:
-        """Begin a graceful stop: no new batches; running ones finish and checkpoint."""
-        self._stopping.set()
-        self._wake.set()
+    def _stop_work(self) -> None:
+        # Running batches finish and checkpoint; a source call of run() itself is cancelled.
         if self._step is not None:
             self._step.cancel()
         for poller in self._pollers.values():
@@ -135,14 +120,12 @@ class StreamMapping:
                 return False
         return True
 
+    def _concurrency(self) -> int:
+        return sum(p.in_flight for p in self._pollers.values())
+
     def statistics(self) -> MappingStatistics:
-        shared = self.record.statistics(
-            uuid=self.uuid,
-            function_name=self.config.function_name,
-            event_source_arn=self.config.event_source_arn,
-            concurrency=sum(p.in_flight for p in self._pollers.values()),
-        )
-        return replace(shared, shards=tuple(p.statistics() for p in self._pollers.values()))
+        shards = tuple(p.statistics() for p in self._pollers.values())
+        return replace(super().statistics(), shards=shards)
 
     async def _stoppable(self, step: Coroutine[Any, Any, None]) -> bool:
         """Run ``step``; False if a stop cancelled it (it is then abandoned)."""
