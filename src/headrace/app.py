@@ -19,34 +19,26 @@ from typing import Any
 from headrace import arn as arnlib
 from headrace.api.metrics import StatisticsCollector
 from headrace.api.server import Endpoint
-from headrace.aws.clients import region_of
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
-from headrace.broker.tables import dynamodb_event_record
 from headrace.clock import Clock, SystemClock
-from headrace.config.kinds import SourceKind
+from headrace.config.kinds import SourceKind, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
-from headrace.errors import HeadraceError, InvalidParameterValueException
+from headrace.errors import InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
 from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
-from headrace.sources.aws_streams import AwsStreamSource
-from headrace.sources.base import QueueSource, StreamSource
-from headrace.sources.embedded_streams import (
-    EmbeddedQueueDestination,
-    EmbeddedStreams,
-    EmbeddedStreamSource,
-)
-from headrace.state.base import EngineRecord
-from headrace.state.checkpoints import SqliteCheckpointStore
+from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
+from headrace.sources.kinds.opening import OpenedSource
+from headrace.sources.source_seam import QueueSource, StreamSource
 from headrace.state.publisher import StatusPublisher
 from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
-from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.sqlite_state import SqliteCheckpoints, SqliteStatus, open_sqlite_checkpoints
+from headrace.state.state_seam import EngineRecord
 
 log = logging.getLogger("headrace")
 
@@ -80,11 +72,10 @@ class App:
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
         self.streams: EmbeddedStreams | None = None
-        self.checkpoints: SqliteCheckpointStore | None = None
-        # Real SQS queues (any SQS ARN the config does not declare), by mapping UUID.
-        self.aws_queues: dict[str, QueueSource] = {}
-        # Real Kinesis/DynamoDB streams and AWS on-failure destinations, by mapping UUID.
-        self.aws_streams: dict[str, AwsStreamSource] = {}
+        self.checkpoints: SqliteCheckpoints | None = None
+        # Every mapping's kind and its source as the kind opened it, by mapping UUID.
+        self.opened: dict[str, tuple[SourceKind, OpenedSource]] = {}
+        # AWS on-failure destinations, by mapping UUID.
         self.aws_destinations: dict[str, DestinationSender] = {}
         # A stop asked for while starting, applied once the engine exists.
         self._stop_asked = False
@@ -109,78 +100,53 @@ class App:
 
     def _binding(self, mapping: EventSourceMappingConfig, record: MappingRecord) -> Binding:
         """The engine's :class:`BindingFactory`: the parts for one mapping's config."""
-        if self.config.queue_by_arn(mapping.event_source_arn) is not None:
-            return self._queue_binding(mapping, record)
-        if mapping.uuid in self.aws_queues:
-            return self._queue_binding(mapping, record, self.aws_queues[mapping.uuid])
-        if mapping.uuid in self.aws_streams or self._stream_source(mapping) is not None:
-            return self._stream_binding(mapping, record)
-        raise InvalidParameterValueException(
-            f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or DynamoDB stream ARN"
-        )
+        opened = self.opened.get(mapping.uuid)
+        if opened is None:
+            raise InvalidParameterValueException(
+                f"{mapping.event_source_arn}: no source is open for mapping {mapping.uuid}"
+            )
+        kind, source = opened
+        if kind.defaults.is_stream:
+            return self._stream_binding(mapping, source, record)
+        return self._queue_binding(mapping, source, record)
 
     def _queue_binding(
-        self,
-        mapping: EventSourceMappingConfig,
-        record: MappingRecord,
-        source: QueueSource | None = None,
+        self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> MappingBinding:
-        source = source or self.broker.source_for(mapping.event_source_arn)
+        source: QueueSource = opened.source  # type: ignore[assignment]
         function = self.config.functions[mapping.function_name]
         built = build_queue_mapping(
             mapping,
             source,
             self._runtime(mapping.function_name),
             clock=self.clock,
-            region=region_of(mapping.event_source_arn, self.config.region),
+            shape=opened.shape,
             function_timeout=function.timeout,
             function_concurrency=self.config.function_concurrency(mapping.function_name),
             record=record,
         )
         return MappingBinding(built, source)
 
-    def _stream_source(self, mapping: EventSourceMappingConfig) -> EmbeddedStreamSource | None:
-        """The embedded stream or table change stream a mapping reads, or None."""
-        arn = mapping.event_source_arn
-        stream = self.config.stream_by_arn(arn)
-        table = self.config.table_by_arn(arn)
-        if self.streams is None or (stream is None and table is None):
-            return None
-        if stream is not None:
-            return self.streams.stream_source(stream.name)
-        assert table is not None
-        return self.streams.table_source(table.name)
-
     def _stream_binding(
-        self, mapping: EventSourceMappingConfig, record: MappingRecord
+        self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> StreamBinding:
-        aws = self.aws_streams.get(mapping.uuid)
-        source: StreamSource | None = aws or self._stream_source(mapping)
-        assert source is not None
+        source: StreamSource = opened.source  # type: ignore[assignment]
         assert self.checkpoints is not None
         config = self.config
         function = config.functions[mapping.function_name]
-        role = function.role or f"arn:aws:iam::{config.account}:role/{function.name}-role"
-        shape: RecordShape = (
-            KinesisShape(source.arn, region_of(source.arn, config.region), role)
-            if mapping.source_kind is SourceKind.KINESIS
-            else DynamoDBShape()
-            if aws is not None
-            else DynamoDBShape(decode=dynamodb_event_record)
-        )
         built = build_stream_mapping(
             mapping,
             source,
             self._runtime(mapping.function_name),
-            shape=shape,
+            shape=opened.shape,
             store=self.checkpoints,
             clock=self.clock,
             function_arn=arnlib.lambda_function(config.region, config.account, function.name),
             destination=self._destination(mapping),
             record=record,
         )
-        if aws is not None:
-            aws.report_to(record.hooks)  # AWS problems show as LastProcessingResult
+        if opened.counters_sink is not None:
+            opened.counters_sink(record.hooks)  # source problems: LastProcessingResult
         return StreamBinding(built)
 
     def _destination(self, mapping: EventSourceMappingConfig) -> DestinationSender | None:
@@ -209,9 +175,8 @@ class App:
         """Start everything, run until stopped/drained/timed out, then stop everything."""
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(self.broker)
-            await self._open_streams(stack)
-            await self._open_aws_queues(stack)
-            await self._open_aws_streams(stack)
+            await self._open_sources(stack)
+            await self._open_destinations(stack)
             self.engine = engine = self._build_engine()
             if self._stop_asked:
                 engine.stop(force=self._force_asked)
@@ -237,72 +202,35 @@ class App:
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _open_streams(self, stack: contextlib.AsyncExitStack) -> None:
-        """Open the streams file and the checkpoint store if a mapping reads a stream."""
-        config = self.config
-        if not any(
-            config.stream_by_arn(m.event_source_arn) or config.table_by_arn(m.event_source_arn)
-            for m in config.event_source_mappings
-        ):
-            return
-        self.streams = EmbeddedStreams(
-            config.data_dir,
-            config.streams,
-            config.tables,
-            region=config.region,
-            account=config.account,
-            waker=self.broker.waker,
-            clock=self.clock,
-        )
-        await stack.enter_async_context(self.streams)
-        self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
-        stack.callback(self.checkpoints.close)
-
-    async def _open_aws_queues(self, stack: contextlib.AsyncExitStack) -> None:
-        """Connect to every real SQS queue a mapping reads and check it (§1.6.10, §1.6.11)."""
-        config = self.config
-        for index, mapping in enumerate(config.event_source_mappings):
-            arn = mapping.event_source_arn
-            if mapping.source_kind is not SourceKind.SQS or config.queue_by_arn(arn) is not None:
-                continue
-            from headrace.sources.sqs import open_mapping_source
-
-            try:
-                source = await stack.enter_async_context(
-                    open_mapping_source(config, mapping, clock=self.clock)
+    async def _open_sources(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open every mapping's source through its kind (one registry look-up each), and
+        the checkpoint store if any is a stream."""
+        opening = _Opening(self, stack)
+        for mapping in self.config.event_source_mappings:
+            kind = kind_for(self.config, mapping)
+            if kind is None:
+                raise InvalidParameterValueException(
+                    f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
+                    "DynamoDB stream ARN"
                 )
-            except HeadraceError:
-                log.error(
-                    "%s: event_source_mappings[%d] (%s): EventSourceArn %s: the real SQS "
-                    "queue failed its check",
-                    config.path.name,
-                    index,
-                    mapping.function_name,
-                    arn,
-                )
-                raise
-            self.aws_queues[mapping.uuid] = source
+            self.opened[mapping.uuid] = (kind, await kind.open(opening, mapping))
+        if any(kind.defaults.is_stream for kind, _ in self.opened.values()):
+            self.checkpoints = open_sqlite_checkpoints(self.config.data_dir / STATE_FILE_NAME)
+            stack.push_async_callback(self.checkpoints.aclose)
 
-    async def _open_aws_streams(self, stack: contextlib.AsyncExitStack) -> None:
-        """Open real Kinesis/DynamoDB streams and AWS on-failure destinations of mappings."""
+    async def _open_destinations(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open the AWS on-failure destinations of stream mappings."""
         from headrace.sources import aws_stream_wiring as wiring
 
         config = self.config
         for mapping in config.event_source_mappings:
-            if mapping.source_kind not in (SourceKind.KINESIS, SourceKind.DYNAMODB):
+            if not self.opened[mapping.uuid][0].defaults.is_stream:
                 continue
-            if wiring.reads_aws_stream(config, mapping):
-                self.aws_streams[mapping.uuid] = await wiring.open_stream_source(
-                    config, mapping, clock=self.clock, stack=stack
-                )
             sender = await wiring.open_failure_destination(
                 config, mapping, clock=self.clock, stack=stack
             )
             if sender is not None:
                 self.aws_destinations[mapping.uuid] = sender
-        if self.aws_streams and self.checkpoints is None:
-            self.checkpoints = SqliteCheckpointStore(config.data_dir / STATE_FILE_NAME)
-            stack.callback(self.checkpoints.close)
 
     def stop(self, *, force: bool = False) -> None:
         """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
@@ -325,7 +253,7 @@ class App:
         :mod:`headrace.state.publisher`); the last snapshot is written at the end."""
         engine = self.engine
         assert engine is not None
-        store = SqliteStatusStore(self.config.data_dir / STATE_FILE_NAME, busy_timeout=busy_timeout)
+        store = SqliteStatus(self.config.data_dir / STATE_FILE_NAME, busy_timeout=busy_timeout)
         started = self.clock.time()
 
         def record() -> EngineRecord:
@@ -340,4 +268,42 @@ class App:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await publisher.retire(os.getpid())
-            store.close()
+            await store.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """What a source kind's opener sees of the run (:class:`~headrace.sources.kinds.
+    opening.OpenContext`): the config, clock, broker, exit stack, embedded streams."""
+
+    app: App
+    stack: contextlib.AsyncExitStack
+
+    @property
+    def config(self) -> Config:
+        return self.app.config
+
+    @property
+    def clock(self) -> Clock:
+        return self.app.clock
+
+    @property
+    def broker(self) -> EmbeddedBroker:
+        return self.app.broker
+
+    async def embedded_streams(self) -> EmbeddedStreams:
+        """The streams file, opened on first use (with the checkpoint store)."""
+        app = self.app
+        if app.streams is None:
+            config = app.config
+            app.streams = EmbeddedStreams(
+                config.data_dir,
+                config.streams,
+                config.tables,
+                region=config.region,
+                account=config.account,
+                waker=app.broker.waker,
+                clock=app.clock,
+            )
+            await self.stack.enter_async_context(app.streams)
+        return app.streams

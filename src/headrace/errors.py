@@ -26,8 +26,12 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   └── ProvisionedThroughputExceededException (Kinesis)
     ├── BrokerError                 the embedded broker's storage failed or is misused
     │   ├── DataDirInUse             another `headrace run` holds the data_dir (``pid``)
-    │   └── DataDirChanged           data_dir or one of its files was deleted, replaced or
-    │                                truncated under a running engine
+    │   ├── DataDirChanged           data_dir or one of its files was deleted, replaced or
+    │   │                            truncated under a running engine
+    │   └── StateSchemaTooNew        state.sqlite3 was written by a newer headrace (``path``,
+    │                                ``found``, ``known``)
+    ├── LeaseLost                   a write carried a lease token that is no longer current
+    │                                (``resource``, ``token``): the holder was fenced off
     ├── SourceUnavailable           a real AWS source could not be read (missing, denied,
     │                                unreachable); carries ``source_arn`` and AWS's ``code``
     ├── FunctionError               a handler invocation failed (kept as data on the hot path;
@@ -208,6 +212,36 @@ class DataDirInUse(BrokerError):
 class DataDirChanged(BrokerError):
     """The data_dir of a running engine, or one of its files, was deleted, replaced or
     truncated: the engine would otherwise go on with files nobody else sees."""
+
+
+class StateSchemaTooNew(BrokerError):
+    """A state file's schema version is newer than this headrace knows: it is refused
+    unread and untouched (``path``, the ``found`` and ``known`` versions)."""
+
+    def __init__(self, path: str, *, found: int, known: int) -> None:
+        self.path = path
+        self.found = found
+        self.known = known
+        super().__init__(
+            f"{path} has schema version {found}, newer than {known}, the newest this "
+            "headrace knows: it was written by a newer headrace; upgrade headrace or use "
+            "another data_dir (the file is left as it is)"
+        )
+
+
+class LeaseLost(HeadraceError):
+    """A write that depends on a lease carried a token that is no longer current: the lease
+    was released, or taken or stolen by another owner since. The write is refused whole, so a
+    stale holder never commits (``resource``, ``owner``, ``token``)."""
+
+    def __init__(self, resource: str, *, owner: str, token: int) -> None:
+        self.resource = resource
+        self.owner = owner
+        self.token = token
+        super().__init__(
+            f"the lease on {resource} held by {owner} with token {token} is no longer "
+            "current: another owner took it; stop working on it and take it again"
+        )
 
 
 class SourceUnavailable(HeadraceError):

@@ -26,7 +26,10 @@ def invocations(project: Project) -> list[dict[str, object]]:
 def stored_invocations(project: Project) -> int | None:
     """The invocation count state.sqlite3 keeps for the retrying batch (None: nothing)."""
     path = project.root / ".headrace" / "state.sqlite3"
-    with contextlib.closing(sqlite3.connect(path)) as db:
+    if not path.exists():
+        return None
+    # Read-only: a bare connect would create the file under the starting engine's feet.
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         try:
             rows = db.execute("SELECT batches FROM stream_retries").fetchall()
         except sqlite3.OperationalError:  # no such table (yet)

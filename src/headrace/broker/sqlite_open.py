@@ -34,19 +34,25 @@ def open_shared(path: Path, timeout: float, known: KnownFiles) -> sqlite3.Connec
     Raises :class:`~headrace.errors.BrokerError` for a truncated file, and
     ``sqlite3.Error`` when SQLite cannot open it or stays locked for ``timeout`` seconds.
     """
+    while True:
+        size = _size(path)
+        if size == 0 and path.name not in known:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()  # empty and never headrace's: nothing in it to lose
+            size = None
+        if size is None and not _create(path, timeout):
+            continue  # someone else's bare connect made the file meanwhile: look again
+        if size is not None and size < SQLITE_HEADER_BYTES:
+            raise BrokerError(truncated_message(path, size))
+        known.add(path.name)
+        return _retry_while_locked(path, timeout)
+
+
+def _size(path: Path) -> int | None:
     try:
-        size: int | None = path.stat().st_size
+        return path.stat().st_size
     except FileNotFoundError:
-        size = None
-    if size == 0 and path.name not in known:
-        path.unlink()  # empty and never headrace's: nothing in it to lose
-        size = None
-    if size is None:
-        _create(path, timeout)
-    elif size < SQLITE_HEADER_BYTES:
-        raise BrokerError(truncated_message(path, size))
-    known.add(path.name)
-    return _retry_while_locked(path, timeout)
+        return None
 
 
 def truncated_message(path: Path, size: int) -> str:
@@ -57,15 +63,22 @@ def truncated_message(path: Path, size: int) -> str:
     )
 
 
-def _create(path: Path, timeout: float) -> None:
+def _create(path: Path, timeout: float) -> bool:
+    """Create ``path`` whole; False when a file appeared under its name meanwhile (a process
+    outside headrace, which the init lock does not hold back, made it)."""
     temp = path.with_name(f".{path.name}.new")
     for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
         # A crash mid-creation may leave these; a stale WAL must not be replayed.
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
     _retry_while_locked(temp, timeout).close()
-    os.link(temp, path)  # never replaces a file (the init lock says none appears meanwhile)
-    temp.unlink()
+    try:
+        os.link(temp, path)  # never replaces a file
+    except FileExistsError:
+        return False
+    finally:
+        temp.unlink()
+    return True
 
 
 def _retry_while_locked(path: Path, timeout: float) -> sqlite3.Connection:

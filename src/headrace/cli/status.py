@@ -18,11 +18,13 @@ from headrace.cli.common import (
     open_queue_broker,
     pick_config,
 )
-from headrace.config.kinds import SourceKind
+from headrace.config.kinds import kind_for
 from headrace.config.model import Config
-from headrace.errors import HeadraceError
 from headrace.esm.lifecycle import MappingState
-from headrace.state.sqlite import SqliteStatusStore
+from headrace.sources.kinds.sqs_family import depth_fields
+from headrace.state.schema import STATE_FILE_NAME
+from headrace.state.sqlite_state import SqliteStatus
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics, ShardStatistics
 
 
@@ -38,11 +40,7 @@ def _alive(pid: int) -> bool:
 
 def collect_status(config: Config) -> dict[str, Any]:
     """Every mapping's state and counters, plus every queue's depth and its DLQ's depth."""
-    store = SqliteStatusStore(config.data_dir / "state.sqlite3")
-    try:
-        engine, snapshots = store.read()
-    finally:
-        store.close()
+    engine, snapshots = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
     broker = open_queue_broker(config)
@@ -53,7 +51,6 @@ def collect_status(config: Config) -> dict[str, Any]:
     mappings = []
     for mapping in config.event_source_mappings:
         snapshot = by_uuid.get(mapping.uuid)
-        queue = config.queue_by_arn(mapping.event_source_arn)
         entry: dict[str, Any] = {
             "UUID": mapping.uuid,
             "FunctionName": mapping.function_name,
@@ -66,20 +63,24 @@ def collect_status(config: Config) -> dict[str, Any]:
             entry["Statistics"] = _statistics(snapshot)
             if snapshot.shards:
                 entry["Shards"] = [_shard(shard) for shard in snapshot.shards]
-        if queue is None and mapping.source_kind is SourceKind.SQS:
-            entry.update(_real_queue(config, mapping.event_source_arn))
-        if queue is not None:
-            entry["Queue"] = _depth(depths[queue.name])
-            if queue.redrive_policy is not None:
-                dlq = config.queue_by_arn(queue.redrive_policy.dead_letter_target_arn)
-                if dlq is not None:
-                    entry["DeadLetterQueue"] = {"Name": dlq.name, **_depth(depths[dlq.name])}
+        kind = kind_for(config, mapping)
+        if kind is not None:
+            entry.update(kind.status(config, mapping, depths))
         mappings.append(entry)
     return {
         "Engine": {"Running": running, "Pid": engine.pid if engine and running else None},
         "EventSourceMappings": mappings,
-        "Queues": {name: _depth(d) for name, d in depths.items()},
+        "Queues": {name: depth_fields(d) for name, d in depths.items()},
     }
+
+
+async def _published(path: Path) -> tuple[EngineRecord | None, list[MappingStatistics]]:
+    """What the running (or last) engine published to the state file at ``path``."""
+    store = SqliteStatus(path)
+    try:
+        return await store.read()
+    finally:
+        await store.aclose()
 
 
 def _state(enabled: bool, published: str | None, running: bool) -> str:
@@ -126,28 +127,6 @@ def _shard_lines(report: dict[str, Any]) -> list[str]:
                 f"records pending / {shard['MillisBehindLatest']} ms behind"
             )
     return lines
-
-
-def _real_queue(config: Config, queue_arn: str) -> dict[str, Any]:
-    """Depths of a real SQS queue and its DLQ, or ``QueueError`` with AWS's message."""
-    from headrace.aws.clients import AwsSettings
-    from headrace.aws.sqs_api import fetch_queue_depths
-
-    settings = AwsSettings(endpoint_url=config.endpoint_url)
-    try:
-        depth, dlq_arn, dlq = asyncio.run(
-            fetch_queue_depths(queue_arn, settings, default_region=config.region)
-        )
-    except HeadraceError as exc:
-        return {"QueueError": str(exc)}
-    found: dict[str, Any] = {"Queue": _depth(depth)}
-    if dlq_arn is not None and dlq is not None:
-        found["DeadLetterQueue"] = {"Name": dlq_arn.rsplit(":", 1)[-1], **_depth(dlq)}
-    return found
-
-
-def _depth(depth: Any) -> dict[str, int]:
-    return {"Visible": depth.visible, "InFlight": depth.in_flight, "Delayed": depth.delayed}
 
 
 def render_status(report: dict[str, Any]) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from headrace.config.load import ConfigReport, check_config, load_config, read_config
 from headrace.config.model import (
-    SOURCE_DEFAULTS,
-    SQS_FIFO_DEFAULTS,
     STARTING_POSITIONS,
     Config,
     EventSourceMappingConfig,
@@ -25,8 +23,6 @@ from headrace.config.resources import (
 from headrace.config.validate_files import validate_files
 
 __all__ = [
-    "SOURCE_DEFAULTS",
-    "SQS_FIFO_DEFAULTS",
     "STARTING_POSITIONS",
     "AttributeDefinition",
     "Config",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from headrace.config.kinds import kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.config.problems import (
     VALIDATION,
@@ -150,16 +151,10 @@ def _build(problems: Problems, data: Mapping[str, Any], path: Path) -> Config:
 
 
 def _points_into(config: Config, mapping: EventSourceMappingConfig) -> bool:
-    source_arn = mapping.event_source_arn
     if mapping.function_name not in config.functions:
         return False
-    if config.is_local(source_arn, "sqs"):
-        return config.queue_by_arn(source_arn) is not None
-    if config.is_local(source_arn, "kinesis"):
-        return config.stream_by_arn(source_arn) is not None
-    if config.is_local(source_arn, "dynamodb"):
-        return config.table_by_arn(source_arn) is not None
-    return True
+    kind = kind_for(config, mapping)
+    return kind is None or kind.built(config, mapping.event_source_arn)
 
 
 def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) -> Config:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headrace import arn as arnlib
-from headrace.config.kinds import STARTING_POSITIONS
+from headrace.config.kinds import STARTING_POSITIONS, ResolvedSource
 from headrace.config.mapping_time import check_timestamp
 from headrace.config.optional import filter_pattern_problem
 from headrace.config.problems import (
@@ -32,7 +32,7 @@ from headrace.config.problems import (
     type_name,
     validation_message,
 )
-from headrace.config.validate_links import Declared, ResolvedSource
+from headrace.config.validate_links import Declared
 
 # §1.6.3, §1.6.7, §1.6.8, §1.6.13: the texts AWS returns.
 UNSUPPORTED_DESTINATION = (

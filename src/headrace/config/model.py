@@ -16,11 +16,11 @@ from typing import Any
 
 from headrace import arn as arnlib
 from headrace.config.kinds import (
-    SOURCE_DEFAULTS,
-    SQS_FIFO_DEFAULTS,
     STARTING_POSITIONS,
     SourceDefaults,
     SourceKind,
+    kind_for,
+    kind_of_arn,
 )
 from headrace.config.resources import (
     QueueConfig,
@@ -32,8 +32,6 @@ from headrace.config.resources import (
 
 __all__ = [
     "MAPPING_UUID_NAMESPACE",
-    "SOURCE_DEFAULTS",
-    "SQS_FIFO_DEFAULTS",
     "STARTING_POSITIONS",
     "Config",
     "EventSourceMappingConfig",
@@ -158,7 +156,10 @@ class EventSourceMappingConfig:
 
     @property
     def source_kind(self) -> SourceKind | None:
-        return SourceKind.of_arn(self.event_source_arn)
+        """The kind by the source fields alone: for an embedded resource, the real kind of
+        the same service, whose defaults and payload rule are the same. ``kind_for(config,
+        mapping)`` tells embedded from real."""
+        return kind_of_arn(self.event_source_arn)
 
     @property
     def report_batch_item_failures(self) -> bool:
@@ -174,8 +175,8 @@ class EventSourceMappingConfig:
         """Build from CreateEventSourceMapping fields, filling per-source defaults."""
         function_name = str(data["FunctionName"])
         source_arn = str(data.get("EventSourceArn") or "")
-        kind = SourceKind.of_arn(source_arn)
-        defaults = SOURCE_DEFAULTS.get(kind) if kind else None
+        kind = kind_of_arn(source_arn)
+        defaults = kind.defaults if kind else None
         kwargs: dict[str, Any] = {
             "function_name": function_name,
             "event_source_arn": source_arn,
@@ -325,12 +326,5 @@ class Config:
 
     def _lanes(self, mapping: EventSourceMappingConfig) -> int:
         """How many batches a mapping can have in flight at the start."""
-        if mapping.source_kind is SourceKind.SQS:
-            return 5
-        factor = mapping.parallelization_factor or 1
-        stream = self.stream_by_arn(mapping.event_source_arn)
-        if stream is not None:
-            return stream.shard_count * factor
-        table = self.table_by_arn(mapping.event_source_arn)
-        spec = table.stream_specification if table is not None else None
-        return (spec.shard_count if spec is not None else 1) * factor
+        kind = kind_for(self, mapping)
+        return kind.lanes(self, mapping) if kind is not None else 1

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from headrace import arn as arnlib
-from headrace.config.kinds import SOURCE_DEFAULTS, SQS_FIFO_DEFAULTS, SourceDefaults, SourceKind
-from headrace.config.model import Config, FunctionConfig, QueueConfig
+from headrace.config.kinds import Home, ResolvedSource, Unresolved, kind_of_arn
+from headrace.config.model import Config, FunctionConfig
 from headrace.config.problems import (
     INVALID_PARAMETER,
     Scope,
@@ -26,10 +25,6 @@ from headrace.config.problems import (
 # §1.6.1, §1.6.2, §1.6.11 and §1.6.12: the texts AWS returns.
 UNRECOGNIZED_SOURCE = "Unrecognized event source."
 FUNCTION_NOT_FOUND = "Function does not exist"
-QUEUE_NOT_FOUND = (
-    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
-    "SQS Error Message: The specified queue does not exist."
-)
 # Qualifier that means "the function itself"; headrace has no versions or aliases.
 LATEST = "$LATEST"
 
@@ -51,17 +46,6 @@ class ResolvedFunction:
 
     name: str
     config: FunctionConfig | None  # None when the function has problems of its own
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedSource:
-    """What a mapping's EventSourceArn names."""
-
-    arn: str
-    kind: SourceKind
-    defaults: SourceDefaults  # FIFO queues get SQS_FIFO_DEFAULTS
-    queue: QueueConfig | None  # the embedded queue, when it is one and valid
-    identity: str  # what counts as "the same source" for duplicates (a table and its stream)
 
 
 def resolve_function(
@@ -105,47 +89,15 @@ def resolve_source(
     if not isinstance(source_arn, str):
         read_str(scope, data, "EventSourceArn")
         return None
-    kind = SourceKind.of_arn(source_arn)
+    kind = kind_of_arn(source_arn, Home(declared.config.region, declared.config.account))
     if kind is None:
         scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
         return None
-    if kind is SourceKind.SQS:
-        return _queue_source(scope, source_arn, declared)
-    return _stream_source(scope, source_arn, kind, declared)
-
-
-def _queue_source(scope: Scope, source_arn: str, declared: Declared) -> ResolvedSource | None:
-    config = declared.config
-    name = source_arn.rsplit(":", 1)[1]
-    queue = config.queue_by_arn(source_arn)
-    if config.is_local(source_arn, "sqs") and name not in declared.queues:
-        scope.add("EventSourceArn", INVALID_PARAMETER, QUEUE_NOT_FOUND)
+    resolved = kind.resolve(source_arn, declared.config, declared)
+    if isinstance(resolved, Unresolved):
+        scope.add("EventSourceArn", INVALID_PARAMETER, resolved.message)
         return None
-    fifo = queue.fifo_queue if queue is not None else name.endswith(".fifo")
-    defaults = SQS_FIFO_DEFAULTS if fifo else SOURCE_DEFAULTS[SourceKind.SQS]
-    return ResolvedSource(source_arn, SourceKind.SQS, defaults, queue, source_arn)
-
-
-def _stream_source(
-    scope: Scope, source_arn: str, kind: SourceKind, declared: Declared
-) -> ResolvedSource | None:
-    config = declared.config
-    parsed = arnlib.parse(source_arn)
-    assert parsed is not None  # SourceKind.of_arn parsed it
-    defaults = SOURCE_DEFAULTS[kind]
-    if not config.is_local(source_arn, parsed.service):
-        return ResolvedSource(source_arn, kind, defaults, None, source_arn)
-    name = parsed.resource_name
-    if kind is SourceKind.KINESIS:
-        found = name in declared.streams
-    else:
-        table = config.table_by_arn(source_arn)
-        found = name in declared.tables and (table is None or table.has_stream)
-    if not found:
-        scope.add("EventSourceArn", INVALID_PARAMETER, f"Stream not found: {source_arn}")
-        return None
-    identity = f"{parsed.service}:{parsed.region}:{parsed.account}:{name}"
-    return ResolvedSource(source_arn, kind, defaults, None, identity)
+    return resolved
 
 
 def check_visibility_timeout(
@@ -165,14 +117,4 @@ def check_visibility_timeout(
 
 def duplicate_message(source: ResolvedSource, function: str, first_uuid: str) -> str:
     """§1.6.15: AWS's ResourceConflictException text, naming the first mapping's UUID."""
-    if source.kind is SourceKind.SQS:
-        return (
-            f'An event source mapping with SQS arn (" {source.arn} ") and function '
-            f'(" {function} ") already exists. Please update or delete the existing mapping '
-            f"with UUID {first_uuid}"
-        )
-    return (
-        f'The event source arn (" {source.arn} ") and function (" {function} ") provided '
-        "mapping already exists. Please update or delete the existing mapping with UUID "
-        f"{first_uuid}"
-    )
+    return source.kind.duplicate_message(source.arn, function, first_uuid)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from headrace.config.kinds import ResolvedSource
 from headrace.config.mapping_fields import (
     QUEUE_ONLY_KEYS,
     STREAM_ONLY_KEYS,
@@ -33,7 +34,6 @@ from headrace.config.problems import (
 )
 from headrace.config.validate_links import (
     Declared,
-    ResolvedSource,
     check_visibility_timeout,
     duplicate_message,
     resolve_function,

@@ -28,7 +28,7 @@ from headrace.esm.bindings import (
     StreamBinding,
 )
 from headrace.esm.lifecycle import Lifecycle, MappingState
-from headrace.esm.live import LiveMapping, MappingDescription, changed_config, duplicate_message
+from headrace.esm.live import LiveMapping, MappingDescription, changed_config
 from headrace.esm.mapping_core import MappingRecord
 from headrace.statistics import MappingStatistics
 
@@ -90,7 +90,12 @@ class Engine:
         the factory raises for a config it cannot serve.
         """
         if config.uuid in self._live:
-            raise ResourceConflictException(duplicate_message(config))
+            # The same function and source give the same UUID; the kind's own wording of
+            # §1.6.15 is the config's check (``config/validate_links.py``), before this one.
+            raise ResourceConflictException(
+                f"An event source mapping with UUID {config.uuid} already exists. Please "
+                "update or delete the existing mapping."
+            )
         record = MappingRecord(lifecycle=Lifecycle(self._clock.time()))
         live = LiveMapping(config, self._build(config, record), record)
         if not config.enabled:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from headrace.config.kinds import SOURCE_DEFAULTS
 from headrace.config.model import EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.bindings import Binding
@@ -58,23 +57,6 @@ def changed_config(
             f"{', '.join(fixed)}: cannot be changed by UpdateEventSourceMapping"
         )
     return EventSourceMappingConfig.from_aws({**config.to_aws(), **changes})
-
-
-def duplicate_message(config: EventSourceMappingConfig) -> str:
-    """§1.6.15: AWS's ResourceConflictException text for a second mapping of the same
-    function and source (the literal spaces inside ``(" … ")`` are AWS's)."""
-    kind = config.source_kind
-    tail = (
-        f'function (" {config.function_name} ") provided mapping already exists. Please '
-        f"update or delete the existing mapping with UUID {config.uuid}"
-    )
-    if kind is not None and SOURCE_DEFAULTS[kind].is_stream:
-        return f'The event source arn (" {config.event_source_arn} ") and {tail}'
-    return (
-        f'An event source mapping with SQS arn (" {config.event_source_arn} ") and '
-        f'function (" {config.function_name} ") already exists. Please update or delete '
-        f"the existing mapping with UUID {config.uuid}"
-    )
 
 
 @dataclass(frozen=True, slots=True)

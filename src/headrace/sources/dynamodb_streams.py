@@ -30,8 +30,8 @@ from headrace.clock import Clock
 from headrace.errors import InvalidParameterValueException
 from headrace.events import StreamRecord
 from headrace.sources.aws_streams import AwsStreamSource, RawRead, ShardInfo, sequence_args
-from headrace.sources.base import StreamShard, StreamStart
 from headrace.sources.kinesis import epoch_millis
+from headrace.sources.source_seam import StreamShard, StreamStart
 
 # §2.11: DynamoDB Streams shards are polled at a base rate of 4 times per second.
 DYNAMODB_POLL_SECONDS = 0.25

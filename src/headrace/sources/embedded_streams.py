@@ -26,7 +26,7 @@ from headrace.broker.wake import Waker
 from headrace.clock import Clock
 from headrace.config.resources import StreamConfig, TableConfig
 from headrace.errors import BrokerError, InvalidParameterValueException
-from headrace.sources.base import ShardRecords, StreamShard, StreamStart
+from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 if TYPE_CHECKING:
     from headrace.broker.embedded import EmbeddedBroker

@@ -32,7 +32,7 @@ from headrace.sources.aws_streams import (
     ShardInfo,
     sequence_args,
 )
-from headrace.sources.base import StreamShard, StreamStart
+from headrace.sources.source_seam import StreamShard, StreamStart
 
 # §2.11: Lambda polls each Kinesis shard at a base rate of once per second.
 KINESIS_POLL_SECONDS = 1.0

@@ -18,7 +18,7 @@ from headrace.broker.wake import Waker
 from headrace.clock import Clock, SystemClock
 from headrace.errors import InvalidArgumentException
 from headrace.events import StreamRecord
-from headrace.sources.base import ShardRecords, StreamShard, StreamStart
+from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 # Hash keys are CRC-32 values of partition keys: the space every shard range divides.
 HASH_SPACE = 2**32

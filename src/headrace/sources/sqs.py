@@ -41,6 +41,7 @@ from headrace.clock import Clock
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException, SourceUnavailable
 from headrace.events import QueueMessage
+from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
 from headrace.statistics import QueueDepth
 
 log = logging.getLogger("headrace.aws")
@@ -52,11 +53,6 @@ COLD_START_ALLOWANCE_SECONDS = 5
 # heartbeat, so twice the lanes and two more; bounded so a huge cap does not open thousands.
 CONNECTIONS_PER_LANE = 2
 MAX_CONNECTIONS = 256
-# §1.6.11: what CreateEventSourceMapping says about a queue that does not exist.
-QUEUE_NOT_FOUND = (
-    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
-    "SQS Error Message: The specified queue does not exist."
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

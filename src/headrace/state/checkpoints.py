@@ -1,4 +1,4 @@
-"""Stream checkpoints in ``<data_dir>/state.sqlite3``, and an in-memory store for tests.
+"""Stream checkpoints in ``<data_dir>/state.sqlite3``, blocking (sqlite_state.py runs them).
 
 One row per (mapping UUID, shard id) holds the sequence number of the last settled record
 (or ``SHARD_END`` / ``TRIM_HORIZON``); one row per mapping says it has started. Every
@@ -7,10 +7,10 @@ where the last settled batch ended (§7.3-7.4), and several mappings on one stre
 their own positions (§5.4).
 
 Table ``stream_retries`` keeps, per (mapping UUID, shard id), the shard's batches waiting
-for a retry (:class:`~headrace.state.base.RetryState`, a JSON list), written in the same
+for a retry (:class:`~headrace.state.state_seam.RetryState`, a JSON list), written in the same
 transaction as the positions and only when a batch fails or a failed one settles: a
 restart does not give a failing batch a fresh MaximumRetryAttempts (§4.2.4). A file an older
-headrace made before the table existed gets it on open (state/schema.py).
+headrace made before the table existed gets it on open (state/state_file.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from headrace.broker.sqlite_file import SqliteFile
-from headrace.state.base import MappingCheckpoints, RetryState
-from headrace.state.schema import STATE_BUSY_TIMEOUT_S, STATE_FILE
+from headrace.state.sqlite_leases import check_lease
+from headrace.state.state_file import StateFile, open_state_file
+from headrace.state.state_seam import Lease, MappingCheckpoints, RetryState
 
 
 class SqliteCheckpointStore:
@@ -35,8 +34,11 @@ class SqliteCheckpointStore:
     truncated, or newer) or a save fails (then nothing of it is stored).
     """
 
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteFile(path, STATE_FILE, STATE_BUSY_TIMEOUT_S)
+    def __init__(self, path: Path, *, db: StateFile | None = None) -> None:
+        # ``db``: share an open state file (the SQLite backend's leases live in it too, so a
+        # fenced save checks the lease in its own transaction); then closing is the owner's.
+        self._owned = db is None
+        self._db = open_state_file(path) if db is None else db
 
     def load(self, mapping_uuid: str) -> MappingCheckpoints:
         """The stored positions of one mapping (empty and not started if it never ran)."""
@@ -63,12 +65,17 @@ class SqliteCheckpointStore:
         mapping_uuid: str,
         positions: Mapping[str, str],
         retrying: Mapping[str, Sequence[RetryState]] | None = None,
+        *,
+        lease: Lease | None = None,
     ) -> None:
         """Store ``positions`` (and ``retrying``, per shard), mark the mapping started: one
-        transaction."""
+        transaction; with ``lease``, only while it is current (else
+        :class:`~headrace.errors.LeaseLost`, nothing stored)."""
         now = time.time()
         rows = [(mapping_uuid, shard, pos, now) for shard, pos in positions.items()]
         with self._db.write() as conn:
+            if lease is not None:
+                check_lease(conn, lease)  # in the write's transaction: a fence, not a hint
             conn.execute(
                 "INSERT OR IGNORE INTO stream_mappings (mapping_uuid, started_at) VALUES (?, ?)",
                 (mapping_uuid, now),
@@ -82,7 +89,8 @@ class SqliteCheckpointStore:
                 _save_retries(conn, mapping_uuid, retrying)
 
     def close(self) -> None:
-        self._db.close()
+        if self._owned:
+            self._db.close()
 
 
 def _save_retries(
@@ -108,37 +116,3 @@ def _encode_retries(states: Sequence[RetryState]) -> str:
 
 def _decode_retries(text: str) -> tuple[RetryState, ...]:
     return tuple(RetryState(*fields) for fields in json.loads(text))
-
-
-class InMemoryCheckpointStore:
-    """Checkpoints in a dict: the same contract, not durable. For tests."""
-
-    def __init__(self) -> None:
-        self._positions: dict[str, dict[str, str]] = {}
-        self._retrying: dict[str, dict[str, tuple[RetryState, ...]]] = {}
-        self._lock = threading.Lock()
-        self.saves = 0  # how many save() transactions there were
-
-    def load(self, mapping_uuid: str) -> MappingCheckpoints:
-        with self._lock:
-            positions = self._positions.get(mapping_uuid)
-            retrying = dict(self._retrying.get(mapping_uuid, {}))
-            return MappingCheckpoints(positions is not None, dict(positions or {}), retrying)
-
-    def save(
-        self,
-        mapping_uuid: str,
-        positions: Mapping[str, str],
-        retrying: Mapping[str, Sequence[RetryState]] | None = None,
-    ) -> None:
-        with self._lock:
-            self._positions.setdefault(mapping_uuid, {}).update(positions)
-            stored = self._retrying.setdefault(mapping_uuid, {})
-            for shard, states in (retrying or {}).items():
-                stored[shard] = tuple(states)
-                if not states:
-                    del stored[shard]
-            self.saves += 1
-
-    def close(self) -> None:
-        """Nothing to release."""

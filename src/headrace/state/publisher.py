@@ -12,14 +12,12 @@ it would have, whatever the state file says.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from headrace.clock import Clock
 from headrace.errors import HeadraceError
-from headrace.state.base import EngineRecord, StatusStore
+from headrace.state.state_seam import EngineRecord, StatusStore
 from headrace.statistics import MappingStatistics
 
 log = logging.getLogger("headrace")
@@ -30,14 +28,12 @@ PUBLISH_SECONDS = 1.0
 # second: a lock held for minutes costs a few tries, and status catches up soon after.
 RETRY_SECONDS = (1.0, 30.0)
 
-BlockingCall = Callable[..., Awaitable[Any]]
-
 
 class StatusPublisher:
-    """Writes one engine's snapshots to a :class:`~headrace.state.base.StatusStore`.
+    """Writes one engine's snapshots to a :class:`~headrace.state.state_seam.StatusStore`.
 
     ``snapshot`` returns the mappings' statistics now; ``record`` the engine record to
-    write with them. Blocking store calls run through ``call`` (default: a worker thread).
+    write with them. The store is async and keeps its I/O off the loop.
     """
 
     def __init__(
@@ -47,13 +43,11 @@ class StatusPublisher:
         record: Callable[[], EngineRecord],
         *,
         clock: Clock,
-        call: BlockingCall = asyncio.to_thread,
     ) -> None:
         self._store = store
         self._snapshot = snapshot
         self._record = record
         self._clock = clock
-        self._call = call
         self._failures = 0  # consecutive failed writes: > 0 during an outage
         self.writes = 0
 
@@ -82,18 +76,18 @@ class StatusPublisher:
         tried; `status` tells a stopped engine by its pid anyway.
         """
         if await self._write(self._snapshot()):
-            await self._attempt(self._store.clear_engine, pid)
+            await self._attempt(self._store.clear_engine(pid))
 
     async def _write(self, snapshot: Sequence[MappingStatistics]) -> bool:
-        if not await self._attempt(self._store.publish, self._record(), snapshot):
+        if not await self._attempt(self._store.publish(self._record(), snapshot)):
             return False
         self.writes += 1
         return True
 
-    async def _attempt(self, method: Callable[..., None], *args: Any) -> bool:
-        """Run one store call; log the start and the end of an outage, never raise."""
+    async def _attempt(self, call: Awaitable[None]) -> bool:
+        """Await one store call; log the start and the end of an outage, never raise."""
         try:
-            await self._call(method, *args)
+            await call
         except (HeadraceError, OSError) as exc:
             if not self._failures:
                 log.warning("status not published (`headrace status` goes stale): %s", exc)

@@ -1,25 +1,31 @@
-"""``<data_dir>/state.sqlite3``: the one schema of the status snapshots and stream checkpoints.
+"""``<data_dir>/state.sqlite3``: its one schema, with a version and versioned migrations.
 
-Both stores open the file through :class:`~headrace.broker.sqlite_file.SqliteFile`, so it is
-created and checked as the broker files are: under the data_dir's init lock, its statements
-in one transaction (never ``executescript``, which commits half-way), whichever store comes
-first. Statements say ``IF NOT EXISTS``: files written before the schema had a version
-(``user_version`` 0, tables present) are adopted as they are.
+The file holds status snapshots, stream checkpoints and retry states, shard leases and the
+mappings made at run time. ``PRAGMA user_version`` is its schema version:
+
+- 0: a new file, or one written before the schema had a version (its tables, if any, are
+  those of version 1 and are adopted: the version-1 statements say ``IF NOT EXISTS``);
+- 1: status, checkpoints, retry states (headrace up to the storage seam, issue 9);
+- 2: adds ``leases`` (with their fencing counter) and ``registered_mappings``.
+
+Opening (:mod:`headrace.state.state_file`) brings an older file to :data:`STATE_SCHEMA_VERSION`
+by running the migrations after its version in one transaction; a newer file is refused
+with :class:`~headrace.errors.StateSchemaTooNew`, never touched.
 """
 
 from __future__ import annotations
 
-from headrace.broker.sqlite_file import FileSchema
-
 # The state file's name in data_dir.
 STATE_FILE_NAME = "state.sqlite3"
-# Bumped when the schema changes incompatibly; a newer file is refused, not misread.
-STATE_SCHEMA_VERSION = 1
-# How long a checkpoint write waits for another process's write lock (`run` publishes status
-# while `status` reads, and checkpoints share the file). Status writes wait less (sqlite.py).
+# The newest schema this code knows; bumped with every entry of MIGRATIONS.
+STATE_SCHEMA_VERSION = 2
+# How long a checkpoint or lease write waits for another process's write lock (`run`
+# publishes status while `status` reads, and checkpoints share the file). Status writes wait
+# less (sqlite_status.py).
 STATE_BUSY_TIMEOUT_S = 30.0
 
-_STATEMENTS = (
+# Version 1, as headrace wrote it before the storage seam; run on a new or unversioned file.
+V1_STATEMENTS = (
     """CREATE TABLE IF NOT EXISTS engine (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         pid INTEGER NOT NULL, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL,
@@ -47,5 +53,33 @@ _STATEMENTS = (
     ) WITHOUT ROWID""",
 )
 
-# The state file: its schema, and "the state store" in its error messages.
-STATE_FILE = FileSchema(_STATEMENTS, STATE_SCHEMA_VERSION, label="the state store")
+# MIGRATIONS[n] brings a file from version n to n + 1. Append only: a released entry never
+# changes, since files in the field went through it.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        # One row per leased resource, kept after release so ``token`` (the fencing
+        # counter) only ever grows; ``owner`` is NULL while nobody holds it.
+        """CREATE TABLE leases (
+            resource TEXT PRIMARY KEY,
+            owner TEXT,
+            token INTEGER NOT NULL,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID""",
+        # Mappings made at run time: the AWS dict (to_aws()) as JSON, state, LastModified.
+        """CREATE TABLE registered_mappings (
+            uuid TEXT PRIMARY KEY,
+            config TEXT NOT NULL,
+            state TEXT NOT NULL,
+            last_modified REAL NOT NULL
+        ) WITHOUT ROWID""",
+    ),
+}
+assert max(MIGRATIONS) + 1 == STATE_SCHEMA_VERSION, "every version needs its migration"
+
+
+def statements_from(version: int) -> list[str]:
+    """The statements that bring a file at ``version`` to :data:`STATE_SCHEMA_VERSION`."""
+    statements = list(V1_STATEMENTS) if version == 0 else []
+    for step in range(max(version, 1), STATE_SCHEMA_VERSION):
+        statements.extend(MIGRATIONS[step])
+    return statements

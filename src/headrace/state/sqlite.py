@@ -9,10 +9,9 @@ from pathlib import Path
 
 import msgspec
 
-from headrace.broker.sqlite_file import SqliteFile
 from headrace.errors import BrokerError
-from headrace.state.base import EngineRecord
-from headrace.state.schema import STATE_FILE
+from headrace.state.state_file import open_state_file
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics
 
 # Seconds a status write waits for another process's write lock on the file before it fails
@@ -33,7 +32,7 @@ class SqliteStatusStore:
 
     def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
-        self._db = SqliteFile(path, STATE_FILE, busy_timeout)
+        self._db = open_state_file(path, busy_timeout=busy_timeout)
 
     def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
         """Store the engine record and the snapshots in one transaction."""

@@ -16,12 +16,13 @@ from headrace.clock import SystemClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, RunResult, StreamBinding
 from headrace.esm.streams.destinations import DestinationSender
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
+from headrace.esm.streams.shapes import RecordShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.aws_streams import AwsStreamSource
-from headrace.state.checkpoints import InMemoryCheckpointStore
+from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
+from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
 REGION = "us-east-1"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:consume"
@@ -137,7 +138,7 @@ class MotoMapping:
 
     source: AwsStreamSource
     runtime: InMemoryFunctionRuntime
-    store: InMemoryCheckpointStore
+    store: MemoryCheckpoints
     mapping: StreamMapping
     engine: Engine
     results: list[RunResult] = field(default_factory=list)
@@ -163,12 +164,12 @@ def moto_mapping(
     source: AwsStreamSource,
     handler: Callable[[dict[str, Any], Any], Any],
     *,
-    store: InMemoryCheckpointStore | None = None,
+    store: MemoryCheckpoints | None = None,
     destination: DestinationSender | None = None,
     **fields: Any,
 ) -> MotoMapping:
     """A mapping of ``source`` to ``handler`` with ``fields`` (AWS's names)."""
-    store = store or InMemoryCheckpointStore()
+    store = store or memory_checkpoints()
     runtime = InMemoryFunctionRuntime("consume", handler, concurrency=10)
     config = EventSourceMappingConfig.from_aws(
         {
@@ -185,9 +186,6 @@ def moto_mapping(
     )
     clock = SystemClock()
 
-    async def direct(fn: Callable[..., Any], /, *args: Any) -> Any:
-        return fn(*args)
-
     built = build_stream_mapping(
         config,
         source,
@@ -197,7 +195,6 @@ def moto_mapping(
         clock=clock,
         function_arn=FUNCTION_ARN,
         destination=destination,
-        call=direct,
     )
     return MotoMapping(source, runtime, store, built, Engine([StreamBinding(built)], clock=clock))
 

@@ -26,10 +26,11 @@ from headrace.config.resources import (
     StreamSpecification,
     TableConfig,
 )
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, RecordShape
+from headrace.esm.streams.shapes import RecordShape
 from headrace.sources.base import StreamSource
 from headrace.sources.dynamodb_streams import open_dynamodb_stream_source
 from headrace.sources.embedded_streams import EmbeddedStreams
+from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
 from headrace.sources.kinesis import open_kinesis_source
 
 REGION = "us-east-1"

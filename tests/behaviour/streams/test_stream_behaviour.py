@@ -16,7 +16,7 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, StreamBinding
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
-from headrace.state.checkpoints import InMemoryCheckpointStore
+from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -40,7 +40,7 @@ class Recorder:
 @dataclass
 class Run:
     runtime: InMemoryFunctionRuntime
-    store: InMemoryCheckpointStore
+    store: MemoryCheckpoints
     destination: Recorder
     uuid: str
 
@@ -59,7 +59,7 @@ async def run_until_drained(
     stream: StreamBackend, handler: Callable[[dict[str, Any], Any], Any], **fields: Any
 ) -> Run:
     runtime = InMemoryFunctionRuntime("consume", handler, concurrency=10)
-    store = InMemoryCheckpointStore()
+    store = memory_checkpoints()
     destination = Recorder()
     config = EventSourceMappingConfig.from_aws(
         {
@@ -71,9 +71,6 @@ async def run_until_drained(
         }
     )
 
-    async def direct(fn: Callable[..., Any], /, *args: Any) -> Any:
-        return fn(*args)
-
     clock = SystemClock()
     built = build_stream_mapping(
         config,
@@ -84,7 +81,6 @@ async def run_until_drained(
         clock=clock,
         function_arn=FUNCTION_ARN,
         destination=destination,
-        call=direct,
     )
     result = await asyncio.wait_for(
         Engine([StreamBinding(built)], clock=clock).run(until_drained=True), RUN_TIMEOUT
@@ -112,7 +108,7 @@ async def test_success_advances_the_checkpoint(stream: StreamBackend) -> None:
     run = await run_until_drained(stream, ok)
     assert sorted(run.delivered()) == ["a", "b", "c"]
     (shard,) = await stream.source.list_shards()
-    saved = run.store.load(run.uuid).positions
+    saved = (await run.store.load(run.uuid)).positions
     last = run.runtime.invocations[-1]["Records"][-1]
     sequence = (
         last["kinesis"]["sequenceNumber"]

@@ -18,9 +18,9 @@ from headrace.broker.streams import StreamBroker
 from headrace.broker.tables import TableBroker, item_from_plain
 from headrace.config.model import QueueConfig
 from headrace.config.resources import StreamConfig, TableConfig
-from headrace.state.base import EngineRecord
 from headrace.state.checkpoints import SqliteCheckpointStore
 from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.state_seam import EngineRecord
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"

@@ -51,6 +51,26 @@ def test_an_empty_file_headrace_never_knew_is_started_anew(tmp_path: Path) -> No
     assert (tmp_path / "state.sqlite3").stat().st_size >= 100
 
 
+def test_a_file_made_by_someone_else_mid_creation_is_taken_in_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare ``sqlite3.connect`` outside headrace (not held back by init.lock) can create the
+    file between headrace's look and its link: the open looks again and succeeds, and no
+    temporary file is left (before, it failed with FileExistsError)."""
+    path = tmp_path / "state.sqlite3"
+    real_link = os.link
+
+    def link_after_a_bare_connect(source: Path, target: Path) -> None:
+        sqlite3.connect(target).close()  # the 0-byte file a peeking script leaves
+        monkeypatch.setattr(os, "link", real_link)
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link_after_a_bare_connect)
+    open_file(path)
+    assert path.stat().st_size >= 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INIT_LOCK_NAME, "state.sqlite3"]
+
+
 def test_a_file_of_an_older_data_dir_is_adopted_then_guarded(tmp_path: Path) -> None:
     """A file made before init.lock listed files is learnt on its first open; truncated after
     that, it is refused."""

@@ -15,6 +15,7 @@ from headrace.esm.engine import Engine, MappingBinding, RunResult
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
@@ -76,7 +77,7 @@ def make_harness() -> MakeHarness:
             queue,
             runtime,
             clock=clock,
-            region="us-east-1",
+            shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
             function_timeout=function_timeout,
             function_concurrency=concurrency,
         )

@@ -11,8 +11,9 @@ from headrace.esm.filters import (
     FilterCriteria,
     compile_filter_criteria,
 )
+from headrace.sources.kinds.kind_table import kind_named
 
-SQS, KINESIS, DDB = SourceKind.SQS, SourceKind.KINESIS, SourceKind.DYNAMODB
+SQS, KINESIS, DDB = kind_named("sqs"), kind_named("kinesis"), kind_named("dynamodb-streams")
 
 
 def sqs_record(body: str, **extra: Any) -> dict[str, Any]:

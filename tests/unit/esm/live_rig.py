@@ -17,12 +17,13 @@ from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, Stre
 from headrace.esm.lifecycle import MappingState
 from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
-from headrace.esm.streams.shapes import KinesisShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.record_shapes import KinesisShape
+from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
 from headrace.sources.memory_streams import InMemoryStreamSource
-from headrace.state.checkpoints import InMemoryCheckpointStore
+from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
@@ -30,11 +31,6 @@ FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:{}"
 ROLE_ARN = "arn:aws:iam::000000000000:role/process-role"
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-async def direct(fn: Callable[..., Any], /, *args: Any) -> Any:
-    """Run a checkpoint store call inline: the in-memory store needs no thread."""
-    return fn(*args)
 
 
 def ok(event: dict[str, Any], context: Any) -> None:
@@ -58,7 +54,7 @@ class LiveRig:
     clock: FakeClock = field(default_factory=FakeClock)
     handlers: dict[str, Handler] = field(default_factory=dict)
     runtimes: dict[str, InMemoryFunctionRuntime] = field(default_factory=dict)
-    store: InMemoryCheckpointStore = field(default_factory=InMemoryCheckpointStore)
+    store: MemoryCheckpoints = field(default_factory=memory_checkpoints)
     # Every state a mapping passed through, by UUID, in order.
     states: dict[str, list[str]] = field(default_factory=dict)
     builds: int = 0
@@ -91,7 +87,7 @@ class LiveRig:
                 self.queue,
                 runtime,
                 clock=self.clock,
-                region="us-east-1",
+                shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
                 function_timeout=3,
                 function_concurrency=10,
                 record=record,
@@ -105,7 +101,6 @@ class LiveRig:
             store=self.store,
             clock=self.clock,
             function_arn=FUNCTION_ARN.format(config.function_name),
-            call=direct,
             record=record,
         )
         return StreamBinding(stream)

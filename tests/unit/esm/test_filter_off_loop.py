@@ -10,6 +10,7 @@ from typing import Any
 from headrace.clock import FakeClock
 from headrace.esm.filters.off_loop import OFF_LOOP_BYTES, filter_off_loop
 from headrace.esm.queues.queue_batch import BatchRules, gather_batch
+from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
@@ -43,7 +44,7 @@ async def test_large_bodies_are_filtered_while_the_loop_runs_other_tasks() -> No
         function_timeout=3,
         queue_visibility_timeout=30,
         source_arn=QUEUE_ARN,
-        region="us-east-1",
+        shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
     )
     matches, loop_ran = loop_watching_filter(asyncio.get_running_loop())
     batch = await gather_batch(queue, rules, clock, matches=matches, carried=[])

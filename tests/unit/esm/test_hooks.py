@@ -16,6 +16,7 @@ from headrace.esm.outcome import BatchOutcome, OutcomeKind
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.statistics import LastProcessingResult
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
@@ -53,7 +54,7 @@ async def test_a_queue_batch_is_told_to_every_hook_once() -> None:
         queue,
         runtime,
         clock=clock,
-        region="us-east-1",
+        shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
         function_timeout=3,
         function_concurrency=1,
         record=record,

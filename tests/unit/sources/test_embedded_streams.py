@@ -23,12 +23,12 @@ from headrace.config.resources import (
     TableConfig,
 )
 from headrace.esm.engine import Engine, StreamBinding
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.base import StreamStart
 from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
-from headrace.state.checkpoints import SqliteCheckpointStore
+from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
+from headrace.state.sqlite_state import open_sqlite_checkpoints
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -140,7 +140,7 @@ async def test_a_kinesis_mapping_drains_and_checkpoints_in_sqlite(
     runtime = InMemoryFunctionRuntime(
         "fn", lambda e, c: seen.extend(r["kinesis"]["partitionKey"] for r in e["Records"])
     )
-    store = SqliteCheckpointStore(tmp_path / "state.sqlite3")
+    store = open_sqlite_checkpoints(tmp_path / "state.sqlite3")
     source = streams.stream_source("clicks")
     built = build_stream_mapping(
         mapping(STREAM_ARN),
@@ -154,10 +154,10 @@ async def test_a_kinesis_mapping_drains_and_checkpoints_in_sqlite(
     await asyncio.to_thread(put, streams, *[("x", f"key-{i}") for i in range(50)])
     await run_until_drained(Engine([StreamBinding(built)]))
     assert sorted(seen) == sorted(f"key-{i}" for i in range(50))
-    saved = store.load(built.uuid)
+    saved = await store.load(built.uuid)
     assert saved.started
     assert len(saved.positions) == 2
-    store.close()
+    await store.aclose()
 
 
 async def test_a_table_stream_mapping_gets_dynamodb_records(
@@ -178,7 +178,7 @@ async def test_a_table_stream_mapping_gets_dynamodb_records(
         source,
         runtime,
         shape=DynamoDBShape(decode=dynamodb_event_record),
-        store=SqliteCheckpointStore(tmp_path / "state.sqlite3"),
+        store=open_sqlite_checkpoints(tmp_path / "state.sqlite3"),
         clock=SystemClock(),
         function_arn=FUNCTION_ARN,
     )
@@ -204,7 +204,7 @@ async def test_on_failure_records_go_to_an_embedded_queue(
         source,
         InMemoryFunctionRuntime("fn", failing),
         shape=KinesisShape(STREAM_ARN, REGION, "arn:aws:iam::000000000000:role/fn"),
-        store=SqliteCheckpointStore(tmp_path / "state.sqlite3"),
+        store=open_sqlite_checkpoints(tmp_path / "state.sqlite3"),
         clock=SystemClock(),
         function_arn=FUNCTION_ARN,
         destination=EmbeddedQueueDestination(broker, FAILURES_ARN),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,10 @@ import pytest
 from headrace.errors import BrokerError
 from headrace.esm.streams import checkpointing
 from headrace.esm.streams.checkpointing import CheckpointWriter
-from headrace.state.checkpoints import InMemoryCheckpointStore, SqliteCheckpointStore
+from headrace.state.checkpoints import SqliteCheckpointStore
+from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.state_seam import Lease, MappingCheckpoints, RetryState
 
 
 def test_a_mapping_that_never_ran_has_no_checkpoints(tmp_path: Path) -> None:
@@ -70,41 +72,54 @@ def test_checkpoints_share_the_file_with_status_snapshots(tmp_path: Path) -> Non
 
 async def test_the_writer_coalesces_updates_into_one_transaction() -> None:
     """Checkpoint writes: at most one small transaction per settled batch."""
-    store = InMemoryCheckpointStore()
+    store = memory_checkpoints()
     writer = CheckpointWriter(store, "uuid-1")
     for n in range(5):
         writer.update("shard", str(n))
     await writer.flush()
     assert store.saves == 1
-    assert dict(store.load("uuid-1").positions) == {"shard": "4"}
+    assert dict((await store.load("uuid-1")).positions) == {"shard": "4"}
 
 
 async def test_the_writer_stores_updates_as_they_come() -> None:
     """§7.3: a settled batch's checkpoint is stored without the lane waiting for it."""
-    store = InMemoryCheckpointStore()
+    store = memory_checkpoints()
     writer = CheckpointWriter(store, "uuid-1")
     task = asyncio.create_task(writer.run())
     writer.update("shard", "7")
     for _ in range(100):
         await asyncio.sleep(0.01)
-        if store.load("uuid-1").positions:
+        if (await store.load("uuid-1")).positions:
             break
     task.cancel()
-    assert dict(store.load("uuid-1").positions) == {"shard": "7"}
+    assert dict((await store.load("uuid-1")).positions) == {"shard": "7"}
 
 
-class FlakyStore(InMemoryCheckpointStore):
-    """Fails its first save, as a busy file would."""
+class FlakyStore:
+    """An in-memory store that fails its first save, as a busy file would."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.inner: MemoryCheckpoints = memory_checkpoints()
         self.failures = 1
 
-    def save(self, mapping_uuid: str, positions: Mapping[str, str]) -> None:
+    async def load(self, mapping_uuid: str) -> MappingCheckpoints:
+        return await self.inner.load(mapping_uuid)
+
+    async def save(
+        self,
+        mapping_uuid: str,
+        positions: Mapping[str, str],
+        retrying: Mapping[str, Sequence[RetryState]] | None = None,
+        *,
+        lease: Lease | None = None,
+    ) -> None:
         if self.failures:
             self.failures -= 1
             raise BrokerError("database is locked")
-        super().save(mapping_uuid, positions)
+        await self.inner.save(mapping_uuid, positions, retrying, lease=lease)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 async def test_a_failed_checkpoint_write_is_tried_again(
@@ -118,7 +133,7 @@ async def test_a_failed_checkpoint_write_is_tried_again(
     writer.update("shard", "9")
     for _ in range(200):
         await asyncio.sleep(0.01)
-        if store.load("uuid-1").positions:
+        if (await store.load("uuid-1")).positions:
             break
     task.cancel()
-    assert dict(store.load("uuid-1").positions) == {"shard": "9"}
+    assert dict((await store.load("uuid-1")).positions) == {"shard": "9"}

@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from headrace.esm.streams.checkpointing import CheckpointWriter
-from headrace.state.base import RetryState
-from headrace.state.checkpoints import InMemoryCheckpointStore, SqliteCheckpointStore
+from headrace.state.checkpoints import SqliteCheckpointStore
+from headrace.state.memory_state import memory_checkpoints
+from headrace.state.state_seam import RetryState
 
 SHARD = "shardId-000000000000"
 OTHER = "shardId-000000000001"
@@ -59,12 +60,12 @@ def test_a_state_file_from_before_retry_states_is_migrated(tmp_path: Path) -> No
 
 async def test_the_writer_stores_retry_states_with_the_checkpoint() -> None:
     """A failure's retry states and a checkpoint share one transaction."""
-    store = InMemoryCheckpointStore()
+    store = memory_checkpoints()
     writer = CheckpointWriter(store, "uuid-1")
     writer.update(SHARD, "49007")
     writer.update_retrying(SHARD, (RetryState("49008", "49009", 1, 1),))
     await writer.flush()
     assert store.saves == 1
-    loaded = store.load("uuid-1")
+    loaded = await store.load("uuid-1")
     assert dict(loaded.positions) == {SHARD: "49007"}
     assert dict(loaded.retrying) == {SHARD: (RetryState("49008", "49009", 1, 1),)}

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pytest
 
 from headrace.clock import FakeClock
 from headrace.errors import BrokerError
-from headrace.state.base import EngineRecord
 from headrace.state.publisher import PUBLISH_SECONDS, RETRY_SECONDS, StatusPublisher
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics
 
 # Bound on the loop turns a step may take before the publisher sleeps again.
@@ -56,24 +55,19 @@ class FlakyStore:
         if self.broken:
             raise BrokerError("cannot publish the status in state.sqlite3: database is locked")
 
-    def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
+    async def publish(self, engine: EngineRecord, mappings: Sequence[MappingStatistics]) -> None:
         self._write()
         self.published.append(list(mappings))
 
-    def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
+    async def read(self) -> tuple[EngineRecord | None, list[MappingStatistics]]:
         return None, self.published[-1] if self.published else []
 
-    def clear_engine(self, pid: int) -> None:
+    async def clear_engine(self, pid: int) -> None:
         self._write()
         self.cleared.append(pid)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Nothing to release."""
-
-
-async def direct(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run a store call on the loop (no thread), so the fake clock alone drives time."""
-    return fn(*args)
 
 
 class Running:
@@ -85,7 +79,7 @@ class Running:
         self.current = snapshot(0)
         record = EngineRecord(pid=42, started_at=0.0, heartbeat_at=0.0, port=None)
         self.publisher = StatusPublisher(
-            self.store, lambda: self.current, lambda: record, clock=self.clock, call=direct
+            self.store, lambda: self.current, lambda: record, clock=self.clock
         )
         self.task = asyncio.create_task(self.publisher.run())
 

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from headrace.config import SourceKind
 from headrace.errors import InvalidParameterValueException, ValidationException
 from headrace.esm.filters.compiler import compile_pattern
-from headrace.esm.filters.payload import PAYLOAD_RULES, PayloadRule
+from headrace.esm.filters.payload import PayloadRule, PayloadSource, payload_rule
 from headrace.esm.filters.tree import ObjectMatcher
 
 # The API's limit on one Pattern's length in characters (§6.1).
@@ -26,7 +25,7 @@ class FilterCriteria:
     """
 
     patterns: tuple[str, ...]
-    source: SourceKind
+    source: PayloadSource  # the mapping's source kind
     _matchers: tuple[ObjectMatcher, ...] = field(repr=False, compare=False)
     # The source's payload rule when some pattern looks inside the payload, else None.
     _payload: PayloadRule | None = field(repr=False, compare=False)
@@ -58,11 +57,12 @@ class FilterCriteria:
 
 def compile_filter_criteria(
     patterns: Sequence[str],
-    source: SourceKind,
+    source: PayloadSource,
     *,
     max_filters: int = DEFAULT_MAX_FILTERS,
 ) -> FilterCriteria:
-    """Validate and compile a mapping's filter patterns, once, for ``source``'s records.
+    """Validate and compile a mapping's filter patterns, once, for ``source``'s records
+    (``source`` is the mapping's source kind: it gives the payload rule, §6.5).
 
     Raises ``ValidationException`` if a pattern is longer than 4096 characters (AWS's text,
     every offending pattern named); ``InvalidParameterValueException`` if there are more
@@ -77,7 +77,7 @@ def compile_filter_criteria(
             "allowed per event source mapping. Merge patterns (value arrays and $or are "
             "ORed) or raise the quota."
         )
-    rule = PAYLOAD_RULES[source]
+    rule = payload_rule(source)
     compiled = [compile_pattern(pattern, rule) for pattern in patterns]
     uses_payload = any(uses for _, uses in compiled)
     return FilterCriteria(

@@ -1,84 +1,88 @@
-"""Where each source keeps the payload that patterns may look inside (§6.5).
+"""How patterns look inside a record's payload, by the rule its source kind gives (§6.5).
 
-* SQS: ``body`` is a string. Valid JSON is matched as parsed JSON by object patterns;
-  anything else is matched as the plain string by value-array patterns. A JSON body under a
-  value-array pattern, or a plain body under an object pattern, never matches.
-* Kinesis: ``kinesis.data`` is base64. Patterns name it ``data`` at the top level and see
-  the decoded JSON; data that is not JSON never matches a ``data`` pattern.
-* DynamoDB Streams: no payload; patterns see the record as delivered.
+The kind says where its payload is and how to unwrap it (:class:`PayloadSource`); this
+module decodes it lazily as JSON, once per record, only when a pattern needs it. For
+example SQS's ``body`` is a string (valid JSON is matched as parsed JSON by object
+patterns; anything else as the plain string by value-array patterns), Kinesis's
+``kinesis.data`` is base64 that patterns name ``data``, and DynamoDB Streams has no payload
+rule: patterns see the record as delivered.
 
 Every other key of the record stays visible to patterns under its own path.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-import msgspec
-
-from headrace.config import SourceKind
 from headrace.esm.filters.tree import NOT_JSON, LazyPayload, PayloadMode
 from headrace.esm.filters.values import decode
 
 
-def _decode_json(raw: str) -> Any:
-    try:
-        return decode(raw)
-    except msgspec.DecodeError:
-        return NOT_JSON
+class PayloadSpec(Protocol):
+    """A source kind's payload rule, as the engine needs it."""
+
+    @property
+    def key(self) -> str:
+        """The name patterns use for the payload."""
+        ...
+
+    @property
+    def plain_text(self) -> bool:
+        """Whether value-array patterns may match a non-JSON payload as a string."""
+        ...
+
+    def extract(self, record: Mapping[str, Any], /) -> Any:
+        """The raw payload string in ``record`` (anything else: no payload)."""
+        ...
+
+    def unwrap(self, raw: str, /) -> str | bytes:
+        """The text or bytes to parse as JSON; ``ValueError`` when it cannot be had."""
+        ...
 
 
-def _decode_base64_json(raw: str) -> Any:
-    try:
-        return decode(base64.b64decode(raw, validate=True))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return NOT_JSON
+class PayloadSource(Protocol):
+    """Anything that names a payload rule: a source kind."""
 
-
-def _sqs_body(record: Mapping[str, Any]) -> Any:
-    return record.get("body")
-
-
-def _kinesis_data(record: Mapping[str, Any]) -> Any:
-    kinesis = record.get("kinesis")
-    return kinesis.get("data") if isinstance(kinesis, Mapping) else None
+    @property
+    def payload(self) -> PayloadSpec | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class PayloadRule:
     """How one source exposes its payload to patterns under ``key``."""
 
-    key: str
-    extract: Callable[[Mapping[str, Any]], Any]
-    decode: Callable[[str], Any]
-    plain_text: bool  # value-array patterns may match a non-JSON payload as a string
+    spec: PayloadSpec
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    def decode(self, raw: str) -> Any:
+        """The payload as JSON, or ``NOT_JSON`` (which no payload pattern matches)."""
+        try:
+            return decode(self.spec.unwrap(raw))
+        except ValueError:  # msgspec.DecodeError and binascii.Error are ValueErrors
+            return NOT_JSON
 
     def mode_for(self, pattern_is_object: bool) -> PayloadMode:
         """The payload format a pattern of this shape requires."""
-        if pattern_is_object or not self.plain_text:
+        if pattern_is_object or not self.spec.plain_text:
             return PayloadMode.JSON
         return PayloadMode.PLAIN
 
     def view(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """``record`` with ``key`` bound to the lazily decoded payload (a shallow copy)."""
-        raw = self.extract(record)
+        raw = self.spec.extract(record)
         if type(raw) is not str:
             return record
         view = dict(record)
-        view[self.key] = LazyPayload(raw, self.decode)
+        view[self.spec.key] = LazyPayload(raw, self.decode)
         return view
 
 
-PAYLOAD_RULES: Mapping[SourceKind, PayloadRule | None] = {
-    SourceKind.SQS: PayloadRule(
-        key="body", extract=_sqs_body, decode=_decode_json, plain_text=True
-    ),
-    SourceKind.KINESIS: PayloadRule(
-        key="data", extract=_kinesis_data, decode=_decode_base64_json, plain_text=False
-    ),
-    SourceKind.DYNAMODB: None,
-}
+def payload_rule(source: PayloadSource) -> PayloadRule | None:
+    """The engine's rule for ``source``'s payload, or None when it has none."""
+    spec = source.payload
+    return None if spec is None else PayloadRule(spec)

@@ -7,25 +7,46 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
-
-import msgspec
+from typing import Any, Protocol
 
 from headrace.clock import Clock
 from headrace.esm.filters.off_loop import filter_off_loop
-from headrace.events import QueueMessage, sqs_record
+from headrace.events import QueueMessage
 from headrace.sources.base import QueueSource
 
 # §2.1 / §9.8: the synchronous invocation payload quota, which cannot be raised.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-# Bytes of `{"Records":[` and `]}` around the records.
+# Bytes of `{"Records":[` and `]}` around the records (the stream engine's envelope).
 ENVELOPE_BYTES = len(b'{"Records":[]}')
 # §4.1.5: extra visibility AWS adds when window + timeout exceed the queue's timeout.
 VISIBILITY_MARGIN_SECONDS = 30
 
-_encode = msgspec.json.Encoder().encode
-
 log = logging.getLogger("headrace.esm")
+
+
+class QueueRecordShape(Protocol):
+    """A queue kind's event records and the envelope around them (§3.1).
+
+    The kind owns both (for SQS, ``{"Records":[...]}`` of §3.1 records); the engine only
+    gathers, filters, sizes and joins.
+    """
+
+    @property
+    def envelope_bytes(self) -> int:
+        """Bytes the envelope adds around the comma-joined records."""
+        ...
+
+    def record(self, message: QueueMessage) -> Mapping[str, Any]:
+        """The event record of one message, as filters and the function see it."""
+        ...
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """The record's JSON, encoded once."""
+        ...
+
+    def envelope(self, encoded: Sequence[bytes]) -> bytes:
+        """The invocation payload holding the encoded records."""
+        ...
 
 
 @dataclass(slots=True)
@@ -33,16 +54,20 @@ class QueueBatch:
     """Messages gathered for one invocation, with their records and what was filtered out.
 
     ``encoded`` holds each record's JSON, encoded once: it gives the record's size against
-    the 6 MB cap and, joined, the invocation payload (:meth:`payload`).
+    the 6 MB cap and, joined in the kind's envelope, the invocation payload (:meth:`payload`).
     """
 
+    shape: QueueRecordShape
     messages: list[QueueMessage] = field(default_factory=list)
     encoded: list[bytes] = field(default_factory=list)
     filtered: list[QueueMessage] = field(default_factory=list)
     # Received but over the 6 MB cap: they open the lane's next batch.
     overflow: list[QueueMessage] = field(default_factory=list)
     polled: int = 0
-    size: int = ENVELOPE_BYTES
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = self.shape.envelope_bytes
 
     def add(self, message: QueueMessage, record_json: bytes) -> bool:
         """Add a message if the payload stays within 6 MB; False (not added) otherwise."""
@@ -55,9 +80,9 @@ class QueueBatch:
         return True
 
     def payload(self) -> bytes:
-        """The invocation payload ``{"Records":[...]}``, byte for byte what encoding the
-        records in one go gives."""
-        return b'{"Records":[' + b",".join(self.encoded) + b"]}"
+        """The invocation payload (``{"Records":[...]}`` for SQS), byte for byte what
+        encoding the records in one go gives."""
+        return self.shape.envelope(self.encoded)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -68,7 +93,7 @@ class BatchRules:
     window_seconds: int
     visibility_timeout: int | None  # per-receive override (§4.1.5), None = queue default
     source_arn: str
-    region: str
+    shape: QueueRecordShape  # the source kind's records and envelope
 
     @classmethod
     def for_mapping(
@@ -79,7 +104,7 @@ class BatchRules:
         function_timeout: int,
         queue_visibility_timeout: int,
         source_arn: str,
-        region: str,
+        shape: QueueRecordShape,
     ) -> BatchRules:
         """Rules with §4.1.5's effective visibility timeout when a window is set."""
         visibility: int | None = None
@@ -90,7 +115,7 @@ class BatchRules:
             window_seconds=window_seconds,
             visibility_timeout=visibility,
             source_arn=source_arn,
-            region=region,
+            shape=shape,
         )
 
 
@@ -110,7 +135,7 @@ async def gather_batch(
     With no window a single receive decides (§2.2: "as quickly as possible"). ``carried``
     are messages a previous batch received over the 6 MB cap; they come first.
     """
-    batch = QueueBatch()
+    batch = QueueBatch(rules.shape)
     await _take_filtered(batch, carried, rules, matches)
     deadline = clock.monotonic() + rules.window_seconds
     try:
@@ -163,12 +188,13 @@ def _take(
     rules: BatchRules,
     matches: RecordFilter | None,
 ) -> None:
+    shape = rules.shape
     for message in messages:
         if batch.overflow:
             batch.overflow.append(message)
             continue
-        record = sqs_record(message, rules.source_arn, rules.region)
+        record = shape.record(message)
         if matches is not None and not matches(record):
             batch.filtered.append(message)
-        elif not batch.add(message, _encode(record)):
+        elif not batch.add(message, shape.encode(record)):
             batch.overflow.append(message)

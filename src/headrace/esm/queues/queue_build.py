@@ -6,7 +6,7 @@ from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
 from headrace.esm.mapping_core import MappingRecord
-from headrace.esm.queues.queue_batch import BatchRules
+from headrace.esm.queues.queue_batch import BatchRules, QueueRecordShape
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
@@ -20,13 +20,14 @@ def build_queue_mapping(
     runtime: FunctionRuntime,
     *,
     clock: Clock,
-    region: str,
+    shape: QueueRecordShape,
     function_timeout: int,
     function_concurrency: int,
     ceiling: int = DEFAULT_CEILING,
     record: MappingRecord | None = None,
 ) -> QueueMapping:
-    """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules.
+    """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules;
+    ``shape`` is the source kind's records and envelope.
 
     ``record`` carries the lifecycle and counters of an earlier build of the same mapping
     (the engine rebuilds a mapping on update); None starts afresh.
@@ -45,7 +46,7 @@ def build_queue_mapping(
         function_timeout=function_timeout,
         queue_visibility_timeout=source.visibility_timeout,
         source_arn=config.event_source_arn,
-        region=region,
+        shape=shape,
     )
     poller = QueuePoller(
         source=source,

@@ -1,8 +1,9 @@
 """Writing checkpoints behind the lanes: one small transaction per settled batch at most.
 
 Lanes call :meth:`CheckpointWriter.update` when a shard's checkpoint moves; a single writer
-task stores the newest position of every changed shard in one transaction, off the event
-loop. Under load several batches' updates share a transaction; a lane never waits for the
+task stores the newest position of every changed shard in one transaction through the
+async :class:`~headrace.state.state_seam.CheckpointStore` (which keeps its I/O off the
+loop). Under load several batches' updates share a transaction; a lane never waits for the
 disk. :meth:`CheckpointWriter.flush` stores what is left when the mapping stops.
 
 A shard's batches waiting for a retry (:meth:`CheckpointWriter.update_retrying`, only on
@@ -13,33 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from headrace.errors import HeadraceError
-from headrace.state.base import CheckpointStore, MappingCheckpoints, RetryState
+from headrace.state.state_seam import CheckpointStore, MappingCheckpoints, RetryState
 
 log = logging.getLogger("headrace.streams")
 
 # Wait before writing again after a failed checkpoint write (wall time: a storage problem).
 RETRY_WRITE_SECONDS = 1.0
 
-BlockingCall = Callable[..., Awaitable[Any]]
-
 
 class CheckpointWriter:
     """Coalesces checkpoint updates of one mapping and writes them to a store."""
 
-    def __init__(
-        self,
-        store: CheckpointStore,
-        mapping_uuid: str,
-        *,
-        call: BlockingCall = asyncio.to_thread,
-    ) -> None:
+    def __init__(self, store: CheckpointStore, mapping_uuid: str) -> None:
         self._store = store
         self._uuid = mapping_uuid
-        self._call = call
         self._pending: dict[str, str] = {}
         self._retrying: dict[str, tuple[RetryState, ...]] = {}
         self._dirty = asyncio.Event()
@@ -49,7 +40,7 @@ class CheckpointWriter:
 
     async def load(self) -> MappingCheckpoints:
         """The mapping's stored checkpoints."""
-        loaded: MappingCheckpoints = await self._call(self._store.load, self._uuid)
+        loaded = await self._store.load(self._uuid)
         self.saved.update(loaded.positions)
         return loaded
 
@@ -93,9 +84,9 @@ class CheckpointWriter:
             try:
                 # Retry states only after a failure: a settled batch's write stays as it was.
                 if retrying:
-                    await self._call(self._store.save, self._uuid, batch, retrying)
+                    await self._store.save(self._uuid, batch, retrying)
                 else:
-                    await self._call(self._store.save, self._uuid, batch)
+                    await self._store.save(self._uuid, batch)
             except BaseException:
                 # Not stored: keep them (newer updates of the same shard win).
                 self._pending = {**batch, **self._pending}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from headrace.esm.streams.ledger import Entry
 from headrace.esm.streams.policy import Attempt
-from headrace.state.base import RetryState
+from headrace.state.state_seam import RetryState
 
 
 class RetryBook:

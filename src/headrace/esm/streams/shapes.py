@@ -1,30 +1,24 @@
-"""How each kind of stream turns its records into event records: a per-source strategy.
+"""What the stream engine needs from a stream kind's record shaping (§3.2, §3.3, §4.2.10).
 
-Kinesis builds the §3.2 record from the stored bytes; a DynamoDB table's change stream
-stores the complete §3.3 record as JSON. A shape gives each record's JSON once, as bytes
-(payloads are spliced from them, never re-encoded), the record as a dict only where a
-filter needs one, and the ordering key that ParallelizationFactor keeps in order (§5.2): the
-partition key — for a table's stream the source puts the item's key there.
+The concrete shapes (Kinesis, DynamoDB) belong to their kinds in
+:mod:`headrace.sources.kinds`; the engine sees only this Protocol.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import msgspec
-
-from headrace.events import StreamRecord, kinesis_record
-
-_encode = msgspec.json.Encoder().encode
-_decoder = msgspec.json.Decoder()
+from headrace.events import StreamRecord
 
 
 class RecordShape(Protocol):
-    """One stream kind's record shaping (§3.2, §3.3) and on-failure batch info (§4.2.10)."""
+    """One stream kind's record shaping (§3.2, §3.3) and on-failure batch info (§4.2.10).
+
+    A shape gives each record's JSON once, as bytes (payloads are spliced from them, never
+    re-encoded), the record as a dict only where a filter needs one, and the ordering key
+    that ParallelizationFactor keeps in order (§5.2).
+    """
 
     @property
     def batch_info_key(self) -> str:
@@ -49,96 +43,7 @@ class RecordShape(Protocol):
 
 
 def iso_millis(epoch_seconds: float) -> str:
-    """``2019-11-14T00:38:04.835Z``: UTC with milliseconds, as Kinesis writes times."""
+    """``2019-11-14T00:38:04.835Z``: UTC with milliseconds, as the on-failure record
+    writes its own times (§4.2.10)."""
     moment = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def iso_seconds(epoch_seconds: float) -> str:
-    """``2019-11-14T00:13:19Z``: UTC to the second, as DynamoDB Streams writes times."""
-    moment = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True, slots=True)
-class KinesisShape:
-    """Kinesis records (§3.2); ``invoke_identity_arn`` is the function's role (§3.2.1).
-
-    :meth:`encode` writes the bytes msgspec would write for :func:`kinesis_record`, from a
-    template: this is the engine's per-record hot path.
-    """
-
-    stream_arn: str
-    region: str
-    invoke_identity_arn: str
-    batch_info_key: str = "KinesisBatchInfo"
-    _tail: bytes = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        tail = b"".join(
-            (
-                b',"eventName":"aws:kinesis:record","invokeIdentityArn":',
-                _encode(self.invoke_identity_arn),
-                b',"awsRegion":',
-                _encode(self.region),
-                b',"eventSourceARN":',
-                _encode(self.stream_arn),
-                b"}",
-            )
-        )
-        object.__setattr__(self, "_tail", tail)
-
-    def encode(self, record: StreamRecord) -> bytes:
-        sequence = record.sequence_number
-        return b"".join(
-            (
-                b'{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":',
-                _encode(record.partition_key),
-                b',"sequenceNumber":',
-                _encode(sequence),
-                b',"data":"',
-                base64.b64encode(record.data),
-                b'","approximateArrivalTimestamp":',
-                _encode(record.approximate_arrival_timestamp),
-                b'},"eventSource":"aws:kinesis","eventVersion":"1.0","eventID":',
-                _encode(f"{record.shard_id}:{sequence}"),
-                self._tail,
-            )
-        )
-
-    def event_record(self, record: StreamRecord) -> dict[str, Any]:
-        return dict(kinesis_record(record, self.stream_arn, self.region, self.invoke_identity_arn))
-
-    def ordering_key(self, record: StreamRecord) -> str:
-        return record.partition_key
-
-    def arrival_text(self, epoch_seconds: float) -> str:
-        return iso_millis(epoch_seconds)
-
-
-def decode_stored_record(record: StreamRecord) -> dict[str, Any]:
-    """A table stream's stored record: its ``data`` is the §3.3 record as JSON."""
-    decoded = _decoder.decode(record.data)
-    if type(decoded) is not dict:
-        raise ValueError(f"stream record {record.sequence_number} is not a JSON object")
-    return decoded
-
-
-@dataclass(frozen=True, slots=True)
-class DynamoDBShape:
-    """DynamoDB stream records (§3.3), stored whole as JSON; ``decode`` reads one."""
-
-    decode: Callable[[StreamRecord], dict[str, Any]] = decode_stored_record
-    batch_info_key: str = "DDBStreamBatchInfo"
-
-    def encode(self, record: StreamRecord) -> bytes:
-        return record.data
-
-    def event_record(self, record: StreamRecord) -> dict[str, Any]:
-        return self.decode(record)
-
-    def ordering_key(self, record: StreamRecord) -> str:
-        return record.partition_key
-
-    def arrival_text(self, epoch_seconds: float) -> str:
-        return iso_seconds(epoch_seconds)

@@ -26,7 +26,7 @@ from headrace.esm.streams.stream_context import StreamContext
 from headrace.esm.streams.windows import window_start
 from headrace.events import StreamRecord
 from headrace.sources.base import StreamShard, StreamStart
-from headrace.state.base import RetryState
+from headrace.state.state_seam import RetryState
 from headrace.statistics import ShardStatistics
 
 log = logging.getLogger("headrace.streams")

@@ -6,7 +6,7 @@ from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
 from headrace.esm.mapping_core import MappingRecord
-from headrace.esm.streams.checkpointing import BlockingCall, CheckpointWriter
+from headrace.esm.streams.checkpointing import CheckpointWriter
 from headrace.esm.streams.destinations import DestinationSender, FailureTarget, OnFailure
 from headrace.esm.streams.policy import UNLIMITED, RetryPolicy
 from headrace.esm.streams.shapes import RecordShape
@@ -14,7 +14,7 @@ from headrace.esm.streams.stream_context import StreamContext, StreamRules
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.base import FunctionRuntime
 from headrace.sources.base import StreamSource, StreamStart
-from headrace.state.base import CheckpointStore
+from headrace.state.state_seam import CheckpointStore
 
 
 def stream_rules(config: EventSourceMappingConfig) -> StreamRules:
@@ -48,13 +48,12 @@ def build_stream_mapping(
     clock: Clock,
     function_arn: str,
     destination: DestinationSender | None = None,
-    call: BlockingCall | None = None,
     record: MappingRecord | None = None,
 ) -> StreamMapping:
     """A stream mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules.
 
-    ``shape`` turns the source's records into event records; ``store`` keeps checkpoints
-    (``call`` runs its blocking methods, default: a worker thread); ``destination``
+    ``shape`` turns the source's records into event records; ``store`` keeps checkpoints;
+    ``destination``
     receives on-failure records (None: discarded records are only counted as dropped).
     ``record`` carries the lifecycle and counters of an earlier build of the same mapping
     (the engine rebuilds a mapping on update); None starts afresh.
@@ -64,11 +63,7 @@ def build_stream_mapping(
     if config.filter_criteria and config.source_kind is not None:
         criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
     target = FailureTarget(function_arn=function_arn, stream_arn=source.arn, shape=shape)
-    writer = (
-        CheckpointWriter(store, config.uuid)
-        if call is None
-        else CheckpointWriter(store, config.uuid, call=call)
-    )
+    writer = CheckpointWriter(store, config.uuid)
     ctx = StreamContext(
         source=source,
         runtime=runtime,

@@ -21,7 +21,7 @@ from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.sources.base import StreamShard, StreamStart
-from headrace.state.base import SHARD_END, TRIM_HORIZON, RetryState
+from headrace.state.state_seam import SHARD_END, TRIM_HORIZON, RetryState
 from headrace.statistics import MappingStatistics
 
 # §1.3.4: the StateTransitionReason stream mappings report.

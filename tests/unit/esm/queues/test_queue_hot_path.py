@@ -11,6 +11,7 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, MappingBinding
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
 
 
@@ -41,7 +42,7 @@ async def test_backlog_is_received_without_waiting_between_batches() -> None:
         queue,
         runtime,
         clock=clock,
-        region="us-east-1",
+        shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
         function_timeout=3,
         function_concurrency=1,
     )
@@ -118,7 +119,7 @@ def test_payload_is_the_records_encoded_in_one_go() -> None:
         ),
     ]
     records = [sqs_record(m, QUEUE_ARN, "us-east-1") for m in messages]
-    batch = QueueBatch()
+    batch = QueueBatch(SqsRecordShape(QUEUE_ARN, "us-east-1"))
     for message, record in zip(messages, records, strict=True):
         assert batch.add(message, msgspec.json.encode(record))
     assert batch.payload() == encode_event(records)

@@ -15,22 +15,17 @@ from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.errors import BrokerError
 from headrace.esm.engine import Engine, RunResult, StreamBinding
-from headrace.esm.streams.shapes import KinesisShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.memory import InMemoryFunctionRuntime
+from headrace.sources.kinds.record_shapes import KinesisShape
 from headrace.sources.memory_streams import InMemoryStreamSource
-from headrace.state.checkpoints import InMemoryCheckpointStore
+from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
 DESTINATION_ARN = "arn:aws:sqs:us-east-1:000000000000:failures"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:process-clicks"
 ROLE_ARN = "arn:aws:iam::000000000000:role/process-clicks-role"
-
-
-async def direct(fn: Callable[..., Any], /, *args: Any) -> Any:
-    """Run a checkpoint store call inline: the in-memory store needs no thread."""
-    return fn(*args)
 
 
 @dataclass
@@ -61,7 +56,7 @@ class StreamHarness:
     clock: FakeClock
     source: InMemoryStreamSource
     runtime: InMemoryFunctionRuntime
-    store: InMemoryCheckpointStore
+    store: MemoryCheckpoints
     destination: RecordingDestination
     mapping: StreamMapping
     engine: Engine
@@ -117,7 +112,7 @@ def make_stream_harness_factory() -> MakeStreamHarness:
         shards: int = 1,
         concurrency: int = 10,
         source: InMemoryStreamSource | None = None,
-        store: InMemoryCheckpointStore | None = None,
+        store: MemoryCheckpoints | None = None,
         clock: FakeClock | None = None,
         destination: RecordingDestination | None = None,
         function_name: str = "process-clicks",
@@ -126,7 +121,7 @@ def make_stream_harness_factory() -> MakeStreamHarness:
         clock = clock or (source.clock if source is not None else FakeClock())  # type: ignore[assignment]
         assert isinstance(clock, FakeClock)
         source = source or InMemoryStreamSource(STREAM_ARN, clock=clock, shard_count=shards)
-        store = store or InMemoryCheckpointStore()
+        store = store or memory_checkpoints()
         destination = destination or RecordingDestination()
         runtime = InMemoryFunctionRuntime(function_name, handler, concurrency=concurrency)
         fields = {"StartingPosition": "TRIM_HORIZON", **mapping}
@@ -142,7 +137,6 @@ def make_stream_harness_factory() -> MakeStreamHarness:
             clock=clock,
             function_arn=FUNCTION_ARN,
             destination=destination if config.on_failure_destination else None,
-            call=direct,
         )
         engine = Engine([StreamBinding(built)], clock=clock)
         return StreamHarness(clock, source, runtime, store, destination, built, engine)

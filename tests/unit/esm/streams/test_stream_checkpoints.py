@@ -9,7 +9,7 @@ from typing import Any
 
 from stream_harness import MakeStreamHarness, data_of, settle
 
-from headrace.state.base import SHARD_END
+from headrace.state.state_seam import SHARD_END
 
 SHARD_0 = "shardId-000000000000"
 
@@ -108,7 +108,9 @@ async def test_two_mappings_on_one_stream_keep_their_own_checkpoints(
     await second.drain()
     assert second.delivered() == ["a", "b"]
     assert first.mapping.uuid != second.mapping.uuid
-    assert first.store.load(first.mapping.uuid) == first.store.load(second.mapping.uuid)
+    assert (await first.store.load(first.mapping.uuid)) == (
+        await first.store.load(second.mapping.uuid)
+    )
 
 
 async def test_a_disabled_mapping_reads_nothing_and_resumes_when_enabled(
@@ -139,7 +141,7 @@ async def test_filtered_out_records_move_the_checkpoint(
     assert harness.delivered() == ['{"kind": "keep", "n": 1}']
     assert harness.mapping.statistics().filtered_out == 2
     last = harness.source.records(SHARD_0)[-1].sequence_number
-    assert harness.store.load(harness.mapping.uuid).positions == {SHARD_0: last}
+    assert (await harness.store.load(harness.mapping.uuid)).positions == {SHARD_0: last}
 
 
 async def test_a_child_shard_is_read_only_after_its_parent_is_finished(
@@ -162,7 +164,7 @@ async def test_a_child_shard_is_read_only_after_its_parent_is_finished(
     shards = [shard for shard, _ in order]
     assert shards[:20] == [SHARD_0] * 20
     assert set(shards[20:]) <= set(children)
-    assert harness.store.load(harness.mapping.uuid).positions[SHARD_0] == SHARD_END
+    assert (await harness.store.load(harness.mapping.uuid)).positions[SHARD_0] == SHARD_END
 
 
 async def test_order_per_key_holds_across_a_split_and_a_merge(

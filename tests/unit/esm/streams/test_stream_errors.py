@@ -142,7 +142,9 @@ async def test_the_checkpoint_moves_past_discarded_records(
     await harness.drain()
     assert harness.delivered() == ["a", "c"]
     last = harness.source.records("shardId-000000000000")[-1].sequence_number
-    assert harness.store.load(harness.mapping.uuid).positions == {"shardId-000000000000": last}
+    assert (await harness.store.load(harness.mapping.uuid)).positions == {
+        "shardId-000000000000": last
+    }
 
 
 async def test_a_poison_record_in_a_batch_of_100_with_bisect_is_isolated(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from headrace.api.metrics import StatisticsCollector, render
-from headrace.state.base import EngineRecord
 from headrace.state.sqlite import SqliteStatusStore
+from headrace.state.state_seam import EngineRecord
 from headrace.statistics import MappingStatistics, ShardStatistics
 
 SHARD = ShardStatistics(

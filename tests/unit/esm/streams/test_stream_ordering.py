@@ -100,7 +100,7 @@ async def test_a_failing_lane_blocks_only_its_own_keys(
     free = {f"v-{k}" for k in others if lane_index(k, 10) != blocked_lane}
     assert free <= delivered
     assert "poison" not in delivered
-    assert harness.store.load(harness.mapping.uuid).positions == {}
+    assert (await harness.store.load(harness.mapping.uuid)).positions == {}
 
 
 async def test_checkpoint_waits_for_the_slowest_lane(

@@ -9,7 +9,7 @@ from stream_harness import DESTINATION_ARN, MakeStreamHarness, StreamHarness, da
 
 from headrace.esm.streams.invocation import RETRY_BACKOFF
 from headrace.esm.streams.retry_book import RetryBook
-from headrace.state.base import RetryState
+from headrace.state.state_seam import RetryState
 
 ON_FAILURE = {"OnFailure": {"Destination": DESTINATION_ARN}}
 
@@ -106,7 +106,7 @@ async def test_a_settled_batch_leaves_the_store(make_stream_harness: MakeStreamH
     harness.put("x")
     await harness.drain(step=RETRY_BACKOFF.base)
     assert len(harness.events) == 2
-    assert dict(harness.store.load(harness.mapping.uuid).retrying) == {}
+    assert dict((await harness.store.load(harness.mapping.uuid)).retrying) == {}
 
 
 def test_stored_batches_at_or_before_the_checkpoint_are_not_resumed() -> None:

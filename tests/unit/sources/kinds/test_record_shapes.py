@@ -9,8 +9,13 @@ import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from headrace.esm.streams.shapes import DynamoDBShape, KinesisShape, iso_millis, iso_seconds
 from headrace.events import StreamRecord, kinesis_record
+from headrace.sources.kinds.record_shapes import (
+    DynamoDBShape,
+    KinesisShape,
+    iso_millis,
+    iso_seconds,
+)
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
 ROLE_ARN = "arn:aws:iam::000000000000:role/fn-role"

@@ -1,0 +1,58 @@
+"""What a kind needs from ``headrace run`` to open its source, and what it hands back.
+
+``app.py`` implements :class:`OpenContext` (it owns the embedded broker, the embedded
+streams file, the exit stack and the clock) and calls ``kind.open(ctx, mapping)`` once per
+mapping. The kind returns an :class:`OpenedSource`: the source, and for stream kinds the
+record shape the engine builds events with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from headrace.broker.embedded import EmbeddedBroker
+    from headrace.clock import Clock
+    from headrace.config.model import Config
+    from headrace.sources.embedded_streams import EmbeddedStreams
+    from headrace.sources.source_seam import QueueSource, StreamSource
+
+
+class OpenContext(Protocol):
+    """The run's shared resources, as a kind's opener sees them."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def stack(self) -> contextlib.AsyncExitStack:
+        """Where opened clients are entered, so they close with the run."""
+        ...
+
+    @property
+    def broker(self) -> EmbeddedBroker: ...
+
+    async def embedded_streams(self) -> EmbeddedStreams:
+        """The embedded streams and tables file, opened on first use."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSource:
+    """An opened source and its record shape: the engine's ``QueueRecordShape`` for queue
+    kinds, its ``RecordShape`` for stream kinds (the kind's ``defaults.is_stream``).
+
+    ``counters_sink`` is called with the mapping's hooks (a ``ProblemListener``) each time
+    the engine builds the mapping, for sources that show their own problems as
+    LastProcessingResult.
+    """
+
+    source: QueueSource | StreamSource
+    shape: Any
+    counters_sink: Callable[[Any], None] | None = None

@@ -1,0 +1,1 @@
+"""Conformance suites: the contracts every backend and kind must pass, importable by users."""
