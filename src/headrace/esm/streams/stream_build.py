@@ -63,7 +63,7 @@ def build_stream_mapping(
     if config.filter_criteria and config.source_kind is not None:
         criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
     target = FailureTarget(function_arn=function_arn, stream_arn=source.arn, shape=shape)
-    writer = CheckpointWriter(store, config.uuid)
+    writer = CheckpointWriter(store, config.uuid, clock=clock)
     ctx = StreamContext(
         source=source,
         runtime=runtime,
