@@ -109,9 +109,9 @@ class Engine:
         and the new config runs. ResourceInUseException while Creating (§1.4.8)."""
         live = self._get(uuid)
         config = changed_config(live.config, changes)
+        binding = self._build(config, live.record)  # a config it cannot serve changes nothing
         lifecycle = live.record.lifecycle
         lifecycle.move(_transition(live.config, config))
-        binding = self._build(config, live.record)
         lifecycle.last_modified = self._clock.time()
         live.config, live.pending, live.dirty = config, binding, True
         self._reconcile(live)

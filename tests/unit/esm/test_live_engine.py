@@ -204,6 +204,19 @@ async def test_a_create_only_field_cannot_be_updated() -> None:
     await rig.stop()
 
 
+async def test_an_update_the_mapping_cannot_serve_changes_nothing() -> None:
+    """§1.6.14: an invalid filter pattern is refused; the mapping stays Enabled, as it was."""
+    rig = LiveRig()
+    uuid = rig.create()
+    rig.start()
+    await rig.turn()
+    with pytest.raises(InvalidParameterValueException, match="Invalid filter pattern"):
+        rig.engine.update(uuid, {"FilterCriteria": {"Filters": [{"Pattern": "null"}]}})
+    assert rig.state(uuid) is MappingState.ENABLED
+    assert rig.engine.get(uuid).config.filter_criteria == ()
+    await rig.stop()
+
+
 async def test_an_updated_function_name_invokes_the_new_function() -> None:
     """§1.2: FunctionName is mutable; batches after the update go to the new function."""
     rig = LiveRig()
