@@ -26,6 +26,7 @@ from headrace.config.kinds import SourceKind, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.stream_build import build_stream_mapping
@@ -91,17 +92,26 @@ class App:
         return self.runtimes[name]
 
     def _build_engine(self) -> Engine:
-        bindings: list[Binding] = []
+        """An engine whose first mappings are the file's (each a ``create`` call)."""
+        engine = Engine(factory=self._binding, clock=self.clock)
         for mapping in self.config.event_source_mappings:
-            kind, opened = self.opened[mapping.uuid]
-            if kind.defaults.is_stream:
-                bindings.append(self._stream_binding(mapping, opened))
-            else:
-                bindings.append(self._queue_binding(mapping, opened))
-        return Engine(bindings, clock=self.clock)
+            engine.create(mapping)
+        return engine
+
+    def _binding(self, mapping: EventSourceMappingConfig, record: MappingRecord) -> Binding:
+        """The engine's :class:`BindingFactory`: the parts for one mapping's config."""
+        opened = self.opened.get(mapping.uuid)
+        if opened is None:
+            raise InvalidParameterValueException(
+                f"{mapping.event_source_arn}: no source is open for mapping {mapping.uuid}"
+            )
+        kind, source = opened
+        if kind.defaults.is_stream:
+            return self._stream_binding(mapping, source, record)
+        return self._queue_binding(mapping, source, record)
 
     def _queue_binding(
-        self, mapping: EventSourceMappingConfig, opened: OpenedSource
+        self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> MappingBinding:
         source: QueueSource = opened.source  # type: ignore[assignment]
         function = self.config.functions[mapping.function_name]
@@ -113,11 +123,12 @@ class App:
             shape=opened.shape,
             function_timeout=function.timeout,
             function_concurrency=self.config.function_concurrency(mapping.function_name),
+            record=record,
         )
         return MappingBinding(built, source)
 
     def _stream_binding(
-        self, mapping: EventSourceMappingConfig, opened: OpenedSource
+        self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> StreamBinding:
         source: StreamSource = opened.source  # type: ignore[assignment]
         assert self.checkpoints is not None
@@ -132,9 +143,10 @@ class App:
             clock=self.clock,
             function_arn=arnlib.lambda_function(config.region, config.account, function.name),
             destination=self._destination(mapping),
+            record=record,
         )
         if opened.counters_sink is not None:
-            opened.counters_sink(built.ctx.counters)  # source problems: LastProcessingResult
+            opened.counters_sink(record.hooks)  # source problems: LastProcessingResult
         return StreamBinding(built)
 
     def _destination(self, mapping: EventSourceMappingConfig) -> DestinationSender | None:

@@ -84,7 +84,7 @@ def test_sqs_failure_text_is_lambdas_wording() -> None:
 
 def test_delays_are_full_jitter_below_a_doubling_capped_ceiling() -> None:
     """Each retry waits a random time below min(cap, base * 2**(n-1))."""
-    policy = RetryPolicy(attempts=10, base_seconds=0.2, cap_seconds=1.0)
+    policy = RetryPolicy(attempts=10, base=0.2, cap=1.0)
     rng = random.Random(7)
     for retry, ceiling in [(1, 0.2), (2, 0.4), (3, 0.8), (4, 1.0), (9, 1.0)]:
         delays = [policy.delay(retry, rng) for _ in range(200)]
@@ -105,7 +105,7 @@ async def test_transient_failures_are_retried_until_the_call_succeeds() -> None:
 async def test_retries_wait_on_the_clock() -> None:
     """A retry waits its jittered delay on the injected clock before calling again."""
     clock = FakeClock()
-    retrier = Retrier(clock, ARN, policy=RetryPolicy(base_seconds=10.0, cap_seconds=10.0))
+    retrier = Retrier(clock, ARN, policy=RetryPolicy(base=10.0, cap=10.0))
     call = Flaky(client_error("ThrottlingException"))
     work = asyncio.ensure_future(retrier.call("ReceiveMessage", call))
     await asyncio.sleep(0)

@@ -18,26 +18,24 @@ from typing import TypeVar
 
 from headrace.aws.aws_errors import AwsFailure, classify
 from headrace.clock import Clock
+from headrace.retry import Backoff, Jitter
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class RetryPolicy:
-    """How often and how long to retry a transient failure."""
+class RetryPolicy(Backoff):
+    """How often and how long to retry a transient AWS failure: a :class:`Backoff` with
+    full jitter and AWS's numbers."""
 
+    # The first retry waits up to this long; each further one up to twice as long.
+    base: float = 0.2
+    # No single wait is longer than this.
+    cap: float = 5.0
+    jitter: Jitter = Jitter.FULL
     # Five tries ride out a short blip (~3 s of backoff on average) before the lane shows a
     # problem and backs off on its own, longer timer.
     attempts: int = 5
-    # The first retry waits up to this long; each further one up to twice as long.
-    base_seconds: float = 0.2
-    # No single wait is longer than this.
-    cap_seconds: float = 5.0
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        """The wait before retry number ``retry`` (1 = the first retry), with full jitter."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (retry - 1))
-        return rng.uniform(0.0, ceiling)
 
 
 @dataclass(slots=True)
@@ -67,8 +65,8 @@ class Retrier:
                     raise
                 self.last_failure = failure
                 retry += 1
-                if not failure.transient or retry >= self.policy.attempts:
+                if not failure.transient or self.policy.exhausted(retry):
                     self.failures += 1
                     raise failure.to_error(self.source_arn) from exc
                 self.retries += 1
-                await self.clock.sleep(self.policy.delay(retry, self.rng))
+                await self.policy.wait(self.clock, retry, self.rng)

@@ -153,11 +153,11 @@ class SqsQueueApi:
             failed = response.get("Failed") or ()
             pending = [pending[int(f["Id"])] for f in failed if not f.get("SenderFault", True)]
             retry += 1
-            if pending and retry >= self.retrier.policy.attempts:
+            if pending and self.retrier.policy.exhausted(retry):
                 break  # they come back after their visibility timeout: redelivered, not lost
             if pending:
                 self.retrier.retries += 1
-                await self.retrier.clock.sleep(self.retrier.policy.delay(retry, self.retrier.rng))
+                await self.retrier.policy.wait(self.retrier.clock, retry, self.retrier.rng)
         return deleted
 
 

@@ -1,23 +1,47 @@
-"""The engine: runs every mapping in one task group and knows when the work is drained.
+"""The engine: runs every mapping in one task group, takes mappings while it runs, and
+knows when the work is drained.
 
 It sees mappings and sources only through their Protocols; which concrete source or
-function runtime backs a mapping is decided in :mod:`headrace.app`.
+function runtime backs a mapping is decided by the :class:`BindingFactory` that
+:mod:`headrace.app` passes in. Mappings come and go through :meth:`Engine.create`,
+:meth:`Engine.update` and :meth:`Engine.delete`, each through AWS's states (§1.4); the
+config file's mappings are simply the first ``create`` calls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.queues.queue_mapping import QueueMapping
-from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.sources.base import QueueSource
+from headrace.errors import HeadraceError, ResourceConflictException, ResourceNotFoundException
+from headrace.esm.bindings import (
+    Binding,
+    BindingFactory,
+    MappingBinding,
+    RunningMapping,
+    StreamBinding,
+)
+from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.live import LiveMapping, MappingDescription, changed_config
+from headrace.esm.mapping_core import MappingRecord
 from headrace.statistics import MappingStatistics
+
+__all__ = [
+    "Binding",
+    "BindingFactory",
+    "Engine",
+    "MappingBinding",
+    "MappingDescription",
+    "RunResult",
+    "RunningMapping",
+    "StreamBinding",
+]
 
 # The drain check runs after every batch; this re-check only guards against a wake-up that
 # never comes (it is not how draining is detected).
@@ -33,69 +57,100 @@ class RunResult:
     forced: bool = False  # a forced stop cancelled the mappings (in-flight batches returned)
 
 
-class RunningMapping(Protocol):
-    """What the engine needs of a queue or stream mapping."""
-
-    @property
-    def config(self) -> EventSourceMappingConfig: ...
-
-    @property
-    def uuid(self) -> str: ...
-
-    async def run(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def watch(self, event: asyncio.Event) -> None: ...
-
-    def statistics(self) -> MappingStatistics: ...
-
-
-class Binding(Protocol):
-    """A running mapping and how to tell that its work is drained."""
-
-    @property
-    def mapping(self) -> RunningMapping: ...
-
-    async def drained(self) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class MappingBinding:
-    """A queue mapping and the source it reads (the drain check asks for its depth)."""
-
-    mapping: QueueMapping
-    source: QueueSource
-
-    async def drained(self) -> bool:
-        """No batch in flight and nothing visible, delayed or in flight in the queue."""
-        if self.mapping.statistics().in_flight_batches:
-            return False
-        return not (await self.source.depth()).total
-
-
-@dataclass(frozen=True, slots=True)
-class StreamBinding:
-    """A stream mapping: drained when every shard's checkpoint is at its tip (design.md)."""
-
-    mapping: StreamMapping
-
-    async def drained(self) -> bool:
-        return await self.mapping.drained()
-
-
 class Engine:
-    """Runs mappings until stopped, or until drained when asked."""
+    """Runs mappings until stopped, or until drained when asked.
 
-    def __init__(self, bindings: Sequence[Binding], *, clock: Clock | None = None) -> None:
-        self.bindings: list[Binding] = list(bindings)
+    ``bindings`` are mappings built already (tests); ``factory`` builds the rest, on
+    :meth:`create` and again on every update (required for :meth:`update`).
+    """
+
+    def __init__(
+        self,
+        bindings: Sequence[Binding] = (),
+        *,
+        factory: BindingFactory | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._factory = factory
         self._clock = clock or SystemClock()
         self._stop = asyncio.Event()
         self._progress = asyncio.Event()
-        self._running: list[asyncio.Task[None]] = []
+        self._live: dict[str, LiveMapping] = {}
+        self._group: asyncio.TaskGroup | None = None
         self.forced = False
-        for binding in self.bindings:
-            binding.mapping.watch(self._progress)
+        for binding in bindings:
+            self._add(LiveMapping(binding.mapping.config, binding, binding.mapping.record))
+
+    # -- the control plane ------------------------------------------------------------
+
+    def create(self, config: EventSourceMappingConfig) -> MappingDescription:
+        """Add a mapping: Creating, then Enabled once it runs, or Disabled at once (§1.4.2-3).
+
+        Raises ResourceConflictException if a mapping with this UUID exists, and whatever
+        the factory raises for a config it cannot serve.
+        """
+        if config.uuid in self._live:
+            # The same function and source give the same UUID; the kind's own wording of
+            # §1.6.15 is the config's check (``config/validate_links.py``), before this one.
+            raise ResourceConflictException(
+                f"An event source mapping with UUID {config.uuid} already exists. Please "
+                "update or delete the existing mapping."
+            )
+        record = MappingRecord(lifecycle=Lifecycle(self._clock.time()))
+        live = LiveMapping(config, self._build(config, record), record)
+        if not config.enabled:
+            record.lifecycle.move(MappingState.DISABLED)  # §1.4.3: Disabled in the response
+        self._add(live)
+        return live.describe()
+
+    def update(self, uuid: str, changes: Mapping[str, Any]) -> MappingDescription:
+        """Change a mapping's fields (UpdateEventSourceMapping): Enabling, Disabling or
+        Updating now (§1.4.4-1.4.6), Enabled or Disabled once in-flight batches finished
+        and the new config runs. ResourceInUseException while Creating (§1.4.8)."""
+        live = self._get(uuid)
+        config = changed_config(live.config, changes)
+        binding = self._build(config, live.record)  # a config it cannot serve changes nothing
+        lifecycle = live.record.lifecycle
+        lifecycle.move(_transition(live.config, config))
+        lifecycle.last_modified = self._clock.time()
+        live.config, live.pending, live.dirty = config, binding, True
+        self._reconcile(live)
+        return live.describe()
+
+    def enable(self, uuid: str) -> MappingDescription:
+        """UpdateEventSourceMapping with Enabled true (§1.4.4)."""
+        return self.update(uuid, {"Enabled": True})
+
+    def disable(self, uuid: str) -> MappingDescription:
+        """UpdateEventSourceMapping with Enabled false (§1.4.5): the mapping stops reading;
+        batches in flight finish and are settled first."""
+        return self.update(uuid, {"Enabled": False})
+
+    def delete(self, uuid: str) -> MappingDescription:
+        """Delete a mapping: Deleting now; gone once its in-flight batches finished (§1.4.7).
+        ResourceInUseException while Creating or Updating (§1.4.8)."""
+        live = self._get(uuid)
+        live.record.lifecycle.move(MappingState.DELETING)
+        live.deleting, live.pending, live.dirty = True, None, True
+        self._reconcile(live)
+        return live.describe()
+
+    def get(self, uuid: str) -> MappingDescription:
+        """The mapping's description; ResourceNotFoundException once deleted (§1.4.7)."""
+        return self._get(uuid).describe()
+
+    def list(self) -> builtins.list[MappingDescription]:
+        """Every mapping, in the order created."""
+        return [live.describe() for live in self._live.values()]
+
+    async def settled(self, uuid: str) -> None:
+        """Wait until the mapping's last change took effect (or it is gone)."""
+        while uuid in self._live and not self._live[uuid].settled:
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), DRAIN_RECHECK_SECONDS)
+
+    # -- running ------------------------------------------------------------------------
 
     def stop(self, *, force: bool = False) -> None:
         """Stop: gracefully (in-flight batches finish, no new ones start), or by ``force``.
@@ -108,28 +163,28 @@ class Engine:
         self._stop.set()
         if force and not self.forced:
             self.forced = True
-            for task in self._running:
-                task.cancel()
+            for live in self._live.values():
+                if live.task is not None:
+                    live.task.cancel()
 
-    def statistics(self) -> list[MappingStatistics]:
-        return [b.mapping.statistics() for b in self.bindings]
+    def statistics(self) -> builtins.list[MappingStatistics]:
+        return [live.statistics() for live in self._live.values()]
 
     async def run(self, *, until_drained: bool = False, timeout: float | None = None) -> RunResult:
         """Run every mapping; return when stopped, drained (if asked) or timed out."""
         outcome: dict[str, bool] = {"drained": False, "timed_out": False}
         async with asyncio.TaskGroup() as group:
-            self._running = [
-                group.create_task(binding.mapping.run(), name=f"mapping:{binding.mapping.uuid}")
-                for binding in self.bindings
-            ]
+            self._group = group
+            for live in list(self._live.values()):
+                self._reconcile(live)
             watchers = []
             if until_drained:
                 watchers.append(group.create_task(self._watch_drain(outcome)))
             if timeout is not None:
                 watchers.append(group.create_task(self._watch_timeout(timeout, outcome)))
             await self._stop.wait()
-            for binding in self.bindings:
-                binding.mapping.stop()
+            self._group = None
+            self._stop_all()
             for watcher in watchers:
                 watcher.cancel()
         return RunResult(
@@ -137,13 +192,76 @@ class Engine:
         )
 
     async def drained(self) -> bool:
-        """True when every enabled mapping's source is drained and no batch is in flight."""
-        for binding in self.bindings:
-            if not binding.mapping.config.enabled:
-                continue
-            if not await binding.drained():
+        """True when every enabled mapping's source is drained and no batch is in flight.
+
+        A mapping between states (a change not yet in effect) is not drained.
+        """
+        for live in list(self._live.values()):
+            if not live.settled:
+                return False
+            if live.config.enabled and not await live.binding.drained():
                 return False
         return True
+
+    # -- inside -------------------------------------------------------------------------
+
+    def _add(self, live: LiveMapping) -> None:
+        self._live[live.uuid] = live
+        # Every state change may end a drain or a wait in settled().
+        live.record.lifecycle.listeners.append(lambda state, reason: self._progress.set())
+        self._reconcile(live)
+
+    def _get(self, uuid: str) -> LiveMapping:
+        live = self._live.get(uuid)
+        if live is None:
+            raise ResourceNotFoundException(
+                f"The resource you requested does not exist. (Service: Lambda, UUID: {uuid})"
+            )
+        return live
+
+    def _build(self, config: EventSourceMappingConfig, record: MappingRecord) -> Binding:
+        if self._factory is None:
+            raise HeadraceError("this engine has no binding factory: it cannot build mappings")
+        return self._factory(config, record)
+
+    def _reconcile(self, live: LiveMapping) -> None:
+        """Bring the running build in line with the mapping's config, in the engine's group
+        (later, when the engine runs; never once it stops)."""
+        group = self._group
+        if group is None or self._stop.is_set() or live.reconciling is not None:
+            return  # run() starts it; or the running reconcile sees ``dirty``
+        live.reconciling = group.create_task(self._bring_in_line(live), name=f"esm:{live.uuid}")
+
+    async def _bring_in_line(self, live: LiveMapping) -> None:
+        try:
+            while live.dirty:
+                live.dirty = False
+                if live.task is not None:
+                    # In-flight batches finish; queue messages are settled or returned,
+                    # stream shards checkpointed, before the new build reads anything.
+                    live.binding.mapping.stop()
+                    await asyncio.wait([live.task])
+                    live.task = None
+                if live.deleting:
+                    del self._live[live.uuid]
+                    return
+                if live.pending is not None and not live.dirty:
+                    self._start(live, live.pending)
+        finally:
+            live.reconciling = None
+            self._progress.set()
+
+    def _start(self, live: LiveMapping, binding: Binding) -> None:
+        assert self._group is not None
+        live.binding, live.pending = binding, None
+        binding.mapping.watch(self._progress)
+        live.task = self._group.create_task(binding.mapping.run(), name=f"mapping:{live.uuid}")
+
+    def _stop_all(self) -> None:
+        for live in self._live.values():
+            if live.reconciling is not None:
+                live.reconciling.cancel()
+            live.binding.mapping.stop()
 
     async def _watch_drain(self, outcome: dict[str, bool]) -> None:
         while not self._stop.is_set():
@@ -160,3 +278,11 @@ class Engine:
         if not self._stop.is_set():
             outcome["timed_out"] = True
             self.stop()
+
+
+def _transition(old: EventSourceMappingConfig, new: EventSourceMappingConfig) -> MappingState:
+    """The state an update moves to: Enabling or Disabling when Enabled flips, else
+    Updating (§1.4.4-1.4.6)."""
+    if new.enabled != old.enabled:
+        return MappingState.ENABLING if new.enabled else MappingState.DISABLING
+    return MappingState.UPDATING

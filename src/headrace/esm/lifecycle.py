@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from headrace.errors import ResourceInUseException
 
@@ -43,13 +44,24 @@ RESOURCE_IN_USE_MESSAGE = (
 )
 
 
-class Lifecycle:
-    """The state of one mapping and why it last changed."""
+# Told of every move: the new state and the reason (the engine's hooks listen).
+StateListener = Callable[[MappingState, str], None]
 
-    def __init__(self) -> None:
+
+class Lifecycle:
+    """The state of one mapping, why it last changed and when a user last changed it.
+
+    One lifecycle lives as long as the mapping does: the engine keeps it across the
+    rebuilds an update or a disable makes, so the states run in AWS's order (§1.4).
+    """
+
+    def __init__(self, last_modified: float = 0.0) -> None:
         self.state = MappingState.CREATING
         # §1.3.4: the SQS spelling; stream mappings say "User action".
         self.reason = "USER_INITIATED"
+        # §1.3: LastModified, seconds since the epoch of the last create or update.
+        self.last_modified = last_modified
+        self.listeners: list[StateListener] = []
 
     def move(self, target: MappingState, reason: str | None = None) -> None:
         """Move to ``target``; raise ResourceInUseException if the move is not allowed."""
@@ -58,6 +70,17 @@ class Lifecycle:
         self.state = target
         if reason is not None:
             self.reason = reason
+        for listener in self.listeners:
+            listener(target, self.reason)
+
+    def settle(self, target: MappingState, reason: str | None = None) -> None:
+        """Come to rest in ``target`` (Enabled or Disabled) unless already there.
+
+        A mapping calls this as it starts: from Creating, Enabling, Disabling or Updating
+        it settles into the resting state its config asks for (§1.4.2-1.4.6).
+        """
+        if self.state is not target:
+            self.move(target, reason)
 
     @property
     def polling(self) -> bool:

@@ -1,40 +1,41 @@
 """How a real stream source shows AWS problems: in Lambda's words, in the mapping's status.
 
 A missing stream or denied access does not stop a mapping: its source keeps trying, and
-meanwhile the mapping's ``LastProcessingResult`` (§1.3.5) reads ``PROBLEM: <AWS's message>``;
-the first call that works puts back what was there before.
+meanwhile tells its listeners the problem in AWS's words (the engine's hooks show it as the
+mapping's ``LastProcessingResult``, §1.3.5: ``PROBLEM: <AWS's message>``); the first call
+that works tells them it is over, and what was shown before comes back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from headrace.aws.aws_errors import AwsFailure
-from headrace.esm.statistics import MappingCounters
 
-# §1.3.5: the LastProcessingResult a problem shows, before AWS's message.
-PROBLEM_PREFIX = "PROBLEM: "
+
+class ProblemListener(Protocol):
+    """Told of a source's problem (AWS's words), and of its end (None).
+
+    The engine's hooks are one: they show the problem as ``LastProcessingResult`` and put
+    back what was there when it ends. Sources never see the engine itself.
+    """
+
+    def problem(self, text: str | None) -> None: ...
 
 
 @dataclass(slots=True)
 class ProblemReport:
-    """Shows a problem in the mapping's LastProcessingResult and restores it afterwards."""
+    """Tells the listeners when the problem shown changes (a new one, or none)."""
 
-    counters: list[MappingCounters] = field(default_factory=list)
+    listeners: list[ProblemListener] = field(default_factory=list)
     shown: str | None = None
-    before: dict[int, str] = field(default_factory=dict)
 
     def show(self, text: str | None) -> None:
         if text == self.shown:
             return
-        for counters in self.counters:
-            if text is None:
-                counters.last_processing_result = self.before.pop(
-                    id(counters), counters.last_processing_result
-                )
-            else:
-                self.before.setdefault(id(counters), counters.last_processing_result)
-                counters.last_processing_result = PROBLEM_PREFIX + text
+        for listener in self.listeners:
+            listener.problem(text)
         self.shown = text
 
 

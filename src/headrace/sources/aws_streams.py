@@ -34,9 +34,9 @@ from headrace.aws.aws_errors import AwsFailure, classify
 from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
-from headrace.esm.statistics import MappingCounters
 from headrace.events import StreamRecord
-from headrace.sources.aws_problems import ProblemReport, problem_text
+from headrace.retry import Backoff, Jitter
+from headrace.sources.aws_problems import ProblemListener, ProblemReport, problem_text
 from headrace.sources.base import ShardRecords, StreamShard, StreamStart
 
 log = logging.getLogger("headrace.aws")
@@ -168,9 +168,10 @@ class AwsStreamSource:
     def poll_interval(self) -> float:
         return self._poll_interval
 
-    def report_to(self, counters: MappingCounters) -> None:
-        """Show problems (missing stream, denied access) in this mapping's counters."""
-        self._report.counters.append(counters)
+    def report_to(self, listener: ProblemListener) -> None:
+        """Tell ``listener`` of problems (missing stream, denied access) and their end."""
+        if listener not in self._report.listeners:  # a rebuilt mapping hands the same one
+            self._report.listeners.append(listener)
 
     async def list_shards(self) -> list[StreamShard]:
         listed = await self.call("ListShards", self._api.list_shards)
@@ -282,14 +283,17 @@ class AwsStreamSource:
     async def _back_off(self, failure: AwsFailure, retry: int) -> None:
         if failure.transient:
             self._counts.retries += 1
-            delay = self._policy.delay(min(retry, 16), self._rng)
+            delay = self._policy.delay(retry, self._rng)
         else:
             self._counts.problems += 1
             text = problem_text(self._api.service, failure, self._arn)
             if text != self._report.shown:
                 log.warning("%s: %s", self._arn, text)
             self._report.show(text)
-            delay = PROBLEM_RETRY_SECONDS * self._rng.uniform(0.5, 1.0)
+            problem = Backoff(
+                base=PROBLEM_RETRY_SECONDS, cap=PROBLEM_RETRY_SECONDS, jitter=Jitter.HALF
+            )
+            delay = problem.delay(1, self._rng)
         await self._clock.sleep(delay)
 
     async def _open(self, shard_id: str, start: StreamStart) -> str:

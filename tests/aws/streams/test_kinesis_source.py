@@ -13,7 +13,7 @@ from streams_support import REGION, Moto, QuickClock
 
 from headrace.aws.clients import AwsSettings, create_client
 from headrace.errors import InvalidArgumentException
-from headrace.esm.statistics import MappingCounters
+from headrace.esm.statistics import LastProcessingResult
 from headrace.sources import kinesis
 from headrace.sources.aws_streams import AwsStreamSource, ShardInfo
 from headrace.sources.base import StreamStart
@@ -243,18 +243,18 @@ async def test_missing_stream_is_a_visible_problem_until_created(
     name = "later-stream"
     arn = moto.stream_arn(name)
     source = await open_kinesis_source(arn, settings, clock=clock, default_region=REGION)
-    counters = MappingCounters()
+    counters = LastProcessingResult()
     source.report_to(counters)
     try:
         listing = asyncio_task(source.list_shards())
         await until(lambda: source.statistics().problem is not None)
-        assert counters.last_processing_result == f"PROBLEM: Stream not found: {arn}"
+        assert counters.text == f"PROBLEM: Stream not found: {arn}"
         moto.kinesis.create_stream(StreamName=name, ShardCount=1)
         shards = await listing
     finally:
         await source.aclose()
     assert [s.shard_id for s in shards] == ["shardId-000000000000"]
-    assert counters.last_processing_result == "No records processed"
+    assert counters.text == "No records processed"
     assert source.statistics().problem is None
 
 
@@ -264,7 +264,7 @@ async def test_denied_access_shows_aws_message_and_recovers(
     """Issue 4: denied permissions show AWS's code and message, and recover when granted."""
     arn = moto.stream()
     source, faulty = await faulty_source(arn, settings, clock, stack)
-    counters = MappingCounters()
+    counters = LastProcessingResult()
     source.report_to(counters)
     denied = client_error("AccessDeniedException", "User is not authorized to kinesis:ListShards")
     faulty.faults["list_shards"] = [denied, denied]
@@ -272,7 +272,7 @@ async def test_denied_access_shows_aws_message_and_recovers(
     original = clock.sleep
 
     async def watching(seconds: float) -> None:
-        seen.append(counters.last_processing_result)
+        seen.append(counters.text)
         await original(seconds)
 
     clock.sleep = watching  # type: ignore[method-assign]
@@ -286,7 +286,7 @@ async def test_denied_access_shows_aws_message_and_recovers(
         ]
         * 2
     )
-    assert counters.last_processing_result == "No records processed"
+    assert counters.text == "No records processed"
 
 
 async def test_foreign_checkpoint_raises_invalid_argument(

@@ -82,7 +82,7 @@ async def test_missing_stream_shows_in_status_and_recovers(
     source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
     monkeypatch.setattr(aws_streams, "PROBLEM_RETRY_SECONDS", 0.05)  # retry soon
     run = moto_mapping(source, ok)
-    source.report_to(run.mapping.ctx.counters)
+    source.report_to(run.mapping.record.hooks)
     task = asyncio.create_task(run.engine.run())
     try:
         await until(
@@ -145,7 +145,7 @@ async def test_stop_ends_a_mapping_whose_stream_is_missing(
     arn = moto.stream_arn("never-created")
     source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
     run = moto_mapping(source, ok)
-    source.report_to(run.mapping.ctx.counters)
+    source.report_to(run.mapping.record.hooks)
     task = asyncio.create_task(run.engine.run())
     try:
         await until(lambda: source.statistics().problem is not None)
@@ -179,7 +179,7 @@ async def test_stop_ends_the_back_off_of_a_shard_whose_stream_went(
     moto.put(arn, "a")
     source = await open_kinesis_source(arn, settings, clock=SystemClock(), default_region=REGION)
     run = moto_mapping(source, ok)
-    source.report_to(run.mapping.ctx.counters)
+    source.report_to(run.mapping.record.hooks)
     task = asyncio.create_task(run.engine.run())
     try:
         await until(lambda: run.delivered() == ["a"])

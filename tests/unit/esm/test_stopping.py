@@ -10,7 +10,7 @@ from engine_driving import finished, settle
 from tests.unit.esm.conftest import MakeHarness
 
 from headrace.errors import BrokerError
-from headrace.esm.queues.queue_poller import FAULT_BACKOFF_SECONDS
+from headrace.esm.queues.queue_poller import FAULT_BACKOFF
 from headrace.statistics import QueueDepth
 
 
@@ -47,7 +47,7 @@ async def test_stop_ends_a_lane_error_back_off_at_once(
     harness.queue.send("m")
     harness.queue.faults["receive"] = [BrokerError("disk I/O error") for _ in range(50)]
     task = asyncio.create_task(harness.engine.run())
-    first, _ = FAULT_BACKOFF_SECONDS
+    first = FAULT_BACKOFF.base
     while not any("retrying in 4 s" in r.getMessage() for r in caplog.records):
         await settle()
         harness.clock.advance(first)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_batch import BatchRules, QueueRecordShape
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
-from headrace.esm.statistics import MappingCounters
 from headrace.functions.base import FunctionRuntime
 from headrace.sources.base import QueueSource
 
@@ -24,9 +24,15 @@ def build_queue_mapping(
     function_timeout: int,
     function_concurrency: int,
     ceiling: int = DEFAULT_CEILING,
+    record: MappingRecord | None = None,
 ) -> QueueMapping:
     """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules;
-    ``shape`` is the source kind's records and envelope."""
+    ``shape`` is the source kind's records and envelope.
+
+    ``record`` carries the lifecycle and counters of an earlier build of the same mapping
+    (the engine rebuilds a mapping on update); None starts afresh.
+    """
+    record = record or MappingRecord()
     caps = [function_concurrency]
     if config.maximum_concurrency is not None:
         caps.append(config.maximum_concurrency)
@@ -48,8 +54,8 @@ def build_queue_mapping(
         rules=rules,
         clock=clock,
         scaler=QueueScaler(policy, clock),
-        counters=MappingCounters(),
+        hooks=record.hooks,
         report_batch_item_failures=config.report_batch_item_failures,
         matches=criteria.matches if criteria is not None else None,
     )
-    return QueueMapping(config, poller)
+    return QueueMapping(config, poller, record)

@@ -11,72 +11,44 @@ from __future__ import annotations
 import asyncio
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.queues.queue_poller import QueuePoller
-from headrace.statistics import MappingStatistics
 
 
-class QueueMapping:
+class QueueMapping(MappingCore):
     """A running SQS-style mapping. ``run()`` returns when ``stop()`` has taken effect."""
 
-    def __init__(self, config: EventSourceMappingConfig, poller: QueuePoller) -> None:
-        self.config = config
+    def __init__(
+        self,
+        config: EventSourceMappingConfig,
+        poller: QueuePoller,
+        record: MappingRecord,
+    ) -> None:
+        super().__init__(config, record)
         self.poller = poller
-        self.lifecycle = Lifecycle()
-        self._stopping = asyncio.Event()
         self._lanes: dict[int, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
         poller.watchers.append(self._wake)
-
-    @property
-    def uuid(self) -> str:
-        return self.config.uuid
 
     def watch(self, event: asyncio.Event) -> None:
         """Have ``event`` set after every batch of this mapping (drain checks wait on it)."""
         self.poller.watchers.append(event)
 
-    async def run(self) -> None:
-        """Run until stopped: keep the scaler's number of lanes alive."""
-        if not self.config.enabled:
-            # §1.4.3: a mapping created disabled goes straight to Disabled.
-            self.lifecycle.move(MappingState.DISABLED)
-            await self._stopping.wait()
-            return
-        self.lifecycle.move(MappingState.ENABLED)
+    async def _run_enabled(self) -> None:
+        """Keep the scaler's number of lanes alive until stopped."""
         async with asyncio.TaskGroup() as group:
+            self.poller.tasks = group  # the lanes' deletes run here too
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._fill_lanes(group)
                 await self._wait_for_change()
             self._cancel_idle_lanes()
 
-    def stop(self) -> None:
-        """Begin a graceful stop: no new batches; running ones finish."""
-        self._stopping.set()
-        self._wake.set()
+    def _stop_work(self) -> None:
+        # Idle lanes end now; busy ones finish their batch.
         self._cancel_idle_lanes()
 
-    def statistics(self) -> MappingStatistics:
-        counters = self.poller.counters
-        return MappingStatistics(
-            uuid=self.uuid,
-            function_name=self.config.function_name,
-            event_source_arn=self.config.event_source_arn,
-            state=self.lifecycle.state.value,
-            state_transition_reason=self.lifecycle.reason,
-            last_processing_result=counters.last_processing_result,
-            in_flight_batches=counters.in_flight_batches,
-            concurrency=sum(1 for t in self._lanes.values() if not t.done()),
-            polled=counters.polled,
-            filtered_out=counters.filtered_out,
-            invoked=counters.invoked,
-            failed_invoke=counters.failed_invoke,
-            deleted=counters.deleted,
-            invocations=counters.invocations,
-            errors=counters.errors,
-            batches=counters.batches,
-        )
+    def _concurrency(self) -> int:
+        return sum(1 for t in self._lanes.values() if not t.done())
 
     def _fill_lanes(self, group: asyncio.TaskGroup) -> None:
         for lane in range(self.poller.scaler.target):

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
+from headrace.esm.hooks import EngineHooks, Settled
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
 from headrace.esm.queues.queue_batch import (
     BatchRules,
@@ -31,17 +32,17 @@ from headrace.esm.queues.queue_batch import (
     return_now,
 )
 from headrace.esm.queues.scaling import QueueScaler
-from headrace.esm.statistics import MappingCounters
 from headrace.events import QueueMessage
 from headrace.functions.base import FunctionRuntime, Slot
+from headrace.retry import Backoff
 from headrace.sources.base import QueueSource
 
 # How long an idle lane waits on the source before it looks at its own state again.
 # Waiting is event-driven (new messages wake it); this only bounds a stale wait.
 IDLE_WAIT_SECONDS = 20.0
-# Backoff after a lane hits an unexpected error (the source failed, say): it starts at the
-# first figure, doubles per consecutive failure and stops growing at the second.
-FAULT_BACKOFF_SECONDS = (1.0, 30.0)
+# Backoff after a lane hits an unexpected error (the source failed, say): 1 s, doubling per
+# consecutive failure up to 30 s; unjittered, the lanes' errors are rare and logged.
+FAULT_BACKOFF = Backoff(base=1.0, cap=30.0)
 
 log = logging.getLogger("headrace.esm")
 
@@ -55,7 +56,7 @@ class QueuePoller:
     rules: BatchRules
     clock: Clock
     scaler: QueueScaler
-    counters: MappingCounters
+    hooks: EngineHooks
     report_batch_item_failures: bool
     matches: RecordFilter | None = None
     # Events set after every batch: the mapping (to adjust lanes) and the drain check wait.
@@ -64,7 +65,9 @@ class QueuePoller:
     _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
     # Each lane's delete of its last settled batch, still running: it rides along with the
     # lane's next receive (one broker call for both), and is awaited before the lane ends.
-    _deleting: dict[int, asyncio.Task[int]] = field(default_factory=dict)
+    _deleting: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
+    # The mapping's task group (set as it runs): the deletes above are tasks of it.
+    tasks: asyncio.TaskGroup | None = None
     _faults: int = 0
 
     def is_busy(self, lane: int) -> bool:
@@ -125,17 +128,16 @@ class QueuePoller:
         once: the lane holds nothing while it backs off.
         """
         self._faults += 1
-        first, cap = FAULT_BACKOFF_SECONDS
-        delay = min(cap, first * 2 ** (self._faults - 1))
+        delay = FAULT_BACKOFF.delay(self._faults)
         if isinstance(exc, SourceUnavailable):
             # The source could not be read (a real queue deleted, access denied): AWS's
             # message says it all, as for stream mappings; no traceback on every retry.
-            self.counters.last_processing_result = f"PROBLEM: {exc}"
+            self.hooks.problem(str(exc))
             log.warning("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay)
         else:
-            self.counters.last_processing_result = f"PROBLEM: {type(exc).__name__}: {exc}"
+            self.hooks.problem(f"{type(exc).__name__}: {exc}")
             log.error("%s: %s; retrying in %.0f s", self.rules.source_arn, exc, delay, exc_info=exc)
-        await wait_or_sleep(self.clock, stopping, delay)
+        await wait_or_sleep(self.clock, stopping, delay)  # a stop ends the wait
 
     def _reserve(self) -> AbstractAsyncContextManager[Slot]:
         # try_reserve counts a throttle when no worker is free; then wait for one.
@@ -147,14 +149,13 @@ class QueuePoller:
         batch = await gather_batch(
             self.source, self.rules, self.clock, matches=self.matches, carried=carried
         )
-        self.counters.polled += batch.polled
+        self.hooks.batch_received(polled=batch.polled, filtered_out=len(batch.filtered))
         if batch.overflow:
             self._carried[lane] = batch.overflow
         try:
             await self._deleted(lane)
             if batch.filtered:
                 # §6.6: filtered-out SQS messages are deleted, never invoked.
-                self.counters.filtered_out += len(batch.filtered)
                 await self.source.delete(batch.filtered)
             if not batch.messages:
                 if not batch.polled:
@@ -171,30 +172,21 @@ class QueuePoller:
         return batch.polled
 
     async def _invoke(self, lane: int, batch: QueueBatch, slot: Slot) -> None:
-        counters = self.counters
-        counters.in_flight_batches += 1
+        self.hooks.invoke_started()
         try:
             result = await slot.invoke(batch.payload())
         finally:
-            counters.in_flight_batches -= 1
+            self.hooks.invoke_ended()
         ids = [m.message_id for m in batch.messages]
         outcome = interpret(result, ids, report_batch_item_failures=self.report_batch_item_failures)
-        counters.invocations += 1
-        counters.batches += 1
-        counters.invoked += len(ids)
-        if outcome.function_error is not None:
-            counters.errors += 1
+        self.hooks.batch_invoked(len(ids), outcome)
         self._settle(lane, batch.messages, outcome)
 
     def _settle(self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
         """Start deleting what the outcome says is done (§4.1.1, §3.5); see :meth:`_delete`."""
-        counters = self.counters
         if outcome.kind is OutcomeKind.SUCCESS:
-            counters.last_processing_result = "OK"
             self._delete(lane, messages)
             return
-        counters.last_processing_result = "PROBLEM: Function call failed"
-        counters.failed_invoke += len(messages)
         if outcome.kind is OutcomeKind.FAILURE:
             if not self.report_batch_item_failures:
                 self.scaler.on_function_error()
@@ -214,7 +206,8 @@ class QueuePoller:
         delete still surfaces in the lane, and the count is in before the lane notifies.
         Messages stay hidden until then, as they were while the handler ran.
         """
-        self._deleting[lane] = asyncio.ensure_future(self.source.delete(messages))
+        assert self.tasks is not None, "a lane runs inside its mapping's task group"
+        self._deleting[lane] = self.tasks.create_task(_captured(self.source.delete(messages)))
 
     async def _deleted(self, lane: int) -> None:
         """Wait for the lane's running delete, if any, and count what it deleted."""
@@ -223,7 +216,9 @@ class QueuePoller:
             # Await first, then add: `x += await ...` reads x before suspending, so two
             # lanes settling at once would lose one lane's count.
             deleted = await task
-            self.counters.deleted += deleted
+            if isinstance(deleted, Exception):
+                raise deleted
+            self.hooks.settled(Settled(deleted=deleted))
 
     async def _finish_delete(self, lane: int) -> None:
         """A lane ends: let its last delete finish (even if the lane was cancelled).
@@ -235,13 +230,22 @@ class QueuePoller:
         task = self._deleting.pop(lane, None)
         if task is None:
             return
-        try:
-            deleted = await asyncio.shield(task)
-            self.counters.deleted += deleted
-        except Exception as exc:
-            log.error("%s: delete failed: %s", self.rules.source_arn, exc, exc_info=exc)
+        deleted = await asyncio.shield(task)
+        if isinstance(deleted, Exception):
+            log.error("%s: delete failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
+        else:
+            self.hooks.settled(Settled(deleted=deleted))
         self._notify()
 
     async def _release_carried(self, lane: int) -> None:
         # Back to the queue at once: nothing received is held past shutdown.
         await return_now(self.source, self._carried.pop(lane, []))
+
+
+async def _captured(call: Awaitable[int]) -> int | Exception:
+    """``call``'s result, or the error it raised: a failed delete must not end the mapping's
+    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._deleted`)."""
+    try:
+        return await call
+    except Exception as exc:
+        return exc

@@ -16,21 +16,27 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
+from headrace.clock import Clock, SystemClock
 from headrace.errors import HeadraceError
+from headrace.retry import Backoff
 from headrace.state.state_seam import CheckpointStore, MappingCheckpoints, RetryState
 
 log = logging.getLogger("headrace.streams")
 
-# Wait before writing again after a failed checkpoint write (wall time: a storage problem).
+# Wait before writing again after a failed checkpoint write (a busy or broken file): a
+# fixed second on the mapping's clock, long enough not to spin on a locked file.
 RETRY_WRITE_SECONDS = 1.0
 
 
 class CheckpointWriter:
     """Coalesces checkpoint updates of one mapping and writes them to a store."""
 
-    def __init__(self, store: CheckpointStore, mapping_uuid: str) -> None:
+    def __init__(
+        self, store: CheckpointStore, mapping_uuid: str, *, clock: Clock | None = None
+    ) -> None:
         self._store = store
         self._uuid = mapping_uuid
+        self._clock = clock or SystemClock()
         self._pending: dict[str, str] = {}
         self._retrying: dict[str, tuple[RetryState, ...]] = {}
         self._dirty = asyncio.Event()
@@ -71,7 +77,8 @@ class CheckpointWriter:
                 await self.flush()
             except HeadraceError as exc:
                 log.warning("checkpoints of mapping %s not saved yet: %s", self._uuid, exc)
-                await asyncio.sleep(RETRY_WRITE_SECONDS)
+                retry = Backoff(base=RETRY_WRITE_SECONDS, cap=RETRY_WRITE_SECONDS)
+                await retry.wait(self._clock, 1)
 
     async def flush(self) -> None:
         """Store every pending update now (in one transaction)."""

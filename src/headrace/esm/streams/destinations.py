@@ -20,7 +20,7 @@ import msgspec
 
 from headrace.clock import Clock
 from headrace.errors import HeadraceError
-from headrace.esm.statistics import MappingCounters
+from headrace.esm.hooks import EngineHooks, Settled
 from headrace.esm.streams.policy import Attempt, Condition
 from headrace.esm.streams.shapes import RecordShape, iso_millis
 from headrace.events import StreamRecord
@@ -122,12 +122,12 @@ class OnFailure:
         self,
         target: FailureTarget,
         sender: DestinationSender | None,
-        counters: MappingCounters,
+        hooks: EngineHooks,
         clock: Clock,
     ) -> None:
         self.target = target
         self.sender = sender
-        self._counters = counters
+        self._hooks = hooks
         self._clock = clock
 
     async def discard(
@@ -140,9 +140,9 @@ class OnFailure:
         """Report ``records`` as given up for ``condition``. Never raises for a failed send."""
         if not records:
             return
-        counters = self._counters
+        hooks = self._hooks
         if self.sender is None:
-            counters.dropped += len(records)
+            hooks.settled(Settled(dropped=len(records)))
             return
         record = on_failure_record(
             self.target,
@@ -160,8 +160,7 @@ class OnFailure:
             else:
                 await self.sender.send(body)
         except HeadraceError as exc:
-            counters.destination_delivery_failures += 1
-            counters.dropped += len(records)
+            hooks.settled(Settled(dropped=len(records), delivery_failures=1))
             log.warning("on-failure destination %s: delivery failed: %s", self.sender.arn, exc)
         else:
-            counters.on_failure_delivered += len(records)
+            hooks.settled(Settled(delivered=len(records)))

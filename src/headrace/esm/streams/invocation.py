@@ -21,6 +21,7 @@ from headrace.esm.streams.policy import Attempt, Condition, Decision, Invoked, d
 from headrace.esm.streams.stream_batch import payload_budget, take_batch
 from headrace.esm.streams.windows import OpenWindow, records_payload, window_payload
 from headrace.functions.base import InvocationResult, Slot
+from headrace.retry import Backoff
 
 if TYPE_CHECKING:
     from headrace.esm.streams.lane import Lane
@@ -28,11 +29,7 @@ if TYPE_CHECKING:
 # Waits after a failed invocation before the retry that uses up an attempt: doubling from
 # the first value up to the cap, so a shard blocked by MaximumRetryAttempts -1 does not spin.
 # A bisection or a partial success retries at once (it made progress).
-RETRY_BACKOFF_FIRST_SECONDS = 0.1
-RETRY_BACKOFF_MAX_SECONDS = 5.0
-# §1.3.5: LastProcessingResult after a good and after a failed invocation.
-RESULT_OK = "OK"
-RESULT_PROBLEM = "PROBLEM: Function call failed"
+RETRY_BACKOFF = Backoff(base=0.1, cap=5.0)
 
 
 @dataclass(slots=True)
@@ -47,7 +44,7 @@ def backoff_seconds(retries: int) -> float:
     """The wait before a retry that used up attempt number ``retries`` (1, 2, ...)."""
     if retries <= 0:
         return 0.0
-    return min(RETRY_BACKOFF_MAX_SECONDS, RETRY_BACKOFF_FIRST_SECONDS * 2.0 ** (retries - 1))
+    return RETRY_BACKOFF.delay(retries)
 
 
 async def run_one(lane: Lane, slot: Slot) -> None:
@@ -174,29 +171,19 @@ async def _final_invoke(lane: Lane, slot: Slot) -> None:
 
 
 async def _invoke(lane: Lane, slot: Slot, payload: bytes, request_id: str) -> InvocationResult:
-    counters = lane.ctx.counters
-    counters.in_flight_batches += 1
+    hooks = lane.ctx.hooks
+    hooks.invoke_started()
     lane.host.in_flight += 1
     try:
         return await slot.invoke(payload, request_id=request_id)
     finally:
-        counters.in_flight_batches -= 1
+        hooks.invoke_ended()
         lane.host.in_flight -= 1
 
 
 def _count(lane: Lane, outcome: BatchOutcome, records: int) -> None:
     """§8.4: Invocations, Errors, InvokedEventCount, FailedInvokeEventCount; §1.3.5."""
-    counters = lane.ctx.counters
-    counters.invocations += 1
-    counters.batches += 1
-    counters.invoked += records
-    if outcome.function_error is not None:
-        counters.errors += 1
-    if outcome.kind is OutcomeKind.SUCCESS:
-        counters.last_processing_result = RESULT_OK
-    else:
-        counters.last_processing_result = RESULT_PROBLEM
-        counters.failed_invoke += records
+    lane.ctx.hooks.batch_invoked(records, outcome)
 
 
 def _settle(lane: Lane, entries: Sequence[Entry]) -> None:

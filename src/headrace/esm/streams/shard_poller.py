@@ -171,7 +171,7 @@ class ShardPoller:
                 continue
             version = source.version()
             chunk = await source.get_records(iterator, ctx.rules.read_limit)
-            ctx.counters.polled += len(chunk.records)
+            ctx.hooks.batch_received(polled=len(chunk.records))
             self.millis_behind_latest = chunk.millis_behind_latest
             self._fan_out(chunk.records, await self._rejected(chunk.records))
             if chunk.next_iterator is None:
@@ -226,7 +226,7 @@ class ShardPoller:
             ledger.append(entry)
             lanes[lane_index(shape.ordering_key(record), factor)].push(entry)
         if filtered:
-            ctx.counters.filtered_out += filtered
+            ctx.hooks.batch_received(filtered_out=filtered)
             self.after_settle()
 
     def _reached_input_end(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from headrace.clock import Clock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.filters import compile_filter_criteria
-from headrace.esm.statistics import MappingCounters
+from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.streams.checkpointing import CheckpointWriter
 from headrace.esm.streams.destinations import DestinationSender, FailureTarget, OnFailure
 from headrace.esm.streams.policy import UNLIMITED, RetryPolicy
@@ -48,31 +48,34 @@ def build_stream_mapping(
     clock: Clock,
     function_arn: str,
     destination: DestinationSender | None = None,
+    record: MappingRecord | None = None,
 ) -> StreamMapping:
     """A stream mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules.
 
     ``shape`` turns the source's records into event records; ``store`` keeps checkpoints;
     ``destination``
     receives on-failure records (None: discarded records are only counted as dropped).
+    ``record`` carries the lifecycle and counters of an earlier build of the same mapping
+    (the engine rebuilds a mapping on update); None starts afresh.
     """
-    counters = MappingCounters()
+    record = record or MappingRecord()
     criteria = None
     if config.filter_criteria and config.source_kind is not None:
         criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
     target = FailureTarget(function_arn=function_arn, stream_arn=source.arn, shape=shape)
-    writer = CheckpointWriter(store, config.uuid)
+    writer = CheckpointWriter(store, config.uuid, clock=clock)
     ctx = StreamContext(
         source=source,
         runtime=runtime,
         shape=shape,
         rules=stream_rules(config),
         clock=clock,
-        counters=counters,
-        on_failure=OnFailure(target, destination, counters, clock),
+        hooks=record.hooks,
+        on_failure=OnFailure(target, destination, record.hooks, clock),
         checkpoints=writer,
         matches=criteria.matches if criteria is not None else None,
     )
-    return StreamMapping(config, ctx)
+    return StreamMapping(config, ctx, record)
 
 
 def _or(value: int | None, default: int) -> int:

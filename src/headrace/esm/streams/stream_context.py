@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.clock import Clock
-from headrace.esm.statistics import MappingCounters
+from headrace.esm.hooks import EngineHooks
 from headrace.esm.streams.checkpointing import CheckpointWriter
 from headrace.esm.streams.destinations import OnFailure
 from headrace.esm.streams.policy import RetryPolicy
@@ -58,7 +58,7 @@ class StreamContext:
     shape: RecordShape
     rules: StreamRules
     clock: Clock
-    counters: MappingCounters
+    hooks: EngineHooks
     on_failure: OnFailure
     checkpoints: CheckpointWriter
     matches: RecordFilter | None = None

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from headrace.config.model import EventSourceMappingConfig
-from headrace.esm.lifecycle import Lifecycle, MappingState
+from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.sources.base import StreamShard, StreamStart
@@ -36,15 +36,19 @@ class ShardStart:
     checkpoint: str | None
 
 
-class StreamMapping:
+class StreamMapping(MappingCore):
     """A running stream mapping. ``run()`` returns when ``stop()`` has taken effect."""
 
-    def __init__(self, config: EventSourceMappingConfig, ctx: StreamContext) -> None:
-        self.config = config
+    transition_reason = USER_ACTION
+
+    def __init__(
+        self,
+        config: EventSourceMappingConfig,
+        ctx: StreamContext,
+        record: MappingRecord,
+    ) -> None:
+        super().__init__(config, record)
         self.ctx = ctx
-        self.lifecycle = Lifecycle()
-        self._stopping = asyncio.Event()
-        self._wake = asyncio.Event()
         self._pollers: dict[str, ShardPoller] = {}
         self._positions: dict[str, str] = {}
         # Each shard's batches waiting for a retry when the mapping last stopped.
@@ -54,45 +58,44 @@ class StreamMapping:
         # it, since a real source retries a missing stream until it appears.
         self._step: asyncio.Future[None] | None = None
 
-    @property
-    def uuid(self) -> str:
-        return self.config.uuid
-
     def watch(self, event: asyncio.Event) -> None:
         """Have ``event`` set after every batch and shard change (drain checks wait on it)."""
         self.ctx.watchers.append(event)
 
-    async def run(self) -> None:
-        """Run until stopped: keep a poller on every shard whose parents are finished."""
-        if not self.config.enabled:
-            self.lifecycle.move(MappingState.DISABLED, USER_ACTION)  # §1.4.3
-            await self._stopping.wait()
-            return
-        self.lifecycle.move(MappingState.ENABLED, USER_ACTION)
-        writer = asyncio.create_task(self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints")
+    async def _run_enabled(self) -> None:
+        """Keep a poller on every shard whose parents are finished, until stopped."""
         try:
-            if not await self._stoppable(self._load()):
-                return
-            async with asyncio.TaskGroup() as group:
-                while not self._stopping.is_set():
-                    self._wake.clear()
-                    self._discovering = True
-                    if not await self._stoppable(self._discover(group)):
-                        break
-                    self._discovering = False
-                    self.ctx.changed()
-                    await self._wake.wait()
-                for poller in self._pollers.values():
-                    poller.stop()
+            # The checkpoint writer runs beside the shards, in a group of its own: it ends
+            # (cancelled) once every shard poller did, and nothing outlives the mapping.
+            async with asyncio.TaskGroup() as tasks:
+                writer = tasks.create_task(
+                    self.ctx.checkpoints.run(), name=f"{self.uuid}:checkpoints"
+                )
+                try:
+                    await self._run_shards()
+                finally:
+                    writer.cancel()
         finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
             await asyncio.shield(self.ctx.checkpoints.flush())
 
-    def stop(self) -> None:
-        """Begin a graceful stop: no new batches; running ones finish and checkpoint."""
-        self._stopping.set()
-        self._wake.set()
+    async def _run_shards(self) -> None:
+        """Load the checkpoints, then keep a poller on every readable shard until stopped."""
+        if not await self._stoppable(self._load()):
+            return
+        async with asyncio.TaskGroup() as group:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                self._discovering = True
+                if not await self._stoppable(self._discover(group)):
+                    break
+                self._discovering = False
+                self.ctx.changed()
+                await self._wake.wait()
+            for poller in self._pollers.values():
+                poller.stop()
+
+    def _stop_work(self) -> None:
+        # Running batches finish and checkpoint; a source call of run() itself is cancelled.
         if self._step is not None:
             self._step.cancel()
         for poller in self._pollers.values():
@@ -117,30 +120,12 @@ class StreamMapping:
                 return False
         return True
 
+    def _concurrency(self) -> int:
+        return sum(p.in_flight for p in self._pollers.values())
+
     def statistics(self) -> MappingStatistics:
-        counters = self.ctx.counters
-        return MappingStatistics(
-            uuid=self.uuid,
-            function_name=self.config.function_name,
-            event_source_arn=self.config.event_source_arn,
-            state=self.lifecycle.state.value,
-            state_transition_reason=self.lifecycle.reason,
-            last_processing_result=counters.last_processing_result,
-            in_flight_batches=counters.in_flight_batches,
-            concurrency=sum(p.in_flight for p in self._pollers.values()),
-            polled=counters.polled,
-            filtered_out=counters.filtered_out,
-            invoked=counters.invoked,
-            failed_invoke=counters.failed_invoke,
-            deleted=counters.deleted,
-            invocations=counters.invocations,
-            errors=counters.errors,
-            batches=counters.batches,
-            dropped=counters.dropped,
-            on_failure_delivered=counters.on_failure_delivered,
-            destination_delivery_failures=counters.destination_delivery_failures,
-            shards=tuple(p.statistics() for p in self._pollers.values()),
-        )
+        shards = tuple(p.statistics() for p in self._pollers.values())
+        return replace(super().statistics(), shards=shards)
 
     async def _stoppable(self, step: Coroutine[Any, Any, None]) -> bool:
         """Run ``step``; False if a stop cancelled it (it is then abandoned)."""

@@ -48,8 +48,9 @@ class OpenedSource:
     """An opened source and its record shape: the engine's ``QueueRecordShape`` for queue
     kinds, its ``RecordShape`` for stream kinds (the kind's ``defaults.is_stream``).
 
-    ``counters_sink`` is called with the mapping's counters once the engine has built the
-    mapping, for sources that show their own problems as LastProcessingResult.
+    ``counters_sink`` is called with the mapping's hooks (a ``ProblemListener``) each time
+    the engine builds the mapping, for sources that show their own problems as
+    LastProcessingResult.
     """
 
     source: QueueSource | StreamSource

@@ -9,6 +9,11 @@ from typing import Any
 
 from stream_harness import MakeStreamHarness, data_of, settle
 
+from headrace.clock import FakeClock
+from headrace.errors import BrokerError
+from headrace.esm.streams import checkpointing
+from headrace.esm.streams.checkpointing import CheckpointWriter
+from headrace.state.memory_state import memory_checkpoints
 from headrace.state.state_seam import SHARD_END
 
 SHARD_0 = "shardId-000000000000"
@@ -212,3 +217,38 @@ async def test_shards_made_while_running_are_found_and_read(
     await run
     assert harness.delivered() == ["one", "two"]
     assert len(harness.mapping.statistics().shards) == 3
+
+
+async def test_a_failed_checkpoint_write_waits_on_the_mapping_clock() -> None:
+    """§7.3: a write that failed is tried again after RETRY_WRITE_SECONDS of the injected
+    clock (the one retry policy), not of wall time."""
+    inner = memory_checkpoints()
+    failures = [BrokerError("database is locked")]
+
+    class Flaky:
+        """The in-memory store, failing its first save as a locked file would."""
+
+        async def load(self, mapping_uuid: str) -> Any:
+            return await inner.load(mapping_uuid)
+
+        async def save(self, *args: Any, **kwargs: Any) -> None:
+            if failures:
+                raise failures.pop()
+            await inner.save(*args, **kwargs)
+
+        async def aclose(self) -> None:
+            return None
+
+    store: Any = Flaky()
+    clock = FakeClock()
+    writer = CheckpointWriter(store, "uuid-1", clock=clock)
+    task = asyncio.create_task(writer.run())
+    writer.update("shard", "9")
+    await settle()
+    assert clock.sleepers == 1, "the writer waits on the fake clock"
+    assert not (await store.load("uuid-1")).positions
+    clock.advance(checkpointing.RETRY_WRITE_SECONDS)
+    await settle()
+    assert dict((await store.load("uuid-1")).positions) == {"shard": "9"}
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from stream_harness import DESTINATION_ARN, MakeStreamHarness, StreamHarness, data_of
 
-from headrace.esm.streams.invocation import RETRY_BACKOFF_FIRST_SECONDS
+from headrace.esm.streams.invocation import RETRY_BACKOFF
 from headrace.esm.streams.retry_book import RetryBook
 from headrace.state.state_seam import RetryState
 
@@ -26,7 +26,7 @@ def reporting_c(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 async def two_invocations_then_stop(harness: StreamHarness) -> None:
     """Run until the batch was invoked twice (the first retry), then stop gracefully."""
-    await harness.run_for(RETRY_BACKOFF_FIRST_SECONDS, step=RETRY_BACKOFF_FIRST_SECONDS)
+    await harness.run_for(RETRY_BACKOFF.base, step=RETRY_BACKOFF.base)
     assert len(harness.events) == 2
 
 
@@ -41,7 +41,7 @@ async def test_a_restart_keeps_the_retries_a_failing_batch_used_up(
     second = make_stream_harness(
         failing, source=first.source, store=first.store, clock=first.clock, **fields
     )
-    await second.drain(step=RETRY_BACKOFF_FIRST_SECONDS)
+    await second.drain(step=RETRY_BACKOFF.base)
     assert second.batches() == [["x"], ["x"]]
     (record,) = second.destination.records
     assert record["requestContext"]["approximateInvokeCount"] == 4
@@ -65,7 +65,7 @@ async def test_a_resumed_partial_retry_is_exactly_the_stored_batch(
     second = make_stream_harness(
         reporting_c, source=first.source, store=first.store, clock=first.clock, **fields
     )
-    await second.drain(step=RETRY_BACKOFF_FIRST_SECONDS)
+    await second.drain(step=RETRY_BACKOFF.base)
     assert second.batches() == [["c"], ["c"], ["d"]]
     (record,) = second.destination.records
     assert record["requestContext"]["approximateInvokeCount"] == 4
@@ -104,7 +104,7 @@ async def test_a_settled_batch_leaves_the_store(make_stream_harness: MakeStreamH
 
     harness = make_stream_harness(handler, MaximumRetryAttempts=3)
     harness.put("x")
-    await harness.drain(step=RETRY_BACKOFF_FIRST_SECONDS)
+    await harness.drain(step=RETRY_BACKOFF.base)
     assert len(harness.events) == 2
     assert dict((await harness.store.load(harness.mapping.uuid)).retrying) == {}
 

@@ -8,7 +8,7 @@ from typing import Any
 from engine_driving import finished
 from stream_harness import MakeStreamHarness, data_of, settle
 
-from headrace.esm.streams.invocation import RETRY_BACKOFF_MAX_SECONDS
+from headrace.esm.streams.invocation import RETRY_BACKOFF
 
 
 def ok(event: dict[str, Any], context: Any) -> None:
@@ -54,7 +54,7 @@ async def test_stop_ends_a_retry_back_off_at_once(
     task = asyncio.create_task(harness.engine.run())
     while len(harness.events) < 8:  # the back-off has grown to its cap
         await settle()
-        harness.clock.advance(RETRY_BACKOFF_MAX_SECONDS)
+        harness.clock.advance(RETRY_BACKOFF.cap)
     await settle()
     assert harness.mapping.statistics().shards[0].state == "Retrying"
     harness.engine.stop()

@@ -1,0 +1,84 @@
+"""What the engine runs: a mapping bound to how its drain is judged, and the factory that
+builds one from a config.
+
+The engine imports nothing concrete: :mod:`headrace.app` passes a :class:`BindingFactory`
+that picks the source and runtime for a config.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+
+from headrace.config.model import EventSourceMappingConfig
+from headrace.esm.mapping_core import MappingRecord
+from headrace.esm.queues.queue_mapping import QueueMapping
+from headrace.esm.streams.stream_mapping import StreamMapping
+from headrace.sources.base import QueueSource
+from headrace.statistics import MappingStatistics
+
+
+class RunningMapping(Protocol):
+    """What the engine needs of a queue or stream mapping."""
+
+    @property
+    def config(self) -> EventSourceMappingConfig: ...
+
+    @property
+    def uuid(self) -> str: ...
+
+    @property
+    def record(self) -> MappingRecord: ...
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def watch(self, event: asyncio.Event) -> None: ...
+
+    def statistics(self) -> MappingStatistics: ...
+
+
+class Binding(Protocol):
+    """A running mapping and how to tell that its work is drained."""
+
+    @property
+    def mapping(self) -> RunningMapping: ...
+
+    async def drained(self) -> bool: ...
+
+
+class BindingFactory(Protocol):
+    """Builds the binding of a config, carrying ``record`` (lifecycle, counters) over.
+
+    Called on create, and again on every update, enable and disable: the engine stops
+    the old build (its in-flight batches finish) and runs the new one. Raises the AWS
+    error of a config it cannot serve (an ARN that is no source it knows, say).
+    """
+
+    def __call__(self, config: EventSourceMappingConfig, record: MappingRecord, /) -> Binding: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MappingBinding:
+    """A queue mapping and the source it reads (the drain check asks for its depth)."""
+
+    mapping: QueueMapping
+    source: QueueSource
+
+    async def drained(self) -> bool:
+        """No batch in flight and nothing visible, delayed or in flight in the queue."""
+        if self.mapping.statistics().in_flight_batches:
+            return False
+        return not (await self.source.depth()).total
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBinding:
+    """A stream mapping: drained when every shard's checkpoint is at its tip (design.md)."""
+
+    mapping: StreamMapping
+
+    async def drained(self) -> bool:
+        return await self.mapping.drained()

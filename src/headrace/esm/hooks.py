@@ -1,0 +1,102 @@
+"""Engine hooks: what a mapping tells as it works, for whatever keeps count of it.
+
+A mapping's pollers, lanes and destinations call one hook at each event instead of
+updating counters inline; the metrics (:class:`~headrace.esm.statistics.MappingCounters`)
+and ``LastProcessingResult``
+(:class:`~headrace.esm.statistics.LastProcessingResult`) are hooks, and a mapping's
+:class:`Hooks` passes every event to each of them in turn. The engine gives each mapping
+its own hooks (its :class:`~headrace.esm.mapping_core.MappingRecord`), kept across rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from headrace.esm.lifecycle import MappingState
+from headrace.esm.outcome import BatchOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Records a batch's outcome disposed of (§8.3): deleted from the queue, dropped, or sent
+    to the on-failure destination (``delivered``; a failed send counts in
+    ``delivery_failures``)."""
+
+    deleted: int = 0
+    dropped: int = 0
+    delivered: int = 0
+    delivery_failures: int = 0
+
+
+class EngineHooks(Protocol):
+    """The events of one mapping. Every method is called on the event loop, and must not
+    block or raise. Each does nothing here: a hook subclasses this Protocol and overrides
+    the events it listens to."""
+
+    def batch_received(self, *, polled: int = 0, filtered_out: int = 0) -> None:
+        """Records were read (``polled``), or filtered out and never invoked (§6.6)."""
+        return None
+
+    def invoke_started(self) -> None:
+        """A batch went to the function (it is in flight until :meth:`invoke_ended`)."""
+        return None
+
+    def invoke_ended(self) -> None:
+        """The invocation returned, failed or was cancelled."""
+        return None
+
+    def batch_invoked(self, records: int, outcome: BatchOutcome) -> None:
+        """An invocation of ``records`` records ended with ``outcome`` (§8.4, §1.3.5)."""
+        return None
+
+    def settled(self, settled: Settled) -> None:
+        """Records of a batch were disposed of (:class:`Settled`)."""
+        return None
+
+    def problem(self, text: str | None) -> None:
+        """The mapping cannot do its work (``text`` says why, in AWS's words); None: the
+        problem a source reported is over."""
+        return None
+
+    def state_changed(self, state: MappingState, reason: str) -> None:
+        """The mapping moved to ``state`` (§1.4)."""
+        return None
+
+
+class Hooks:
+    """Every event to each hook in turn (the order given)."""
+
+    __slots__ = ("_hooks",)
+
+    def __init__(self, hooks: Sequence[EngineHooks]) -> None:
+        self._hooks = tuple(hooks)
+
+    def batch_received(self, *, polled: int = 0, filtered_out: int = 0) -> None:
+        for hook in self._hooks:
+            hook.batch_received(polled=polled, filtered_out=filtered_out)
+
+    def invoke_started(self) -> None:
+        for hook in self._hooks:
+            hook.invoke_started()
+
+    def invoke_ended(self) -> None:
+        for hook in self._hooks:
+            hook.invoke_ended()
+
+    def batch_invoked(self, records: int, outcome: BatchOutcome) -> None:
+        for hook in self._hooks:
+            hook.batch_invoked(records, outcome)
+
+    def settled(self, settled: Settled) -> None:
+        for hook in self._hooks:
+            hook.settled(settled)
+
+    def problem(self, text: str | None) -> None:
+        for hook in self._hooks:
+            hook.problem(text)
+
+    def state_changed(self, state: MappingState, reason: str) -> None:
+        for hook in self._hooks:
+            hook.state_changed(state, reason)
