@@ -25,7 +25,7 @@ async def test_a_mapping_created_while_running_reads_its_queue() -> None:
     rig.start()
     await rig.turn()
     rig.queue.send("m")
-    uuid = rig.create()
+    uuid = await rig.create()
     assert rig.state(uuid) is MappingState.CREATING
     await rig.turn()
     assert rig.state(uuid) is MappingState.ENABLED
@@ -39,7 +39,7 @@ async def test_created_disabled_is_disabled_at_once_and_reads_nothing() -> None:
     rig = LiveRig()
     rig.start()
     rig.queue.send("m")
-    uuid = rig.create(Enabled=False)
+    uuid = await rig.create(Enabled=False)
     assert rig.state(uuid) is MappingState.DISABLED
     await rig.turn(5)
     assert rig.queue_batches() == []
@@ -50,7 +50,7 @@ async def test_created_disabled_is_disabled_at_once_and_reads_nothing() -> None:
 async def test_an_updated_batch_size_applies_to_the_next_batch() -> None:
     """§1.4.6: an update answers Updating, then Enabled; the next batch has the new size."""
     rig = LiveRig()
-    uuid = rig.create(BatchSize=1)
+    uuid = await rig.create(BatchSize=1)
     rig.start()
     await rig.turn()
     for body in ("a", "b"):
@@ -75,7 +75,7 @@ async def test_disable_stops_reading_and_enable_resumes() -> None:
     """§1.4.4-1.4.5: Disabling then Disabled, Enabling then Enabled; messages sent while
     disabled wait in the queue and are read once enabled again."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     await rig.turn()
     assert rig.engine.disable(uuid).state is MappingState.DISABLING
@@ -107,7 +107,7 @@ async def test_disable_lets_the_batch_in_flight_finish_and_settle() -> None:
     and its messages deleted, not left to a visibility timeout."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("held")
     await rig.turn()
@@ -127,7 +127,7 @@ async def test_delete_while_a_batch_is_in_flight_loses_nothing() -> None:
     the mapping is gone (Get: ResourceNotFoundException) and reads nothing more."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("in flight")
     await rig.turn()
@@ -150,7 +150,7 @@ async def test_update_while_creating_and_delete_while_updating_are_in_use() -> N
     """§1.4.8: Update while Creating, Delete while Updating: ResourceInUseException."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     with pytest.raises(ResourceInUseException):
         rig.engine.update(uuid, {"BatchSize": 3})
     rig.start()
@@ -169,7 +169,7 @@ async def test_last_modified_comes_from_the_clock() -> None:
     """§1.3: LastModified is the time of the create, then of the last update."""
     rig = LiveRig()
     created = rig.clock.time()
-    uuid = rig.create()
+    uuid = await rig.create()
     assert rig.engine.get(uuid).last_modified == created
     rig.start()
     await rig.turn(60)
@@ -186,16 +186,16 @@ async def test_a_second_mapping_with_the_same_uuid_is_a_conflict() -> None:
     """§1.5, §1.6.15: the same source and function (so the same UUID) again is
     ResourceConflictException naming the existing mapping; the first is untouched."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     with pytest.raises(ResourceConflictException, match=uuid):
-        rig.create()
+        await rig.create()
     assert [d.uuid for d in rig.engine.list()] == [uuid]
 
 
 async def test_a_create_only_field_cannot_be_updated() -> None:
     """§1.2: EventSourceArn and StartingPosition are create-only."""
     rig = LiveRig()
-    uuid = rig.create(STREAM_ARN)
+    uuid = await rig.create(STREAM_ARN)
     rig.start()
     await rig.turn()
     with pytest.raises(InvalidParameterValueException):
@@ -207,7 +207,7 @@ async def test_a_create_only_field_cannot_be_updated() -> None:
 async def test_an_update_the_mapping_cannot_serve_changes_nothing() -> None:
     """§1.6.14: an invalid filter pattern is refused; the mapping stays Enabled, as it was."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     await rig.turn()
     with pytest.raises(InvalidParameterValueException, match="Invalid filter pattern"):
@@ -220,7 +220,7 @@ async def test_an_update_the_mapping_cannot_serve_changes_nothing() -> None:
 async def test_an_updated_function_name_invokes_the_new_function() -> None:
     """§1.2: FunctionName is mutable; batches after the update go to the new function."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("first")
     await rig.turn()
@@ -237,7 +237,7 @@ async def test_a_disabled_stream_mapping_resumes_at_its_checkpoint() -> None:
     """§1.4.5, §7.4: a disable checkpoints the shards; enabled again, the mapping reads on
     from the checkpoint: nothing read twice, nothing skipped."""
     rig = LiveRig()
-    uuid = rig.create(STREAM_ARN)
+    uuid = await rig.create(STREAM_ARN)
     rig.start()
     rig.stream.put("a", "k")
     await rig.turn(1)
@@ -263,11 +263,11 @@ async def test_until_drained_counts_the_mappings_there_are_now() -> None:
         raise RuntimeError("always")
 
     rig = LiveRig(handlers={"process": failing})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.queue.send("never done")
     rig.start(until_drained=True)
     await rig.turn(1)
-    rig.create(STREAM_ARN, FunctionName="stream-fn")
+    await rig.create(STREAM_ARN, FunctionName="stream-fn")
     rig.stream.put("x", "k")
     rig.engine.delete(uuid)
     task = rig.task
@@ -286,8 +286,8 @@ async def test_no_task_outlives_the_engine() -> None:
     """Structured concurrency: after a run with queue and stream mappings (one of them
     rebuilt by an update), no task the engine started is left running."""
     rig = LiveRig()
-    queue = rig.create(BatchSize=2)
-    rig.create(STREAM_ARN)
+    queue = await rig.create(BatchSize=2)
+    await rig.create(STREAM_ARN)
     rig.start()
     rig.queue.send("m")
     rig.stream.put("r", "k")
