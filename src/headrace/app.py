@@ -8,7 +8,6 @@ and stream checkpoints, and the HTTP endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -32,6 +31,7 @@ from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.base import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
 from headrace.mapping_sources import MappingSources
+from headrace.owned_tasks import OwnedTasks
 from headrace.sources.embedded_streams import EmbeddedQueueDestination
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.sources.source_seam import QueueSource, StreamSource
@@ -224,12 +224,12 @@ class App:
             return EngineRecord(os.getpid(), started, self.clock.time(), port)
 
         publisher = StatusPublisher(store, engine.statistics, record, clock=self.clock)
-        task = asyncio.create_task(publisher.run(), name="status-publisher")
+        # Not a TaskGroup: it would wrap the run's own errors (DataDirChanged) in a group.
+        tasks = OwnedTasks()
+        tasks.spawn(publisher.run(), name="status-publisher")
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await tasks.aclose(cancel=True)
             await publisher.retire(os.getpid())
             await store.aclose()

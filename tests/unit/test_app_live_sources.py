@@ -207,3 +207,29 @@ async def test_two_stream_mappings_share_the_streams_file_until_the_last_is_dele
     engine.delete(second)
     await engine.settled(second)
     assert running.sources.streams is None
+
+
+def stray_tasks() -> list[asyncio.Task[Any]]:
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+
+async def test_no_task_headrace_started_outlives_the_run(tmp_path: Path) -> None:
+    """Issue 9, every task in a group: after a run with a queue and a stream mapping (the
+    status publisher, the combined broker calls, the mappings' tasks), nothing is left."""
+    before = set(asyncio.all_tasks())
+    app = App(load_config(project(tmp_path)))
+    run = asyncio.create_task(app.run(RunOptions(port=None)))
+    await wait_for(lambda: app.engine is not None or run.done(), "the engine to start")
+    engine = engine_of(app)
+    queue = (await engine.create(mapping(QUEUE_ARN))).uuid
+    await engine.create(mapping(STREAM_ARN))
+    await send(app, "m")
+    await put(app, "r")
+    await wait_for(lambda: sorted(logged(tmp_path)) == ["m", "r"], "both to be processed")
+    engine.delete(queue)
+    await engine.settled(queue)
+    app.stop()
+    await asyncio.wait_for(run, WAIT)
+    await asyncio.sleep(0)
+    assert [t for t in stray_tasks() if t not in before] == []
