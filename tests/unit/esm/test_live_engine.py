@@ -14,7 +14,9 @@ from headrace.errors import (
     ResourceConflictException,
     ResourceInUseException,
     ResourceNotFoundException,
+    SourceUnavailable,
 )
+from headrace.esm.engine import Engine
 from headrace.esm.lifecycle import MappingState
 from headrace.statistics import QueueDepth
 
@@ -298,3 +300,106 @@ async def test_no_task_outlives_the_engine() -> None:
     await rig.turn()
     left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     assert left == []
+
+
+class RecordingOpener:
+    """A SourceOpener that records its calls; ``refuse`` makes open raise."""
+
+    def __init__(self, rig: LiveRig) -> None:
+        self.rig = rig
+        self.calls: list[tuple[str, str]] = []
+        self.refuse: Exception | None = None
+        self.running_at_close: list[bool] = []
+
+    async def open(self, config: Any) -> None:
+        self.calls.append(("open", config.uuid))
+        if self.refuse is not None:
+            raise self.refuse
+
+    async def close(self, uuid: str) -> None:
+        self.calls.append(("close", uuid))
+        # Whether a build of this mapping still ran when its source was closed.
+        live = self.rig.engine._live.get(uuid)
+        self.running_at_close.append(live is not None and live.task is not None)
+
+
+def opener_rig() -> tuple[LiveRig, RecordingOpener]:
+    rig = LiveRig()
+    opener = RecordingOpener(rig)
+    rig.engine = Engine(factory=rig.binding, sources=opener, clock=rig.clock)
+    return rig, opener
+
+
+async def test_a_source_that_cannot_open_refuses_the_create_and_keeps_nothing() -> None:
+    """§1.6.11: the opener's InvalidParameterValueException is the create's answer."""
+    rig, opener = opener_rig()
+    rig.start()
+    opener.refuse = InvalidParameterValueException("The specified queue does not exist.")
+    with pytest.raises(InvalidParameterValueException):
+        await rig.create()
+    assert rig.engine.list() == []
+    assert rig.builds == 0
+    opener.refuse = None
+    uuid = await rig.create()  # nothing was left behind to conflict with
+    assert opener.calls == [("open", uuid), ("open", uuid)]
+    await rig.stop()
+
+
+async def test_a_build_that_fails_closes_what_was_opened() -> None:
+    rig, opener = opener_rig()
+    rig.start()
+    with pytest.raises(InvalidParameterValueException):
+        await rig.create(FilterCriteria={"Filters": [{"Pattern": "null"}]})
+    assert [call for call, _ in opener.calls] == ["open", "close"]
+    assert rig.engine.list() == []
+    await rig.stop()
+
+
+async def test_delete_closes_the_source_once_the_batch_in_flight_finished() -> None:
+    """§1.4.7: Deleting until the in-flight batch finished; only then is the source closed,
+    and until then a create of the same mapping is a conflict."""
+    rig, opener = opener_rig()
+    rig.handlers["process"], release = held()
+    rig.start()
+    uuid = await rig.create()
+    rig.queue.send("m")
+    await rig.turn(1)
+    rig.engine.delete(uuid)
+    await rig.turn()
+    assert ("close", uuid) not in opener.calls
+    assert rig.state(uuid) is MappingState.DELETING
+    with pytest.raises(ResourceConflictException):
+        await rig.create()
+    release.set()
+    await rig.engine.settled(uuid)
+    assert opener.calls[-1] == ("close", uuid)
+    assert opener.running_at_close == [False]
+    with pytest.raises(ResourceNotFoundException):
+        rig.engine.get(uuid)
+    await rig.stop()
+
+
+async def test_a_source_that_fails_after_create_shows_it_as_last_processing_result() -> None:
+    """§1.4 and §1.6: a source that fails once the mapping runs keeps the mapping (Enabled)
+    with the failure as LastProcessingResult; the next good read clears it."""
+    rig = LiveRig()
+    rig.start()
+    uuid = await rig.create()
+    await rig.turn(1)
+    message = "Error occurred while ReceiveMessage. SQS Error Code: AccessDenied."
+    failure = SourceUnavailable(
+        message, source_arn=rig.queue.arn, code="AccessDenied", transient=False
+    )
+    rig.queue.faults["receive"] = [failure] * 20  # every lane fails for a while
+    rig.queue.send("m")
+    await rig.turn()  # the lanes back off (1 s doubling, on the fake clock)
+    stats = {s.uuid: s for s in rig.engine.statistics()}[uuid]
+    assert stats.last_processing_result == f"PROBLEM: {message}"
+    assert rig.state(uuid) is MappingState.ENABLED
+    assert stats.invoked == 0
+    for _ in range(20):  # past the lanes' fault backoffs, until the faults run out
+        await rig.turn(30)
+    stats = {s.uuid: s for s in rig.engine.statistics()}[uuid]
+    assert stats.invoked == 1
+    assert stats.last_processing_result == "OK"
+    await rig.stop()
