@@ -80,8 +80,12 @@ class MappingSources:
 
         A source the run does not have is refused as AWS refuses it at create: an
         undeclared embedded queue with §1.6.11's message, an undeclared embedded stream or
-        table with §1.6.12's. Whatever opening raises leaves nothing open.
+        table with §1.6.12's; so is an unknown function (§1.6.2). Whatever opening raises
+        leaves nothing open.
         """
+        if mapping.function_name not in self.config.functions:
+            # §1.6.2; before the source, whose record shape may name the function.
+            raise InvalidParameterValueException("Function does not exist")
         kind = kind_for(self.config, mapping)
         if kind is None:
             raise InvalidParameterValueException(

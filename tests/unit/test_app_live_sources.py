@@ -233,3 +233,15 @@ async def test_no_task_headrace_started_outlives_the_run(tmp_path: Path) -> None
     await asyncio.wait_for(run, WAIT)
     await asyncio.sleep(0)
     assert [t for t in stray_tasks() if t not in before] == []
+
+
+async def test_a_mapping_of_an_unknown_function_is_refused_and_opens_nothing(
+    running: App,
+) -> None:
+    """§1.6.2: "Function does not exist"; nothing is opened for it."""
+    engine = engine_of(running)
+    with pytest.raises(InvalidParameterValueException, match="Function does not exist"):
+        await engine.create(mapping(STREAM_ARN, FunctionName="nobody"))
+    assert engine.list() == []
+    assert running.sources.opened == {}
+    assert running.sources.streams is None
