@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from headrace.owned_tasks import OwnedTasks
+from headrace.owned_tasks import PRUNE_AT, OwnedTasks
 
 
 async def test_aclose_waits_for_work_in_flight() -> None:
@@ -22,11 +22,11 @@ async def test_aclose_waits_for_work_in_flight() -> None:
     closing = asyncio.create_task(tasks.aclose())
     await asyncio.sleep(0)
     assert not closing.done()
-    assert len(tasks) == 1
+    assert tasks.running == 1
     release.set()
     await closing
     assert done == ["work"]
-    assert len(tasks) == 0
+    assert tasks.running == 0
 
 
 async def test_aclose_with_cancel_ends_work_that_runs_until_stopped() -> None:
@@ -44,3 +44,14 @@ async def test_a_future_is_tracked_as_it_is_and_nothing_starts_once_closed() -> 
     await tasks.aclose()
     with pytest.raises(RuntimeError):
         tasks.spawn(asyncio.sleep(0))
+
+
+async def test_finished_work_is_forgotten_so_memory_stays_bounded() -> None:
+    tasks = OwnedTasks()
+    loop = asyncio.get_running_loop()
+    for _ in range(PRUNE_AT * 10):
+        future: asyncio.Future[None] = loop.create_future()
+        tasks.spawn(future)
+        future.set_result(None)
+    assert len(tasks._running) <= PRUNE_AT
+    assert tasks.running == 0
