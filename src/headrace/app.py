@@ -226,10 +226,14 @@ class App:
         publisher = StatusPublisher(store, engine.statistics, record, clock=self.clock)
         # Not a TaskGroup: it would wrap the run's own errors (DataDirChanged) in a group.
         tasks = OwnedTasks()
-        tasks.spawn(publisher.run(), name="status-publisher")
+        task = tasks.spawn(publisher.run(), name="status-publisher")
         try:
             yield
         finally:
             await tasks.aclose(cancel=True)
-            await publisher.retire(os.getpid())
-            await store.aclose()
+            try:
+                await publisher.retire(os.getpid())
+                await store.aclose()
+            finally:
+                if not task.cancelled():
+                    task.result()  # a publisher that died raises here, as before
