@@ -403,3 +403,25 @@ async def test_a_source_that_fails_after_create_shows_it_as_last_processing_resu
     assert stats.invoked == 1
     assert stats.last_processing_result == "OK"
     await rig.stop()
+
+
+async def test_a_second_create_while_the_first_is_opening_is_a_conflict() -> None:
+    """§1.6.15: one mapping per function and source, even while its source is opening."""
+    rig, opener = opener_rig()
+    gate = asyncio.Event()
+    opened = opener.open
+
+    async def slow_open(config: Any) -> None:
+        await gate.wait()
+        await opened(config)
+
+    opener.open = slow_open  # type: ignore[method-assign]
+    rig.start()
+    first = asyncio.create_task(rig.create())
+    await rig.turn()
+    with pytest.raises(ResourceConflictException):
+        await rig.create()
+    gate.set()
+    uuid = await first
+    assert [m.uuid for m in rig.engine.list()] == [uuid]
+    await rig.stop()
