@@ -3,8 +3,8 @@
 ``headrace run`` implements :class:`OpenContext` (:mod:`headrace.mapping_sources`: the
 embedded broker, the embedded streams file, the mapping's own exit stack and the clock) and
 calls ``kind.open(ctx, mapping)`` once per mapping, when the mapping is created (from the
-file at start, or at run time). The kind returns an :class:`OpenedSource`: the source, and for stream kinds the
-record shape the engine builds events with.
+file at start, or at run time). The kind returns an :class:`OpenedSource`: the source,
+and for stream kinds the record shape the engine builds events with.
 """
 
 from __future__ import annotations
