@@ -30,7 +30,7 @@ from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.stream_build import build_stream_mapping
-from headrace.functions.base import FunctionRuntime, FunctionStatistics
+from headrace.functions.function_seam import FunctionRuntime, FunctionStatistics
 from headrace.functions.process import ProcessFunctionRuntime
 from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
 from headrace.sources.kinds.opening import OpenedSource
