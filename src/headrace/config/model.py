@@ -61,6 +61,9 @@ class FunctionConfig:
     reserved_concurrent_executions: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
+    # Lambda's Runtime as written (python3.12, ...); None when absent. With the other keys
+    # in kind_fields() it picks the function kind (headrace.functions.kinds) that runs it.
+    runtime: str | None = None
     # headrace's enforce_memory (top level of the file, not an AWS key): kill a worker
     # that holds more than memory_size, as Lambda does.
     enforce_memory: bool = True
@@ -69,7 +72,6 @@ class FunctionConfig:
     # does not use; anything else is rejected as a likely typo.
     IGNORED_KEYS = frozenset(
         {
-            "Runtime",
             "Layers",
             "Description",
             "Architectures",
@@ -107,8 +109,13 @@ class FunctionConfig:
             reserved_concurrent_executions=None if reserved is None else int(reserved),
             environment={str(k): str(v) for k, v in env.items()},
             role=None if data.get("Role") is None else str(data["Role"]),
+            runtime=None if data.get("Runtime") is None else str(data["Runtime"]),
             enforce_memory=enforce_memory,
         )
+
+    def kind_fields(self) -> dict[str, Any]:
+        """The AWS keys a function kind is recognised by, as the file gave them."""
+        return {} if self.runtime is None else {"Runtime": self.runtime}
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -123,6 +130,8 @@ class FunctionConfig:
             out["Environment"] = {"Variables": dict(self.environment)}
         if self.role is not None:
             out["Role"] = self.role
+        if self.runtime is not None:
+            out["Runtime"] = self.runtime
         return out
 
 
