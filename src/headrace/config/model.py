@@ -54,7 +54,7 @@ class FunctionConfig:
     """A function, as AWS::Lambda::Function (plus SAM's ``CodeUri``) declares it."""
 
     name: str
-    handler: str
+    handler: str  # "" when the function's kind takes none (its kind validates it)
     code_uri: Path
     timeout: int = 3  # seconds, Lambda's default
     memory_size: int = 128  # MB, Lambda's default
@@ -102,7 +102,7 @@ class FunctionConfig:
         reserved = data.get("ReservedConcurrentExecutions")
         return cls(
             name=name,
-            handler=str(data["Handler"]),
+            handler=str(data.get("Handler", "")),  # "" for a kind that needs none
             code_uri=(base_dir / str(data.get("CodeUri", "."))).resolve(),
             timeout=int(data.get("Timeout", 3)),
             memory_size=int(data.get("MemorySize", 128)),
