@@ -54,13 +54,16 @@ class FunctionConfig:
     """A function, as AWS::Lambda::Function (plus SAM's ``CodeUri``) declares it."""
 
     name: str
-    handler: str
+    handler: str  # "" when the function's kind takes none (its kind validates it)
     code_uri: Path
     timeout: int = 3  # seconds, Lambda's default
     memory_size: int = 128  # MB, Lambda's default
     reserved_concurrent_executions: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
+    # Lambda's Runtime as written (python3.12, ...); None when absent. With the other keys
+    # in kind_fields() it picks the function kind (headrace.functions.kinds) that runs it.
+    runtime: str | None = None
     # headrace's enforce_memory (top level of the file, not an AWS key): kill a worker
     # that holds more than memory_size, as Lambda does.
     enforce_memory: bool = True
@@ -69,7 +72,6 @@ class FunctionConfig:
     # does not use; anything else is rejected as a likely typo.
     IGNORED_KEYS = frozenset(
         {
-            "Runtime",
             "Layers",
             "Description",
             "Architectures",
@@ -100,15 +102,20 @@ class FunctionConfig:
         reserved = data.get("ReservedConcurrentExecutions")
         return cls(
             name=name,
-            handler=str(data["Handler"]),
+            handler=str(data.get("Handler", "")),  # "" for a kind that needs none
             code_uri=(base_dir / str(data.get("CodeUri", "."))).resolve(),
             timeout=int(data.get("Timeout", 3)),
             memory_size=int(data.get("MemorySize", 128)),
             reserved_concurrent_executions=None if reserved is None else int(reserved),
             environment={str(k): str(v) for k, v in env.items()},
             role=None if data.get("Role") is None else str(data["Role"]),
+            runtime=None if data.get("Runtime") is None else str(data["Runtime"]),
             enforce_memory=enforce_memory,
         )
+
+    def kind_fields(self) -> dict[str, Any]:
+        """The AWS keys a function kind is recognised by, as the file gave them."""
+        return {} if self.runtime is None else {"Runtime": self.runtime}
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -123,6 +130,8 @@ class FunctionConfig:
             out["Environment"] = {"Variables": dict(self.environment)}
         if self.role is not None:
             out["Role"] = self.role
+        if self.runtime is not None:
+            out["Runtime"] = self.runtime
         return out
 
 

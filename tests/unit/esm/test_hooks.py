@@ -15,9 +15,9 @@ from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.outcome import BatchOutcome, OutcomeKind
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.statistics import LastProcessingResult
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.sources.memory import InMemoryQueueSource
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 
