@@ -10,6 +10,19 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).parents[3] / "docs" / "testing.md"
+# pytest as a user's project would run it: async tests in auto mode, no cache files.
+PYTEST = (
+    sys.executable,
+    "-m",
+    "pytest",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-o",
+    "asyncio_mode=auto",
+    "-o",
+    "asyncio_default_fixture_loop_scope=function",
+)
 
 
 def example(name: str) -> str:
@@ -24,9 +37,7 @@ def run_as_user_tests(code: str, folder: Path, *options: str) -> str:
     module = folder / "test_user_example.py"
     module.write_text(code)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(module), "-q", "-p", "no:cacheprovider"]
-        + ["-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function"]
-        + ["--rootdir", str(folder), *options],
+        [*PYTEST, str(module), "--rootdir", str(folder), *options],
         capture_output=True,
         text=True,
         cwd=folder,
