@@ -425,3 +425,22 @@ async def test_a_second_create_while_the_first_is_opening_is_a_conflict() -> Non
     uuid = await first
     assert [m.uuid for m in rig.engine.list()] == [uuid]
     await rig.stop()
+
+
+async def test_undrained_names_the_mappings_still_at_work() -> None:
+    """What a deadline reports: a mapping whose message keeps failing is not drained; once
+    it is deleted nothing is left."""
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        raise RuntimeError("always")
+
+    rig = LiveRig(handlers={"process": failing})
+    uuid = await rig.create()
+    rig.queue.send("never done")
+    rig.start()
+    await rig.turn(1)
+    assert [stats.uuid for stats in await rig.engine.undrained()] == [uuid]
+    rig.engine.delete(uuid)
+    await rig.engine.settled(uuid)
+    assert await rig.engine.undrained() == []
+    await rig.stop()

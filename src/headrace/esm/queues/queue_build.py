@@ -10,7 +10,7 @@ from headrace.esm.queues.queue_batch import BatchRules, QueueRecordShape
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
-from headrace.functions.base import FunctionRuntime
+from headrace.functions.function_seam import FunctionRuntime
 from headrace.sources.base import QueueSource
 
 

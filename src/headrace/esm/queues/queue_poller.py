@@ -33,7 +33,7 @@ from headrace.esm.queues.queue_batch import (
 )
 from headrace.esm.queues.scaling import QueueScaler
 from headrace.events import QueueMessage
-from headrace.functions.base import FunctionRuntime, Slot
+from headrace.functions.function_seam import FunctionRuntime, Slot
 from headrace.retry import Backoff
 from headrace.sources.base import QueueSource
 
