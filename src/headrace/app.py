@@ -8,7 +8,6 @@ and stream checkpoints, and the HTTP endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -22,7 +21,6 @@ from headrace.api.server import Endpoint
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock, SystemClock
-from headrace.config.kinds import SourceKind, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
@@ -33,18 +31,18 @@ from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.function_seam import FunctionRuntime, FunctionStatistics
 from headrace.functions.kinds.function_kind_seam import RuntimeSettings
 from headrace.functions.kinds.function_kind_table import kind_for as kind_for_function
-from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
+from headrace.mapping_sources import MappingSources
+from headrace.owned_tasks import OwnedTasks
+from headrace.sources.embedded_streams import EmbeddedQueueDestination
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.sources.source_seam import QueueSource, StreamSource
 from headrace.state.publisher import StatusPublisher
+from headrace.state.schema import STATE_FILE_NAME
 from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
-from headrace.state.sqlite_state import SqliteCheckpoints, SqliteStatus, open_sqlite_checkpoints
+from headrace.state.sqlite_state import SqliteStatus
 from headrace.state.state_seam import EngineRecord
 
 log = logging.getLogger("headrace")
-
-# The state store's file in data_dir: status snapshots and stream checkpoints.
-STATE_FILE_NAME = "state.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +70,8 @@ class App:
         )
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
-        self.streams: EmbeddedStreams | None = None
-        self.checkpoints: SqliteCheckpoints | None = None
-        # Every mapping's kind and its source as the kind opened it, by mapping UUID.
-        self.opened: dict[str, tuple[SourceKind, OpenedSource]] = {}
-        # AWS on-failure destinations, by mapping UUID.
-        self.aws_destinations: dict[str, DestinationSender] = {}
+        # Every mapping's source, opened on create and closed on delete.
+        self.sources = MappingSources(config, self.broker, self.clock)
         # A stop asked for while starting, applied once the engine exists.
         self._stop_asked = False
         self._force_asked = False
@@ -93,24 +87,24 @@ class App:
             self.runtimes[name] = kind_for_function(function).build(function, settings)
         return self.runtimes[name]
 
-    def _build_engine(self) -> Engine:
-        """An engine whose first mappings are the file's (each a ``create`` call)."""
-        engine = Engine(factory=self._binding, clock=self.clock)
+    async def _build_engine(self) -> Engine:
+        """An engine whose first mappings are the file's (each a ``create`` call, which
+        opens the mapping's source through its kind: :mod:`headrace.mapping_sources`)."""
+        engine = Engine(factory=self._binding, sources=self.sources, clock=self.clock)
         for mapping in self.config.event_source_mappings:
-            engine.create(mapping)
+            await engine.create(mapping)
         return engine
 
     def _binding(self, mapping: EventSourceMappingConfig, record: MappingRecord) -> Binding:
         """The engine's :class:`BindingFactory`: the parts for one mapping's config."""
-        opened = self.opened.get(mapping.uuid)
-        if opened is None:
+        opened = self.sources.get(mapping.uuid)
+        if opened is None or opened.source is None:
             raise InvalidParameterValueException(
                 f"{mapping.event_source_arn}: no source is open for mapping {mapping.uuid}"
             )
-        kind, source = opened
-        if kind.defaults.is_stream:
-            return self._stream_binding(mapping, source, record)
-        return self._queue_binding(mapping, source, record)
+        if opened.kind.defaults.is_stream:
+            return self._stream_binding(mapping, opened.source, record)
+        return self._queue_binding(mapping, opened.source, record)
 
     def _queue_binding(
         self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
@@ -133,7 +127,7 @@ class App:
         self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> StreamBinding:
         source: StreamSource = opened.source  # type: ignore[assignment]
-        assert self.checkpoints is not None
+        assert self.sources.checkpoints is not None
         config = self.config
         function = config.functions[mapping.function_name]
         built = build_stream_mapping(
@@ -141,7 +135,7 @@ class App:
             source,
             self._runtime(mapping.function_name),
             shape=opened.shape,
-            store=self.checkpoints,
+            store=self.sources.checkpoints,
             clock=self.clock,
             function_arn=arnlib.lambda_function(config.region, config.account, function.name),
             destination=self._destination(mapping),
@@ -156,8 +150,9 @@ class App:
         destination = mapping.on_failure_destination
         if not destination:
             return None
-        if mapping.uuid in self.aws_destinations:
-            return self.aws_destinations[mapping.uuid]
+        opened = self.sources.get(mapping.uuid)
+        if opened is not None and opened.destination is not None:
+            return opened.destination
         return EmbeddedQueueDestination(self.broker, destination)
 
     def function_statistics(self) -> list[FunctionStatistics]:
@@ -177,9 +172,8 @@ class App:
         """Start everything, run until stopped/drained/timed out, then stop everything."""
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(self.broker)
-            await self._open_sources(stack)
-            await self._open_destinations(stack)
-            self.engine = engine = self._build_engine()
+            stack.push_async_callback(self.sources.aclose)
+            self.engine = engine = await self._build_engine()
             if self._stop_asked:
                 engine.stop(force=self._force_asked)
             stack.push_async_callback(self._close_runtimes)
@@ -203,36 +197,6 @@ class App:
                     until_drained=options.until_drained, timeout=options.timeout
                 )
         raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _open_sources(self, stack: contextlib.AsyncExitStack) -> None:
-        """Open every mapping's source through its kind (one registry look-up each), and
-        the checkpoint store if any is a stream."""
-        opening = _Opening(self, stack)
-        for mapping in self.config.event_source_mappings:
-            kind = kind_for(self.config, mapping)
-            if kind is None:
-                raise InvalidParameterValueException(
-                    f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
-                    "DynamoDB stream ARN"
-                )
-            self.opened[mapping.uuid] = (kind, await kind.open(opening, mapping))
-        if any(kind.defaults.is_stream for kind, _ in self.opened.values()):
-            self.checkpoints = open_sqlite_checkpoints(self.config.data_dir / STATE_FILE_NAME)
-            stack.push_async_callback(self.checkpoints.aclose)
-
-    async def _open_destinations(self, stack: contextlib.AsyncExitStack) -> None:
-        """Open the AWS on-failure destinations of stream mappings."""
-        from headrace.sources import aws_stream_wiring as wiring
-
-        config = self.config
-        for mapping in config.event_source_mappings:
-            if not self.opened[mapping.uuid][0].defaults.is_stream:
-                continue
-            sender = await wiring.open_failure_destination(
-                config, mapping, clock=self.clock, stack=stack
-            )
-            if sender is not None:
-                self.aws_destinations[mapping.uuid] = sender
 
     def stop(self, *, force: bool = False) -> None:
         """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
@@ -262,50 +226,16 @@ class App:
             return EngineRecord(os.getpid(), started, self.clock.time(), port)
 
         publisher = StatusPublisher(store, engine.statistics, record, clock=self.clock)
-        task = asyncio.create_task(publisher.run(), name="status-publisher")
+        # Not a TaskGroup: it would wrap the run's own errors (DataDirChanged) in a group.
+        tasks = OwnedTasks()
+        task = tasks.spawn(publisher.run(), name="status-publisher")
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await publisher.retire(os.getpid())
-            await store.aclose()
-
-
-@dataclass(frozen=True, slots=True)
-class _Opening:
-    """What a source kind's opener sees of the run (:class:`~headrace.sources.kinds.
-    opening.OpenContext`): the config, clock, broker, exit stack, embedded streams."""
-
-    app: App
-    stack: contextlib.AsyncExitStack
-
-    @property
-    def config(self) -> Config:
-        return self.app.config
-
-    @property
-    def clock(self) -> Clock:
-        return self.app.clock
-
-    @property
-    def broker(self) -> EmbeddedBroker:
-        return self.app.broker
-
-    async def embedded_streams(self) -> EmbeddedStreams:
-        """The streams file, opened on first use (with the checkpoint store)."""
-        app = self.app
-        if app.streams is None:
-            config = app.config
-            app.streams = EmbeddedStreams(
-                config.data_dir,
-                config.streams,
-                config.tables,
-                region=config.region,
-                account=config.account,
-                waker=app.broker.waker,
-                clock=app.clock,
-            )
-            await self.stack.enter_async_context(app.streams)
-        return app.streams
+            await tasks.aclose(cancel=True)
+            try:
+                await publisher.retire(os.getpid())
+                await store.aclose()
+            finally:
+                if not task.cancelled():
+                    task.result()  # a publisher that died raises here, as before

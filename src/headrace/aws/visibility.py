@@ -28,10 +28,9 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from headrace.aws.sqs_api import SqsQueueApi
-from headrace.clock import Clock
+from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
 from headrace.events import QueueMessage
 
@@ -198,13 +197,11 @@ class VisibilityKeeper:
                 lease.extend_at = at
 
     async def _sleep(self, seconds: float | None) -> None:
-        """Sleep ``seconds`` on the clock (forever if None), or until leases change."""
-        changed = asyncio.ensure_future(self._changed.wait())
-        waits: set[asyncio.Future[Any]] = {changed}
-        if seconds is not None:
-            waits.add(asyncio.ensure_future(self._clock.sleep(seconds)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
+        """Sleep ``seconds`` on the clock (forever if None), or until leases change.
+
+        :func:`~headrace.clock.wait_or_sleep` awaits what it started, so no waiter is left
+        behind when this returns or is cancelled."""
+        if seconds is None:
+            await self._changed.wait()
+        else:
+            await wait_or_sleep(self._clock, self._changed, seconds)

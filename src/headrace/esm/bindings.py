@@ -60,6 +60,22 @@ class BindingFactory(Protocol):
     def __call__(self, config: EventSourceMappingConfig, record: MappingRecord, /) -> Binding: ...
 
 
+class SourceOpener(Protocol):
+    """Opens what a mapping reads before it is built, and closes it once it is gone.
+
+    :meth:`Engine.create <headrace.esm.engine.Engine.create>` awaits :meth:`open` before
+    the first build: a source that cannot be opened refuses the create with AWS's error
+    (§1.6.11, §1.6.12) and nothing is kept. The engine calls :meth:`close` once a deleted
+    mapping's last build has stopped (its in-flight batches finished), so nothing closes
+    under a running batch. Both take the mapping's UUID as the key; ``close`` of a UUID
+    never opened is a no-op.
+    """
+
+    async def open(self, config: EventSourceMappingConfig, /) -> None: ...
+
+    async def close(self, uuid: str, /) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MappingBinding:
     """A queue mapping and the source it reads (the drain check asks for its depth)."""

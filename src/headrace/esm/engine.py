@@ -25,6 +25,7 @@ from headrace.esm.bindings import (
     BindingFactory,
     MappingBinding,
     RunningMapping,
+    SourceOpener,
     StreamBinding,
 )
 from headrace.esm.lifecycle import Lifecycle, MappingState
@@ -40,6 +41,7 @@ __all__ = [
     "MappingDescription",
     "RunResult",
     "RunningMapping",
+    "SourceOpener",
     "StreamBinding",
 ]
 
@@ -61,7 +63,9 @@ class Engine:
     """Runs mappings until stopped, or until drained when asked.
 
     ``bindings`` are mappings built already (tests); ``factory`` builds the rest, on
-    :meth:`create` and again on every update (required for :meth:`update`).
+    :meth:`create` and again on every update (required for :meth:`update`). ``sources``,
+    when given, opens a created mapping's source before its first build and closes it once
+    the mapping is deleted (:class:`SourceOpener`).
     """
 
     def __init__(
@@ -69,9 +73,12 @@ class Engine:
         bindings: Sequence[Binding] = (),
         *,
         factory: BindingFactory | None = None,
+        sources: SourceOpener | None = None,
         clock: Clock | None = None,
     ) -> None:
         self._factory = factory
+        self._sources = sources
+        self._creating: set[str] = set()  # UUIDs whose source is being opened
         self._clock = clock or SystemClock()
         self._stop = asyncio.Event()
         self._progress = asyncio.Event()
@@ -83,21 +90,27 @@ class Engine:
 
     # -- the control plane ------------------------------------------------------------
 
-    def create(self, config: EventSourceMappingConfig) -> MappingDescription:
+    async def create(self, config: EventSourceMappingConfig) -> MappingDescription:
         """Add a mapping: Creating, then Enabled once it runs, or Disabled at once (§1.4.2-3).
 
-        Raises ResourceConflictException if a mapping with this UUID exists, and whatever
-        the factory raises for a config it cannot serve.
+        The mapping's source is opened first (``sources``): one that cannot be opened
+        refuses the create with AWS's InvalidParameterValueException (§1.6.11, §1.6.12)
+        and no mapping is kept. Raises ResourceConflictException if a mapping with this
+        UUID exists, and whatever the factory raises for a config it cannot serve.
         """
-        if config.uuid in self._live:
-            # The same function and source give the same UUID; the kind's own wording of
-            # §1.6.15 is the config's check (``config/validate_links.py``), before this one.
-            raise ResourceConflictException(
-                f"An event source mapping with UUID {config.uuid} already exists. Please "
-                "update or delete the existing mapping."
-            )
-        record = MappingRecord(lifecycle=Lifecycle(self._clock.time()))
-        live = LiveMapping(config, self._build(config, record), record)
+        self._check_new(config.uuid)
+        self._creating.add(config.uuid)
+        try:
+            if self._sources is not None:
+                await self._sources.open(config)
+            try:
+                record = MappingRecord(lifecycle=Lifecycle(self._clock.time()))
+                live = LiveMapping(config, self._build(config, record), record)
+            except BaseException:
+                await self._close_source(config.uuid)
+                raise
+        finally:
+            self._creating.discard(config.uuid)
         if not config.enabled:
             record.lifecycle.move(MappingState.DISABLED)  # §1.4.3: Disabled in the response
         self._add(live)
@@ -219,6 +232,21 @@ class Engine:
         live.record.lifecycle.listeners.append(lambda state, reason: self._progress.set())
         self._reconcile(live)
 
+    def _check_new(self, uuid: str) -> None:
+        if uuid in self._live or uuid in self._creating:
+            # The same function and source give the same UUID; the kind's own wording of
+            # §1.6.15 is the config's check (``config/validate_links.py``), before this one.
+            raise ResourceConflictException(
+                f"An event source mapping with UUID {uuid} already exists. Please "
+                "update or delete the existing mapping."
+            )
+
+    async def _close_source(self, uuid: str) -> None:
+        """Close what only this mapping opened. A stop that cancels this leaves the rest
+        to whoever owns the opener (``headrace run`` closes every source as it ends)."""
+        if self._sources is not None:
+            await self._sources.close(uuid)
+
     def _get(self, uuid: str) -> LiveMapping:
         live = self._live.get(uuid)
         if live is None:
@@ -251,6 +279,9 @@ class Engine:
                     await asyncio.wait([live.task])
                     live.task = None
                 if live.deleting:
+                    # Deleting until its source is closed: a create of the same UUID
+                    # meanwhile is a conflict, not a second open of the same source.
+                    await self._close_source(live.uuid)
                     del self._live[live.uuid]
                     return
                 if live.pending is not None and not live.dirty:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from headrace.broker.storage_seam import QueueExchange
 from headrace.events import QueueMessage
+from headrace.owned_tasks import OwnedTasks
 
 # One combined call's results and, if a receive found nothing, when to look again.
 CombinedAnswer = QueueExchange
@@ -68,6 +69,8 @@ class CallCombiner:
 
     run: Runner
     hand_back: HandBack
+    # The owner's background work: each combined call is kept here until it answered.
+    tasks: OwnedTasks = field(default_factory=OwnedTasks)
     _pending: list[_Delete | _Receive] = field(default_factory=list)
     _busy: bool = False  # a call is in flight, or about to start
     _calls: int = 0
@@ -119,10 +122,8 @@ class CallCombiner:
         self._calls += 1
         self._requests += len(taken)
         try:
-            call = asyncio.ensure_future(
-                self.run(deletes, [r.max_messages for r in receives], timeout)
-            )
-        except Exception as exc:  # e.g. the broker is closed: every request hears it
+            call = self.tasks.spawn(self.run(deletes, [r.max_messages for r in receives], timeout))
+        except Exception as exc:  # the broker or the owner is closed: every request hears it
             self._fail(taken, exc)
             self._start()  # what is left (another visibility timeout) still gets its answer
             return

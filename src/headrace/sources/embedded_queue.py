@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from headrace.broker.queue_api import check_visibility_timeout
 from headrace.clock import Clock
 from headrace.events import QueueMessage
+from headrace.owned_tasks import OwnedTasks
 from headrace.sources.combining import CallCombiner, CombinedAnswer
 from headrace.statistics import QueueDepth
 
@@ -61,7 +62,9 @@ class EmbeddedQueueSource:
         self._queue = queue
         self._clock = clock
         self._counts = _Counters()
-        self._combiner = CallCombiner(self._exchange, self._hand_back)
+        # The combined broker calls and hand-backs in flight, awaited by aclose().
+        self._tasks = OwnedTasks()
+        self._combiner = CallCombiner(self._exchange, self._hand_back, self._tasks)
         # The last receive that found nothing: (wake-up version read before it looked, when
         # the next message becomes visible). While the version has not moved, a look would
         # find nothing either, so wait_visible need not ask the broker (standard queues).
@@ -157,7 +160,9 @@ class EmbeddedQueueSource:
         )
 
     async def aclose(self) -> None:
-        """Nothing to release: the storage's owner (the :class:`EmbeddedBroker`) closes it."""
+        """Wait for the broker calls in flight (a delete must land); the storage's owner
+        (the :class:`EmbeddedBroker`) closes the storage itself."""
+        await self._tasks.aclose()
 
     def _exchange(
         self, deletes: list[list[str]], receives: list[int], visibility_timeout: int | None
@@ -168,9 +173,13 @@ class EmbeddedQueueSource:
         )
 
     def _hand_back(self, messages: list[QueueMessage]) -> None:
-        """Make a cancelled receive's messages visible again (fire and forget)."""
+        """Make a cancelled receive's messages visible again (nobody waits for it; aclose
+        does). Once closed, they become visible when their visibility timeout ends."""
         handles = [m.receipt_handle for m in messages]
-        released = asyncio.ensure_future(self._storage.change_visibility(self.arn, handles, 0))
+        try:
+            released = self._tasks.spawn(self._storage.change_visibility(self.arn, handles, 0))
+        except RuntimeError:
+            return
         released.add_done_callback(_ignore_outcome)
 
     async def _wait(self, version: int, deadline: float, next_visible_at: float | None) -> bool:

@@ -41,6 +41,7 @@ from headrace.clock import Clock
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException, SourceUnavailable
 from headrace.events import QueueMessage
+from headrace.owned_tasks import OwnedTasks
 from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
 from headrace.statistics import QueueDepth
 
@@ -116,7 +117,9 @@ class SqsQueueSource:
         self._failed: SourceUnavailable | None = None
         self._last_depth = QueueDepth(visible=0, in_flight=0, delayed=0)
         self._counts = _Counters()
-        self._heartbeat: asyncio.Task[None] | None = None
+        # The visibility heartbeat, cancelled and awaited by aclose().
+        self._tasks = OwnedTasks()
+        self._heartbeat: asyncio.Future[None] | None = None
 
     @property
     def arn(self) -> str:
@@ -133,7 +136,7 @@ class SqsQueueSource:
     def start(self) -> None:
         """Start the visibility heartbeat (on the running loop)."""
         if self._heartbeat is None:
-            self._heartbeat = asyncio.create_task(self._keeper.run(), name=f"heartbeat:{self.arn}")
+            self._heartbeat = self._tasks.spawn(self._keeper.run(), name=f"heartbeat:{self.arn}")
 
     async def wait_visible(self, timeout: float) -> bool:
         """Long-poll up to ``timeout`` (at most 20 s); keep what arrives for the next receive.
@@ -234,11 +237,7 @@ class SqsQueueSource:
 
     async def aclose(self) -> None:
         """Stop the heartbeat and hand held messages back to the queue at once."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        await self._tasks.aclose(cancel=True)
         held, self._held = list(self._held), deque()
         await self.change_visibility(held, 0)
 

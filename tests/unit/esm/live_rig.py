@@ -105,12 +105,12 @@ class LiveRig:
         )
         return StreamBinding(stream)
 
-    def create(self, source_arn: str = QUEUE_ARN, **fields: Any) -> str:
+    async def create(self, source_arn: str = QUEUE_ARN, **fields: Any) -> str:
         """Create a mapping of ``process`` (or FunctionName) on a source; its UUID."""
         data = {"FunctionName": "process", "EventSourceArn": source_arn, **fields}
         if source_arn == STREAM_ARN:
             data.setdefault("StartingPosition", "TRIM_HORIZON")
-        return self.engine.create(EventSourceMappingConfig.from_aws(data)).uuid
+        return (await self.engine.create(EventSourceMappingConfig.from_aws(data))).uuid
 
     def start(self, *, until_drained: bool = False) -> None:
         self.task = asyncio.create_task(self.engine.run(until_drained=until_drained))

@@ -14,7 +14,9 @@ from headrace.errors import (
     ResourceConflictException,
     ResourceInUseException,
     ResourceNotFoundException,
+    SourceUnavailable,
 )
+from headrace.esm.engine import Engine
 from headrace.esm.lifecycle import MappingState
 from headrace.statistics import QueueDepth
 
@@ -25,7 +27,7 @@ async def test_a_mapping_created_while_running_reads_its_queue() -> None:
     rig.start()
     await rig.turn()
     rig.queue.send("m")
-    uuid = rig.create()
+    uuid = await rig.create()
     assert rig.state(uuid) is MappingState.CREATING
     await rig.turn()
     assert rig.state(uuid) is MappingState.ENABLED
@@ -39,7 +41,7 @@ async def test_created_disabled_is_disabled_at_once_and_reads_nothing() -> None:
     rig = LiveRig()
     rig.start()
     rig.queue.send("m")
-    uuid = rig.create(Enabled=False)
+    uuid = await rig.create(Enabled=False)
     assert rig.state(uuid) is MappingState.DISABLED
     await rig.turn(5)
     assert rig.queue_batches() == []
@@ -50,7 +52,7 @@ async def test_created_disabled_is_disabled_at_once_and_reads_nothing() -> None:
 async def test_an_updated_batch_size_applies_to_the_next_batch() -> None:
     """§1.4.6: an update answers Updating, then Enabled; the next batch has the new size."""
     rig = LiveRig()
-    uuid = rig.create(BatchSize=1)
+    uuid = await rig.create(BatchSize=1)
     rig.start()
     await rig.turn()
     for body in ("a", "b"):
@@ -75,7 +77,7 @@ async def test_disable_stops_reading_and_enable_resumes() -> None:
     """§1.4.4-1.4.5: Disabling then Disabled, Enabling then Enabled; messages sent while
     disabled wait in the queue and are read once enabled again."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     await rig.turn()
     assert rig.engine.disable(uuid).state is MappingState.DISABLING
@@ -107,7 +109,7 @@ async def test_disable_lets_the_batch_in_flight_finish_and_settle() -> None:
     and its messages deleted, not left to a visibility timeout."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("held")
     await rig.turn()
@@ -127,7 +129,7 @@ async def test_delete_while_a_batch_is_in_flight_loses_nothing() -> None:
     the mapping is gone (Get: ResourceNotFoundException) and reads nothing more."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("in flight")
     await rig.turn()
@@ -150,7 +152,7 @@ async def test_update_while_creating_and_delete_while_updating_are_in_use() -> N
     """§1.4.8: Update while Creating, Delete while Updating: ResourceInUseException."""
     slow, release = held()
     rig = LiveRig(handlers={"process": slow})
-    uuid = rig.create()
+    uuid = await rig.create()
     with pytest.raises(ResourceInUseException):
         rig.engine.update(uuid, {"BatchSize": 3})
     rig.start()
@@ -169,7 +171,7 @@ async def test_last_modified_comes_from_the_clock() -> None:
     """§1.3: LastModified is the time of the create, then of the last update."""
     rig = LiveRig()
     created = rig.clock.time()
-    uuid = rig.create()
+    uuid = await rig.create()
     assert rig.engine.get(uuid).last_modified == created
     rig.start()
     await rig.turn(60)
@@ -186,16 +188,16 @@ async def test_a_second_mapping_with_the_same_uuid_is_a_conflict() -> None:
     """§1.5, §1.6.15: the same source and function (so the same UUID) again is
     ResourceConflictException naming the existing mapping; the first is untouched."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     with pytest.raises(ResourceConflictException, match=uuid):
-        rig.create()
+        await rig.create()
     assert [d.uuid for d in rig.engine.list()] == [uuid]
 
 
 async def test_a_create_only_field_cannot_be_updated() -> None:
     """§1.2: EventSourceArn and StartingPosition are create-only."""
     rig = LiveRig()
-    uuid = rig.create(STREAM_ARN)
+    uuid = await rig.create(STREAM_ARN)
     rig.start()
     await rig.turn()
     with pytest.raises(InvalidParameterValueException):
@@ -207,7 +209,7 @@ async def test_a_create_only_field_cannot_be_updated() -> None:
 async def test_an_update_the_mapping_cannot_serve_changes_nothing() -> None:
     """§1.6.14: an invalid filter pattern is refused; the mapping stays Enabled, as it was."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     await rig.turn()
     with pytest.raises(InvalidParameterValueException, match="Invalid filter pattern"):
@@ -220,7 +222,7 @@ async def test_an_update_the_mapping_cannot_serve_changes_nothing() -> None:
 async def test_an_updated_function_name_invokes_the_new_function() -> None:
     """§1.2: FunctionName is mutable; batches after the update go to the new function."""
     rig = LiveRig()
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.start()
     rig.queue.send("first")
     await rig.turn()
@@ -237,7 +239,7 @@ async def test_a_disabled_stream_mapping_resumes_at_its_checkpoint() -> None:
     """§1.4.5, §7.4: a disable checkpoints the shards; enabled again, the mapping reads on
     from the checkpoint: nothing read twice, nothing skipped."""
     rig = LiveRig()
-    uuid = rig.create(STREAM_ARN)
+    uuid = await rig.create(STREAM_ARN)
     rig.start()
     rig.stream.put("a", "k")
     await rig.turn(1)
@@ -263,11 +265,11 @@ async def test_until_drained_counts_the_mappings_there_are_now() -> None:
         raise RuntimeError("always")
 
     rig = LiveRig(handlers={"process": failing})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.queue.send("never done")
     rig.start(until_drained=True)
     await rig.turn(1)
-    rig.create(STREAM_ARN, FunctionName="stream-fn")
+    await rig.create(STREAM_ARN, FunctionName="stream-fn")
     rig.stream.put("x", "k")
     rig.engine.delete(uuid)
     task = rig.task
@@ -286,8 +288,8 @@ async def test_no_task_outlives_the_engine() -> None:
     """Structured concurrency: after a run with queue and stream mappings (one of them
     rebuilt by an update), no task the engine started is left running."""
     rig = LiveRig()
-    queue = rig.create(BatchSize=2)
-    rig.create(STREAM_ARN)
+    queue = await rig.create(BatchSize=2)
+    await rig.create(STREAM_ARN)
     rig.start()
     rig.queue.send("m")
     rig.stream.put("r", "k")
@@ -300,6 +302,131 @@ async def test_no_task_outlives_the_engine() -> None:
     assert left == []
 
 
+class RecordingOpener:
+    """A SourceOpener that records its calls; ``refuse`` makes open raise."""
+
+    def __init__(self, rig: LiveRig) -> None:
+        self.rig = rig
+        self.calls: list[tuple[str, str]] = []
+        self.refuse: Exception | None = None
+        self.running_at_close: list[bool] = []
+
+    async def open(self, config: Any) -> None:
+        self.calls.append(("open", config.uuid))
+        if self.refuse is not None:
+            raise self.refuse
+
+    async def close(self, uuid: str) -> None:
+        self.calls.append(("close", uuid))
+        # Whether a build of this mapping still ran when its source was closed.
+        live = self.rig.engine._live.get(uuid)
+        self.running_at_close.append(live is not None and live.task is not None)
+
+
+def opener_rig() -> tuple[LiveRig, RecordingOpener]:
+    rig = LiveRig()
+    opener = RecordingOpener(rig)
+    rig.engine = Engine(factory=rig.binding, sources=opener, clock=rig.clock)
+    return rig, opener
+
+
+async def test_a_source_that_cannot_open_refuses_the_create_and_keeps_nothing() -> None:
+    """§1.6.11: the opener's InvalidParameterValueException is the create's answer."""
+    rig, opener = opener_rig()
+    rig.start()
+    opener.refuse = InvalidParameterValueException("The specified queue does not exist.")
+    with pytest.raises(InvalidParameterValueException):
+        await rig.create()
+    assert rig.engine.list() == []
+    assert rig.builds == 0
+    opener.refuse = None
+    uuid = await rig.create()  # nothing was left behind to conflict with
+    assert opener.calls == [("open", uuid), ("open", uuid)]
+    await rig.stop()
+
+
+async def test_a_build_that_fails_closes_what_was_opened() -> None:
+    rig, opener = opener_rig()
+    rig.start()
+    with pytest.raises(InvalidParameterValueException):
+        await rig.create(FilterCriteria={"Filters": [{"Pattern": "null"}]})
+    assert [call for call, _ in opener.calls] == ["open", "close"]
+    assert rig.engine.list() == []
+    await rig.stop()
+
+
+async def test_delete_closes_the_source_once_the_batch_in_flight_finished() -> None:
+    """§1.4.7: Deleting until the in-flight batch finished; only then is the source closed,
+    and until then a create of the same mapping is a conflict."""
+    rig, opener = opener_rig()
+    rig.handlers["process"], release = held()
+    rig.start()
+    uuid = await rig.create()
+    rig.queue.send("m")
+    await rig.turn(1)
+    rig.engine.delete(uuid)
+    await rig.turn()
+    assert ("close", uuid) not in opener.calls
+    assert rig.state(uuid) is MappingState.DELETING
+    with pytest.raises(ResourceConflictException):
+        await rig.create()
+    release.set()
+    await rig.engine.settled(uuid)
+    assert opener.calls[-1] == ("close", uuid)
+    assert opener.running_at_close == [False]
+    with pytest.raises(ResourceNotFoundException):
+        rig.engine.get(uuid)
+    await rig.stop()
+
+
+async def test_a_source_that_fails_after_create_shows_it_as_last_processing_result() -> None:
+    """§1.4 and §1.6: a source that fails once the mapping runs keeps the mapping (Enabled)
+    with the failure as LastProcessingResult; the next good read clears it."""
+    rig = LiveRig()
+    rig.start()
+    uuid = await rig.create()
+    await rig.turn(1)
+    message = "Error occurred while ReceiveMessage. SQS Error Code: AccessDenied."
+    failure = SourceUnavailable(
+        message, source_arn=rig.queue.arn, code="AccessDenied", transient=False
+    )
+    rig.queue.faults["receive"] = [failure] * 20  # every lane fails for a while
+    rig.queue.send("m")
+    await rig.turn()  # the lanes back off (1 s doubling, on the fake clock)
+    stats = {s.uuid: s for s in rig.engine.statistics()}[uuid]
+    assert stats.last_processing_result == f"PROBLEM: {message}"
+    assert rig.state(uuid) is MappingState.ENABLED
+    assert stats.invoked == 0
+    for _ in range(20):  # past the lanes' fault backoffs, until the faults run out
+        await rig.turn(30)
+    stats = {s.uuid: s for s in rig.engine.statistics()}[uuid]
+    assert stats.invoked == 1
+    assert stats.last_processing_result == "OK"
+    await rig.stop()
+
+
+async def test_a_second_create_while_the_first_is_opening_is_a_conflict() -> None:
+    """§1.6.15: one mapping per function and source, even while its source is opening."""
+    rig, opener = opener_rig()
+    gate = asyncio.Event()
+    opened = opener.open
+
+    async def slow_open(config: Any) -> None:
+        await gate.wait()
+        await opened(config)
+
+    opener.open = slow_open  # type: ignore[method-assign]
+    rig.start()
+    first = asyncio.create_task(rig.create())
+    await rig.turn()
+    with pytest.raises(ResourceConflictException):
+        await rig.create()
+    gate.set()
+    uuid = await first
+    assert [m.uuid for m in rig.engine.list()] == [uuid]
+    await rig.stop()
+
+
 async def test_undrained_names_the_mappings_still_at_work() -> None:
     """What a deadline reports: a mapping whose message keeps failing is not drained; once
     it is deleted nothing is left."""
@@ -308,7 +435,7 @@ async def test_undrained_names_the_mappings_still_at_work() -> None:
         raise RuntimeError("always")
 
     rig = LiveRig(handlers={"process": failing})
-    uuid = rig.create()
+    uuid = await rig.create()
     rig.queue.send("never done")
     rig.start()
     await rig.turn(1)

@@ -37,6 +37,7 @@ class EmbeddedQueueKind(sqs.QueueKindBase):
 
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
         source = ctx.broker.source_for(mapping.event_source_arn)
+        ctx.stack.push_async_callback(source.aclose)  # its broker calls in flight finish
         return OpenedSource(source, sqs.sqs_shape(ctx.config, mapping))
 
     def status(

@@ -1,9 +1,10 @@
 """What a kind needs from ``headrace run`` to open its source, and what it hands back.
 
-``app.py`` implements :class:`OpenContext` (it owns the embedded broker, the embedded
-streams file, the exit stack and the clock) and calls ``kind.open(ctx, mapping)`` once per
-mapping. The kind returns an :class:`OpenedSource`: the source, and for stream kinds the
-record shape the engine builds events with.
+``headrace run`` implements :class:`OpenContext` (:mod:`headrace.mapping_sources`: the
+embedded broker, the embedded streams file, the mapping's own exit stack and the clock) and
+calls ``kind.open(ctx, mapping)`` once per mapping, when the mapping is created (from the
+file at start, or at run time). The kind returns an :class:`OpenedSource`: the source,
+and for stream kinds the record shape the engine builds events with.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ class OpenContext(Protocol):
 
     @property
     def stack(self) -> contextlib.AsyncExitStack:
-        """Where opened clients are entered, so they close with the run."""
+        """The mapping's own exit stack: what is entered here (clients, a source's
+        ``aclose``) closes when the mapping is deleted, or at the end of the run."""
         ...
 
     @property
     def broker(self) -> EmbeddedBroker: ...
 
     async def embedded_streams(self) -> EmbeddedStreams:
-        """The embedded streams and tables file, opened on first use."""
+        """The embedded streams and tables file, opened on first use and closed once no
+        mapping uses it."""
         ...
 
 

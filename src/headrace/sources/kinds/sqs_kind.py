@@ -42,15 +42,16 @@ class SqsKind(sqs.QueueKindBase):
                 open_mapping_source(config, mapping, clock=ctx.clock)
             )
         except HeadraceError:
-            index = config.event_source_mappings.index(mapping)
-            log.error(
-                "%s: event_source_mappings[%d] (%s): EventSourceArn %s: the real SQS "
-                "queue failed its check",
-                config.path.name,
-                index,
-                mapping.function_name,
-                mapping.event_source_arn,
-            )
+            # A mapping created at run time (issue 10) is in no file: its caller gets the error.
+            if mapping in config.event_source_mappings:
+                log.error(
+                    "%s: event_source_mappings[%d] (%s): EventSourceArn %s: the real SQS "
+                    "queue failed its check",
+                    config.path.name,
+                    config.event_source_mappings.index(mapping),
+                    mapping.function_name,
+                    mapping.event_source_arn,
+                )
             raise
         return OpenedSource(source, sqs.sqs_shape(config, mapping))
 
