@@ -1,4 +1,4 @@
-"""One queue mapping's pollers: wait → reserve a worker → gather → invoke → outcome → delete.
+"""One queue mapping's pollers: wait → reserve a worker → gather → invoke → outcome → settle.
 
 Each lane is one concurrent batch. A lane reserves a unit of the function's concurrency
 *before* it receives, so messages never sit received while waiting for a worker: no receive
@@ -65,7 +65,7 @@ class QueuePoller:
     # Each lane's settle of its last batch, still running (sources with ConcurrentSettle):
     # it rides along with the lane's next receive (the embedded queue: one broker call for
     # both), and is awaited before the lane ends.
-    _deleting: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
+    _settling: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
     # The mapping's task group (set as it runs): the settles above are tasks of it.
     tasks: asyncio.TaskGroup | None = None
     _faults: int = 0
@@ -107,7 +107,7 @@ class QueuePoller:
                         self._notify()
         finally:
             await self._release_carried(lane)
-            await self._finish_delete(lane)
+            await self._finish_settle(lane)
 
     def _notify(self) -> None:
         """Wake the watchers: the mapping (lanes to add) and the drain check.
@@ -153,7 +153,7 @@ class QueuePoller:
         if batch.overflow:
             self._carried[lane] = batch.overflow
         try:
-            await self._deleted(lane)
+            await self._settled(lane)
             if batch.filtered:
                 # §6.6: filtered-out SQS messages are deleted, never invoked.
                 await self.reader.settle(Settlement(succeeded=batch.filtered))
@@ -214,7 +214,7 @@ class QueuePoller:
         """Settle without waiting if the source allows: the lane's next receive runs
         alongside (the embedded queue: one broker call for both).
 
-        The lane awaits the result after that receive (:meth:`_deleted`), so a failed
+        The lane awaits the result after that receive (:meth:`_settled`), so a failed
         settle still surfaces in the lane, and the count is in before the lane notifies.
         Messages stay hidden until then, as they were while the handler ran. A source
         without :class:`~headrace.sources.source_seam.ConcurrentSettle` is settled here.
@@ -223,11 +223,11 @@ class QueuePoller:
             self.hooks.settled(Settled(deleted=await self.reader.settle(settlement)))
             return
         assert self.tasks is not None, "a lane runs inside its mapping's task group"
-        self._deleting[lane] = self.tasks.create_task(_captured(self.reader.settle(settlement)))
+        self._settling[lane] = self.tasks.create_task(_captured(self.reader.settle(settlement)))
 
-    async def _deleted(self, lane: int) -> None:
-        """Wait for the lane's running delete, if any, and count what it deleted."""
-        task = self._deleting.pop(lane, None)
+    async def _settled(self, lane: int) -> None:
+        """Wait for the lane's running settle, if any, and count what it settled as done."""
+        task = self._settling.pop(lane, None)
         if task is not None:
             # Await first, then add: `x += await ...` reads x before suspending, so two
             # lanes settling at once would lose one lane's count.
@@ -236,19 +236,20 @@ class QueuePoller:
                 raise deleted
             self.hooks.settled(Settled(deleted=deleted))
 
-    async def _finish_delete(self, lane: int) -> None:
-        """A lane ends: let its last delete finish (even if the lane was cancelled).
+    async def _finish_settle(self, lane: int) -> None:
+        """A lane ends: let its last settle finish (even if the lane was cancelled).
 
-        A delete that fails here is logged; its messages come back after their
-        visibility timeout, as after any failed delete. The watchers are woken: the
-        queue may be empty now, and no later receive of this lane will tell them.
+        A settle that fails here is logged; its messages come back by the source's rule
+        (SQS: after their visibility timeout), as after any failed settle. The watchers
+        are woken: the queue may be empty now, and no later receive of this lane will tell
+        them.
         """
-        task = self._deleting.pop(lane, None)
+        task = self._settling.pop(lane, None)
         if task is None:
             return
         deleted = await asyncio.shield(task)
         if isinstance(deleted, Exception):
-            log.error("%s: delete failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
+            log.error("%s: settle failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
         else:
             self.hooks.settled(Settled(deleted=deleted))
         self._notify()
@@ -259,8 +260,8 @@ class QueuePoller:
 
 
 async def _captured(call: Awaitable[int]) -> int | Exception:
-    """``call``'s result, or the error it raised: a failed delete must not end the mapping's
-    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._deleted`)."""
+    """``call``'s result, or the error it raised: a failed settle must not end the mapping's
+    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._settled`)."""
     try:
         return await call
     except Exception as exc:
