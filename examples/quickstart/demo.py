@@ -183,13 +183,9 @@ async def leftovers(app: App, producer: Producer) -> str:
     """What is not drained yet, by source, for the deadline's message."""
     left = ["the producer is still sending"] if producer.is_alive() else []
     engine = app.engine
-    for binding in engine.bindings if engine is not None else []:
-        if not await binding.drained():
-            stats = binding.mapping.statistics()
-            busy = (
-                f" ({stats.in_flight_batches} batches in flight)" if stats.in_flight_batches else ""
-            )
-            left.append(f"{source_name(stats)}{busy}")
+    for stats in await engine.undrained() if engine is not None else []:
+        busy = f" ({stats.in_flight_batches} batches in flight)" if stats.in_flight_batches else ""
+        left.append(f"{source_name(stats)}{busy}")
     return ", ".join(left) or "nothing (it drained just now)"
 
 

@@ -30,8 +30,9 @@ from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.stream_build import build_stream_mapping
-from headrace.functions.base import FunctionRuntime, FunctionStatistics
-from headrace.functions.process import ProcessFunctionRuntime
+from headrace.functions.function_seam import FunctionRuntime, FunctionStatistics
+from headrace.functions.kinds.function_kind_seam import RuntimeSettings
+from headrace.functions.kinds.function_kind_table import kind_for as kind_for_function
 from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.sources.source_seam import QueueSource, StreamSource
@@ -83,12 +84,13 @@ class App:
 
     def _runtime(self, name: str) -> FunctionRuntime:
         if name not in self.runtimes:
-            self.runtimes[name] = ProcessFunctionRuntime(
-                self.config.functions[name],
+            function = self.config.functions[name]
+            settings = RuntimeSettings(
                 concurrency=self.config.function_concurrency(name),
                 region=self.config.region,
                 account=self.config.account,
             )
+            self.runtimes[name] = kind_for_function(function).build(function, settings)
         return self.runtimes[name]
 
     def _build_engine(self) -> Engine:

@@ -40,7 +40,7 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     └── ExtraMissing                an optional dependency is not installed
 
 Messages say what to do next. Control flow inside the engine does not use exceptions:
-invocation outcomes are dataclasses (``headrace.functions.base.InvocationResult``).
+invocation outcomes are dataclasses (``headrace.functions.function_seam.InvocationResult``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from aws_support import client_error
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
 from headrace.aws.aws_errors import FailureKind, classify
-from headrace.aws.retry import Retrier, RetryPolicy
+from headrace.aws.aws_retry import Retrier, RetryPolicy
 from headrace.clock import FakeClock
 from headrace.errors import SourceUnavailable
 

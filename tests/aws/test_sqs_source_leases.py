@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from headrace.aws.retry import Retrier
+from headrace.aws.aws_retry import Retrier
 from headrace.clock import FakeClock
 from headrace.events import QueueMessage
 from headrace.sources.sqs import SqsPolling, SqsQueueSource

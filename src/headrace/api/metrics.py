@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
-from headrace.functions.base import FunctionStatistics
+from headrace.functions.function_seam import FunctionStatistics
 from headrace.statistics import AWS_COUNTER_NAMES, MappingStatistics
 
 # (MappingStatistics field, help text) for per-mapping counters (§8.3-8.4); the metric's

@@ -8,7 +8,7 @@ modules import it lazily, so a config without real AWS sources never needs it.
   the resource's ARN.
 - :mod:`headrace.aws.aws_errors` -- what a failed call means: transient (retry), missing,
   denied, or other; AWS's message in the form Lambda shows it.
-- :mod:`headrace.aws.retry` -- exponential backoff with full jitter on the injected clock.
+- :mod:`headrace.aws.aws_retry` -- exponential backoff with full jitter on the injected clock.
 - :mod:`headrace.aws.sqs_api` -- one SQS queue's API calls, typed, retried and translated.
 - :mod:`headrace.aws.visibility` -- keeps received SQS messages invisible while headrace
   still holds them (the visibility heartbeat).

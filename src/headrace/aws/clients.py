@@ -30,7 +30,7 @@ READ_TIMEOUT_SECONDS = LONG_POLL_SECONDS + 20
 # Seconds to open a connection; an unreachable endpoint fails fast and is retried.
 CONNECT_TIMEOUT_SECONDS = 5
 # botocore's own retries are switched off: headrace retries with its own jittered policy on
-# the injected clock (headrace.aws.retry), so there is one retry budget, not two multiplied.
+# the injected clock (headrace.aws.aws_retry), so there is one retry budget, not two multiplied.
 BOTOCORE_ATTEMPTS = 1
 
 

@@ -1,6 +1,6 @@
 """One SQS queue's API calls, as headrace uses them: typed, retried and translated.
 
-Each call goes through a :class:`~headrace.aws.retry.Retrier`: transient failures are
+Each call goes through a :class:`~headrace.aws.aws_retry.Retrier`: transient failures are
 retried with jittered backoff; anything else, and a transient failure that outlasts the
 retries, is raised as :class:`~headrace.errors.SourceUnavailable` with AWS's message.
 Messages come back as :class:`~headrace.events.QueueMessage` with SQS's system attributes
@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from headrace import arn as arnlib
-from headrace.aws.retry import Retrier
+from headrace.aws.aws_retry import Retrier
 from headrace.events import MessageAttributeValue, QueueMessage
 from headrace.statistics import QueueDepth
 
@@ -200,8 +200,8 @@ async def fetch_queue_depths(
     """
     import json
 
+    from headrace.aws.aws_retry import RetryPolicy
     from headrace.aws.clients import create_client, region_of
-    from headrace.aws.retry import RetryPolicy
     from headrace.clock import SystemClock
 
     retrier = Retrier(SystemClock(), arn, policy=RetryPolicy(attempts=0))

@@ -10,6 +10,8 @@ from headrace.config.model import (
     FunctionConfig,
     QueueConfig,
     RedrivePolicy,
+    SelfManagedEventSource,
+    SourceAccessConfiguration,
     SourceDefaults,
     SourceKind,
 )
@@ -32,6 +34,8 @@ __all__ = [
     "KeySchemaElement",
     "QueueConfig",
     "RedrivePolicy",
+    "SelfManagedEventSource",
+    "SourceAccessConfiguration",
     "SourceDefaults",
     "SourceKind",
     "StreamConfig",

@@ -9,6 +9,7 @@ it here is safe.
 from __future__ import annotations
 
 from headrace.sources.kinds.kind_seam import (
+    SOURCE_FIELDS,
     STARTING_POSITIONS,
     Home,
     ResolvedSource,
@@ -19,6 +20,7 @@ from headrace.sources.kinds.kind_seam import (
 from headrace.sources.kinds.kind_table import SOURCE_KINDS, kind_for, kind_of_arn, recognise
 
 __all__ = [
+    "SOURCE_FIELDS",
     "SOURCE_KINDS",
     "STARTING_POSITIONS",
     "Home",

@@ -16,11 +16,12 @@ from typing import Any
 
 from headrace import arn as arnlib
 from headrace.config.kinds import (
+    SOURCE_FIELDS,
     STARTING_POSITIONS,
     SourceDefaults,
     SourceKind,
     kind_for,
-    kind_of_arn,
+    recognise,
 )
 from headrace.config.resources import (
     QueueConfig,
@@ -28,6 +29,12 @@ from headrace.config.resources import (
     StreamConfig,
     TableConfig,
     boolean,
+)
+from headrace.config.source_fields import (
+    SelfManagedEventSource,
+    SourceAccessConfiguration,
+    SourceFields,
+    source_identity,
 )
 
 __all__ = [
@@ -38,6 +45,8 @@ __all__ = [
     "FunctionConfig",
     "QueueConfig",
     "RedrivePolicy",
+    "SelfManagedEventSource",
+    "SourceAccessConfiguration",
     "SourceDefaults",
     "SourceKind",
     "StreamConfig",
@@ -54,13 +63,16 @@ class FunctionConfig:
     """A function, as AWS::Lambda::Function (plus SAM's ``CodeUri``) declares it."""
 
     name: str
-    handler: str
+    handler: str  # "" when the function's kind takes none (its kind validates it)
     code_uri: Path
     timeout: int = 3  # seconds, Lambda's default
     memory_size: int = 128  # MB, Lambda's default
     reserved_concurrent_executions: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
+    # Lambda's Runtime as written (python3.12, ...); None when absent. With the other keys
+    # in kind_fields() it picks the function kind (headrace.functions.kinds) that runs it.
+    runtime: str | None = None
     # headrace's enforce_memory (top level of the file, not an AWS key): kill a worker
     # that holds more than memory_size, as Lambda does.
     enforce_memory: bool = True
@@ -69,7 +81,6 @@ class FunctionConfig:
     # does not use; anything else is rejected as a likely typo.
     IGNORED_KEYS = frozenset(
         {
-            "Runtime",
             "Layers",
             "Description",
             "Architectures",
@@ -100,15 +111,20 @@ class FunctionConfig:
         reserved = data.get("ReservedConcurrentExecutions")
         return cls(
             name=name,
-            handler=str(data["Handler"]),
+            handler=str(data.get("Handler", "")),  # "" for a kind that needs none
             code_uri=(base_dir / str(data.get("CodeUri", "."))).resolve(),
             timeout=int(data.get("Timeout", 3)),
             memory_size=int(data.get("MemorySize", 128)),
             reserved_concurrent_executions=None if reserved is None else int(reserved),
             environment={str(k): str(v) for k, v in env.items()},
             role=None if data.get("Role") is None else str(data["Role"]),
+            runtime=None if data.get("Runtime") is None else str(data["Runtime"]),
             enforce_memory=enforce_memory,
         )
+
+    def kind_fields(self) -> dict[str, Any]:
+        """The AWS keys a function kind is recognised by, as the file gave them."""
+        return {} if self.runtime is None else {"Runtime": self.runtime}
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -123,6 +139,8 @@ class FunctionConfig:
             out["Environment"] = {"Variables": dict(self.environment)}
         if self.role is not None:
             out["Role"] = self.role
+        if self.runtime is not None:
+            out["Runtime"] = self.runtime
         return out
 
 
@@ -135,7 +153,7 @@ class EventSourceMappingConfig:
     """
 
     function_name: str
-    event_source_arn: str
+    event_source_arn: str  # "" for a source named by SelfManagedEventSource instead
     uuid: str
     enabled: bool = True
     batch_size: int = 10
@@ -153,13 +171,35 @@ class EventSourceMappingConfig:
     maximum_retry_attempts: int | None = None
     tumbling_window_in_seconds: int | None = None
     metrics: tuple[str, ...] = ()  # MetricsConfig.Metrics
+    # Source fields besides the ARN (self-managed Kafka, Kafka topics, Amazon MQ queues);
+    # kept as given for the kinds that read them (config/source_fields.py).
+    self_managed_event_source: SelfManagedEventSource | None = None
+    topics: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
+    source_access_configurations: tuple[SourceAccessConfiguration, ...] = ()
 
     @property
     def source_kind(self) -> SourceKind | None:
         """The kind by the source fields alone: for an embedded resource, the real kind of
         the same service, whose defaults and payload rule are the same. ``kind_for(config,
         mapping)`` tells embedded from real."""
-        return kind_of_arn(self.event_source_arn)
+        return recognise(self.source_fields())
+
+    def source_fields(self) -> dict[str, Any]:
+        """The AWS-named fields that name the source (what kinds recognise), absent ones
+        left out."""
+        out: dict[str, Any] = {}
+        if self.event_source_arn:
+            out["EventSourceArn"] = self.event_source_arn
+        return out | self._other_source_fields().to_aws()
+
+    def _other_source_fields(self) -> SourceFields:
+        return SourceFields(
+            self.self_managed_event_source,
+            self.topics,
+            self.queues,
+            self.source_access_configurations,
+        )
 
     @property
     def report_batch_item_failures(self) -> bool:
@@ -175,12 +215,14 @@ class EventSourceMappingConfig:
         """Build from CreateEventSourceMapping fields, filling per-source defaults."""
         function_name = str(data["FunctionName"])
         source_arn = str(data.get("EventSourceArn") or "")
-        kind = kind_of_arn(source_arn)
+        source = {k: data[k] for k in SOURCE_FIELDS if data.get(k)}
+        kind = recognise(source)
         defaults = kind.defaults if kind else None
+        identity = source_identity(source)
         kwargs: dict[str, Any] = {
             "function_name": function_name,
             "event_source_arn": source_arn,
-            "uuid": str(data.get("UUID") or cls.default_uuid(function_name, source_arn)),
+            "uuid": str(data.get("UUID") or cls.default_uuid(function_name, identity)),
             "enabled": boolean(data.get("Enabled", True)),
             "batch_size": int(data.get("BatchSize", defaults.batch_size if defaults else 10)),
             "maximum_batching_window_in_seconds": int(
@@ -198,13 +240,13 @@ class EventSourceMappingConfig:
             kwargs["maximum_concurrency"] = int(scaling["MaximumConcurrency"])
         if defaults is not None and defaults.is_stream:
             kwargs.update(_stream_fields(data))
+        kwargs.update(SourceFields.from_aws(data).as_kwargs())
         return cls(**kwargs)
 
     def to_aws(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "UUID": self.uuid,
-            "FunctionName": self.function_name,
-            "EventSourceArn": self.event_source_arn,
+        out: dict[str, Any] = {"UUID": self.uuid, "FunctionName": self.function_name}
+        out |= self.source_fields()
+        out |= {
             "Enabled": self.enabled,
             "BatchSize": self.batch_size,
             "MaximumBatchingWindowInSeconds": self.maximum_batching_window_in_seconds,

@@ -1,17 +1,15 @@
 """Check and build the ``functions:`` section: AWS::Lambda::Function fields with Lambda's errors.
 
-``Handler`` is required and is read as Lambda's Python runtime reads it (see
-:class:`HandlerName`): ``module.function``, ``pkg.module.function``, ``folder/module.function``,
-with any file name the runtime imports (``kinesis-consumer-fn.lambda_handler``).
-``CodeUri`` is a local folder, resolved against the config file's folder. Ranges follow
-Lambda: Timeout 1-900, MemorySize 128-10240, ReservedConcurrentExecutions >= 0.
-Environment variables are strings with Lambda's names.
+The fields every function has are checked here: the name, the keys, Timeout 1-900,
+MemorySize 128-10240, ReservedConcurrentExecutions >= 0, Role, and environment variables
+(strings with Lambda's names). What depends on how the function runs (``Handler`` and
+``CodeUri`` for the Python runtime) is the function kind's (:mod:`headrace.functions.kinds`):
+the entry's kind checks it through :class:`EntryChecks`, so its texts match these.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,17 +33,12 @@ from headrace.config.problems import (
     validation_message,
 )
 from headrace.config.quoting import as_text, clip
+from headrace.functions.kinds.function_kind_table import kind_of_entry
 
 # Lambda's bare function names: 1-64 letters, digits, hyphens, underscores.
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 # Lambda's environment variable names.
 ENV_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
-# Lambda's pattern for Handler (CreateFunction): no whitespace.
-HANDLER_PATTERN = re.compile(r"[^\s]+")
-# Lambda's maximum Handler length.
-MAX_HANDLER_LENGTH = 128
-# The error type Lambda's Python runtime gives a handler module named like a built-in one.
-BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
 # AWS::Lambda::Function keys (plus SAM's CodeUri) that headrace uses.
 FUNCTION_KEYS = frozenset(
     {
@@ -56,6 +49,7 @@ FUNCTION_KEYS = frozenset(
         "ReservedConcurrentExecutions",
         "Environment",
         "Role",
+        "Runtime",
     }
 )
 # Variables the Lambda runtime sets itself; Lambda refuses them in Environment.Variables.
@@ -108,8 +102,7 @@ def _validate_function(
     before = scope.count()
     check_name(scope, name, FUNCTION_NAME, "functionName")
     check_keys(scope, data, FUNCTION_KEYS, FunctionConfig.IGNORED_KEYS)
-    _check_handler(scope, data)
-    _check_code_uri(scope, data)
+    kind_of_entry(data).validate(data, EntryChecks(scope, data))
     read_int(scope, data, "Timeout", 1, 900)
     read_int(scope, data, "MemorySize", 128, 10_240)
     read_int(scope, data, "ReservedConcurrentExecutions", 0)
@@ -121,74 +114,29 @@ def _validate_function(
 
 
 @dataclass(frozen=True, slots=True)
-class HandlerName:
-    """A parsed ``Handler``: the module's dotted path parts and the function's name."""
+class EntryChecks:
+    """The :class:`~headrace.functions.kinds.function_kind_seam.FunctionChecks` a function
+    kind reports through: one function's entry and its scope, with config's texts."""
 
-    module_parts: tuple[str, ...]  # ("pkg", "orders") for pkg.orders.handler
-    function: str
+    scope: Scope
+    data: Mapping[str, Any]
 
-    @property
-    def module(self) -> str:
-        return ".".join(self.module_parts)
+    def add(self, key: str | None, code: str, message: str) -> None:
+        self.scope.add(key, code, message)
 
-    @classmethod
-    def parse(cls, handler: str) -> HandlerName | None:
-        """Split ``handler`` as Lambda's Python runtime (awslambdaric) does: at the last dot.
-
-        The module part is imported with ``/`` read as ``.``, so folders and packages nest
-        (``pkg.orders``, ``pkg/orders``), and a part is any file or folder name the import
-        system finds, hyphens and leading digits included (``kinesis-consumer-fn``,
-        ``dir/sub-mod``, ``2024_jobs``). The function part must be an identifier, the name
-        of a ``def``. Returns None for what the runtime cannot load: no dot
-        (``Runtime.MalformedHandlerName``), an empty module or function part, or a function
-        part that no ``def`` can have (``Runtime.HandlerNotFound``).
-        """
-        module, dot, function = handler.rpartition(".")
-        if not dot or not function.isidentifier():
+    def require_str(self, key: str, code: str) -> str | None:
+        if not require(self.scope, self.data, key, code):
             return None
-        parts = tuple(module.replace("/", ".").split("."))
-        if not all(parts):
-            return None
-        return cls(module_parts=parts, function=function)
+        return read_str(self.scope, self.data, key)
 
+    def optional_str(self, key: str) -> str | None:
+        return read_str(self.scope, self.data, key)
 
-def _check_handler(scope: Scope, data: Mapping[str, Any]) -> None:
-    if not require(scope, data, "Handler", INVALID_PARAMETER):
-        return
-    handler = read_str(scope, data, "Handler")
-    if handler is None:
-        return
-    if len(handler) > MAX_HANDLER_LENGTH:
-        constraint = f"Member must have length less than or equal to {MAX_HANDLER_LENGTH}"
-        scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
-    elif not HANDLER_PATTERN.fullmatch(handler):
-        constraint = f"Member must satisfy regular expression pattern: {HANDLER_PATTERN.pattern}"
-        scope.add("Handler", VALIDATION, validation_message(handler, "handler", constraint))
-    elif HandlerName.parse(handler) is None:
-        message = (
-            f"Handler '{clip(handler)}' is not of the form module.function "
-            "(for example orders.handler, pkg.orders.handler or src/kinesis-consumer-fn.handler)."
-        )
-        scope.add("Handler", INVALID_PARAMETER, message)
-    else:
-        _check_built_in(scope, handler.rpartition(".")[0])
+    def invalid(self, key: str, value: object, member: str, constraint: str) -> None:
+        self.scope.add(key, VALIDATION, validation_message(value, member, constraint))
 
-
-def _check_built_in(scope: Scope, module: str) -> None:
-    """The runtime refuses a module whose first dotted part names a built-in module."""
-    if module.split(".")[0] in sys.builtin_module_names:  # awslambdaric's exact test
-        message = f"Cannot use built-in module {module} as a handler module"
-        scope.add("Handler", BUILT_IN_MODULE_CONFLICT, message)
-
-
-def _check_code_uri(scope: Scope, data: Mapping[str, Any]) -> None:
-    code_uri = read_str(scope, data, "CodeUri")
-    if code_uri is not None and "://" in code_uri:
-        message = (
-            f"CodeUri '{clip(code_uri)}' is not a local folder; headrace runs handlers from a "
-            "folder on this machine (relative paths resolve against the config file's folder)."
-        )
-        scope.add("CodeUri", INVALID_PARAMETER, message)
+    def clip(self, text: str) -> str:
+        return clip(text)
 
 
 def _check_environment(scope: Scope, data: Mapping[str, Any]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from headrace.config.kinds import Home, ResolvedSource, Unresolved, kind_of_arn
+from headrace.config.kinds import SOURCE_FIELDS, Home, ResolvedSource, Unresolved, recognise
 from headrace.config.model import Config, FunctionConfig
 from headrace.config.problems import (
     INVALID_PARAMETER,
@@ -24,6 +24,11 @@ from headrace.config.problems import (
 
 # §1.6.1, §1.6.2, §1.6.11 and §1.6.12: the texts AWS returns.
 UNRECOGNIZED_SOURCE = "Unrecognized event source."
+# A self-managed source no kind reads (headrace's own text; AWS would run it).
+SELF_MANAGED_NOT_SUPPORTED = (
+    "a self-managed Apache Kafka cluster (SelfManagedEventSource) is not supported yet: "
+    "no source kind of headrace reads it."
+)
 FUNCTION_NOT_FOUND = "Function does not exist"
 # Qualifier that means "the function itself"; headrace has no versions or aliases.
 LATEST = "$LATEST"
@@ -81,19 +86,23 @@ def function_name(text: str, config: Config) -> str | None:
 def resolve_source(
     scope: Scope, data: Mapping[str, Any], declared: Declared
 ) -> ResolvedSource | None:
-    """The source EventSourceArn names, or None after recording why (§1.6.1, §1.6.11-12)."""
+    """The source the mapping's source fields name, or None after recording why (§1.6.1,
+    §1.6.11-12). A kind may recognise a source without an EventSourceArn (a self-managed
+    one); with none recognising it, the ARN is unrecognized, or, without one, the
+    self-managed source is named as not supported yet."""
     source_arn = data.get("EventSourceArn")
-    if source_arn is None or source_arn == "":
-        scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
-        return None
-    if not isinstance(source_arn, str):
+    if source_arn is not None and not isinstance(source_arn, str):
         read_str(scope, data, "EventSourceArn")
         return None
-    kind = kind_of_arn(source_arn, Home(declared.config.region, declared.config.account))
+    fields = {key: data[key] for key in SOURCE_FIELDS if data.get(key)}
+    kind = recognise(fields, Home(declared.config.region, declared.config.account))
     if kind is None:
-        scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
+        if not source_arn and "SelfManagedEventSource" in fields:
+            scope.add("SelfManagedEventSource", INVALID_PARAMETER, SELF_MANAGED_NOT_SUPPORTED)
+        else:
+            scope.add("EventSourceArn", INVALID_PARAMETER, UNRECOGNIZED_SOURCE)
         return None
-    resolved = kind.resolve(source_arn, declared.config, declared)
+    resolved = kind.resolve(source_arn or "", declared.config, declared)
     if isinstance(resolved, Unresolved):
         scope.add("EventSourceArn", INVALID_PARAMETER, resolved.message)
         return None

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headrace.config.kinds import ResolvedSource
+from headrace.config.kinds import Home, ResolvedSource
 from headrace.config.mapping_fields import (
     QUEUE_ONLY_KEYS,
     STREAM_ONLY_KEYS,
@@ -39,12 +39,19 @@ from headrace.config.validate_links import (
     resolve_function,
     resolve_source,
 )
+from headrace.config.validate_source_fields import (
+    OTHER_SOURCE_FIELDS,
+    check_source_fields,
+    source_kind,
+)
 
-# CreateEventSourceMapping fields headrace uses for SQS, Kinesis and DynamoDB Streams.
+# CreateEventSourceMapping fields headrace knows: those of SQS, Kinesis and DynamoDB
+# Streams, and the source fields a kind may read (validate_source_fields.py).
 MAPPING_KEYS = frozenset(
     {
         "FunctionName",
         "EventSourceArn",
+        *OTHER_SOURCE_FIELDS,
         "UUID",
         "Enabled",
         "BatchSize",
@@ -58,13 +65,9 @@ MAPPING_KEYS = frozenset(
 )
 # Accepted for compatibility and not used: encryption of filters, tags.
 MAPPING_IGNORED_KEYS = frozenset({"KMSKeyArn", "Tags"})
-# Fields of Kafka, Amazon MQ and DocumentDB mappings, which headrace does not run.
+# Other fields of Kafka, Amazon MQ and DocumentDB mappings, which headrace does not run.
 OTHER_SOURCE_KEYS = frozenset(
     {
-        "Topics",
-        "Queues",
-        "SourceAccessConfigurations",
-        "SelfManagedEventSource",
         "AmazonManagedKafkaEventSourceConfig",
         "SelfManagedKafkaEventSourceConfig",
         "DocumentDBEventSourceConfig",
@@ -124,6 +127,8 @@ def _validate_mapping(scope: Scope, data: Any, declared: Declared) -> _Checked |
         return None
     before = scope.count()
     check_keys(scope, data, MAPPING_KEYS, MAPPING_IGNORED_KEYS | OTHER_SOURCE_KEYS)
+    home = Home(declared.config.region, declared.config.account)
+    check_source_fields(scope, data, source_kind(data, home))
     for key in sorted(OTHER_SOURCE_KEYS & set(data)):
         message = (
             f"{key} applies to Kafka, Amazon MQ and DocumentDB event sources, "

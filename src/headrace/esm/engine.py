@@ -203,6 +203,14 @@ class Engine:
                 return False
         return True
 
+    async def undrained(self) -> builtins.list[MappingStatistics]:
+        """The statistics of every mapping not drained yet (what a deadline reports)."""
+        return [
+            live.statistics()
+            for live in list(self._live.values())
+            if not live.settled or (live.config.enabled and not await live.binding.drained())
+        ]
+
     # -- inside -------------------------------------------------------------------------
 
     def _add(self, live: LiveMapping) -> None:

@@ -1,9 +1,9 @@
 """Engine hooks: what a mapping tells as it works, for whatever keeps count of it.
 
 A mapping's pollers, lanes and destinations call one hook at each event instead of
-updating counters inline; the metrics (:class:`~headrace.esm.statistics.MappingCounters`)
+updating counters inline; the metrics (:class:`~headrace.esm.mapping_counters.MappingCounters`)
 and ``LastProcessingResult``
-(:class:`~headrace.esm.statistics.LastProcessingResult`) are hooks, and a mapping's
+(:class:`~headrace.esm.mapping_counters.LastProcessingResult`) are hooks, and a mapping's
 :class:`Hooks` passes every event to each of them in turn. The engine gives each mapping
 its own hooks (its :class:`~headrace.esm.mapping_core.MappingRecord`), kept across rebuilds.
 """

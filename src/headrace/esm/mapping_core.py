@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.hooks import EngineHooks, Hooks
 from headrace.esm.lifecycle import Lifecycle, MappingState
-from headrace.esm.statistics import LastProcessingResult, MappingCounters
+from headrace.esm.mapping_counters import LastProcessingResult, MappingCounters
 from headrace.statistics import MappingStatistics
 
 

@@ -1,7 +1,8 @@
 """What one invocation's result means for its batch: success, partial failure or failure.
 
-:func:`interpret` reads an :class:`~headrace.functions.base.InvocationResult` the way Lambda
-reads a function's response (§3.5, §3.4.1, §4.2.17):
+:func:`interpret` reads an
+:class:`~headrace.functions.function_seam.InvocationResult` the way Lambda reads a function's
+response (§3.5, §3.4.1, §4.2.17):
 
 * any function error (raised, timed out, crashed, failed to load) fails the whole batch,
   with ``function_error = "Unhandled"`` (§4.2.12); an invoke that never reached the handler
@@ -23,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from headrace.functions.base import InvocationResult, InvocationStatus
+from headrace.functions.function_seam import InvocationResult, InvocationStatus
 
 # Lambda's functionError for every failure where the function ran and errored (§4.2.12);
 # timeouts, crashes and init errors are reported the same way (UNCONFIRMED for timeouts).

@@ -25,8 +25,8 @@ from types import TracebackType
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import FunctionConfig
 from headrace.functions import faults
-from headrace.functions.base import FunctionStatistics, InvocationResult, InvocationStatus
 from headrace.functions.environment import function_arn, worker_environment
+from headrace.functions.function_seam import FunctionStatistics, InvocationResult, InvocationStatus
 from headrace.functions.limiter import ConcurrencyLimiter
 from headrace.functions.memguard import MemoryGuard
 from headrace.functions.worker import WorkerProcess

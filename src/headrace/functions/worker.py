@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from headrace.functions import faults
-from headrace.functions.base import InvocationResult, InvocationStatus
 from headrace.functions.framing import (
     FLAG_LOG_TAIL,
     REPLY_HEADER,
@@ -29,6 +28,7 @@ from headrace.functions.framing import (
     check_log_marker,
     encode_request,
 )
+from headrace.functions.function_seam import InvocationResult, InvocationStatus
 from headrace.functions.group import ProcessGroup
 from headrace.functions.logpump import LogPump
 

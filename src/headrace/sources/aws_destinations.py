@@ -30,8 +30,8 @@ import msgspec
 
 from headrace import arn as arnlib
 from headrace.aws.aws_errors import classify
+from headrace.aws.aws_retry import RetryPolicy
 from headrace.aws.clients import AwsSettings, create_client, region_of
-from headrace.aws.retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidParameterValueException, SourceUnavailable
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from headrace.aws.aws_errors import AwsFailure, classify
-from headrace.aws.retry import RetryPolicy
+from headrace.aws.aws_retry import RetryPolicy
 from headrace.clock import Clock
 from headrace.errors import InvalidArgumentException
 from headrace.events import StreamRecord

@@ -16,7 +16,7 @@ How it polls (docs/aws.md has the whole story):
 - **Deletes** use ``DeleteMessageBatch``; entries that fail through SQS's fault are retried.
 - **Visibility heartbeat**: :class:`~headrace.aws.visibility.VisibilityKeeper`.
 - **Errors**: transient failures are retried with jittered backoff
-  (:mod:`headrace.aws.retry`); what remains is raised from ``receive`` as
+  (:mod:`headrace.aws.aws_retry`); what remains is raised from ``receive`` as
   :class:`~headrace.errors.SourceUnavailable` with AWS's message, which the lane shows as
   ``LastProcessingResult`` while it backs off; polling recovers once the cause is gone.
 """
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace.aws.aws_errors import FailureKind
+from headrace.aws.aws_retry import Retrier
 from headrace.aws.clients import LONG_POLL_SECONDS, AwsSettings, create_client, region_of
-from headrace.aws.retry import Retrier
 from headrace.aws.sqs_api import MAX_BATCH_ENTRIES, SqsQueueApi
 from headrace.aws.visibility import VisibilityKeeper
 from headrace.clock import Clock

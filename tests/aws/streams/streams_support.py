@@ -19,10 +19,10 @@ from headrace.esm.streams.destinations import DestinationSender
 from headrace.esm.streams.shapes import RecordShape
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.aws_streams import AwsStreamSource
 from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
 
 REGION = "us-east-1"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:consume"

@@ -13,7 +13,7 @@ from streams_support import REGION, Moto, QuickClock
 
 from headrace.aws.clients import AwsSettings, create_client
 from headrace.errors import InvalidArgumentException
-from headrace.esm.statistics import LastProcessingResult
+from headrace.esm.mapping_counters import LastProcessingResult
 from headrace.sources import kinesis
 from headrace.sources.aws_streams import AwsStreamSource, ShardInfo
 from headrace.sources.kinesis import KINESIS_POLL_SECONDS, KinesisApi, open_kinesis_source

@@ -15,8 +15,8 @@ from headrace.clock import SystemClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, StreamBinding
 from headrace.esm.streams.stream_build import build_stream_mapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -196,3 +196,10 @@ def test_misspelt_function_key(problems: Problems) -> None:
     assert problems(with_function(Timout=5)) == [
         f"{AT}: Timout: ValidationException: unknown key; did you mean Timeout?"
     ]
+
+
+@pytest.mark.parametrize("runtime", ["python3.12", "nodejs20.x", "java21"])
+def test_runtime_is_kept_and_no_value_is_refused(loaded: Loaded, runtime: str) -> None:
+    """No behaviour change: every Runtime loads as before (the Python runtime runs it until
+    issue 12's kinds claim theirs); the value is kept to pick the function kind."""
+    assert loaded(with_function(Runtime=runtime)).functions["f"].runtime == runtime

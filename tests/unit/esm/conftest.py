@@ -14,9 +14,9 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, MappingBinding, RunResult
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.queues.queue_mapping import QueueMapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:orders-dlq"

@@ -18,12 +18,12 @@ from headrace.esm.lifecycle import MappingState
 from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.streams.stream_build import build_stream_mapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.record_shapes import KinesisShape
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
-from headrace.sources.memory_streams import InMemoryStreamSource
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_queue_source import InMemoryQueueSource
+from headrace.testing.memory_stream_source import InMemoryStreamSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"

@@ -12,7 +12,7 @@ from headrace.esm.filters.off_loop import OFF_LOOP_BYTES, filter_off_loop
 from headrace.esm.queues.queue_batch import BatchRules, gather_batch
 from headrace.esm.queues.queue_reader import read_queue
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
+from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 # How long a filter waits for the loop to run a callback before deciding it cannot.

@@ -12,12 +12,12 @@ from headrace.esm.engine import Engine, MappingBinding
 from headrace.esm.hooks import EngineHooks, Settled
 from headrace.esm.lifecycle import MappingState
 from headrace.esm.mapping_core import MappingRecord
+from headrace.esm.mapping_counters import LastProcessingResult
 from headrace.esm.outcome import BatchOutcome, OutcomeKind
 from headrace.esm.queues.queue_build import build_queue_mapping
-from headrace.esm.statistics import LastProcessingResult
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 

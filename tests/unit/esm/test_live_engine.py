@@ -298,3 +298,22 @@ async def test_no_task_outlives_the_engine() -> None:
     await rig.turn()
     left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     assert left == []
+
+
+async def test_undrained_names_the_mappings_still_at_work() -> None:
+    """What a deadline reports: a mapping whose message keeps failing is not drained; once
+    it is deleted nothing is left."""
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        raise RuntimeError("always")
+
+    rig = LiveRig(handlers={"process": failing})
+    uuid = rig.create()
+    rig.queue.send("never done")
+    rig.start()
+    await rig.turn(1)
+    assert [stats.uuid for stats in await rig.engine.undrained()] == [uuid]
+    rig.engine.delete(uuid)
+    await rig.engine.settled(uuid)
+    assert await rig.engine.undrained() == []
+    await rig.stop()

@@ -20,7 +20,7 @@ from headrace.esm.outcome import (
     fifo_hold_back,
     interpret,
 )
-from headrace.functions.base import InvocationResult, InvocationStatus
+from headrace.functions.function_seam import InvocationResult, InvocationStatus
 
 IDS = ("seq-1", "seq-2", "seq-3")
 

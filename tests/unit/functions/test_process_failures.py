@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from headrace.functions.base import InvocationStatus
+from headrace.functions.function_seam import InvocationStatus
 
 
 async def test_handler_past_timeout_is_killed_and_reported_as_timeout(

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from headrace.clock import FakeClock
-from headrace.functions.base import InvocationStatus
+from headrace.functions.function_seam import InvocationStatus
 
 # Timeout of the functions below: far longer than a crash takes to be noticed, so a crash
 # reported as a timeout (or noticed only when a child exits) fails the test.

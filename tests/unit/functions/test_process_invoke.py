@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from headrace.functions.base import InvocationStatus
+from headrace.functions.function_seam import InvocationStatus
 
 
 async def test_sync_handler_returns_its_value_as_json(make_runtime, invoke_once):

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from headrace.functions.base import InvocationStatus
+from headrace.functions.function_seam import InvocationStatus
 
 # Far more than MemorySize; bounded so a broken check does not take the machine's memory.
 OVER_MB = 1024

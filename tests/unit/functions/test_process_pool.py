@@ -8,7 +8,7 @@ import json
 import pytest
 
 from headrace.clock import FakeClock
-from headrace.functions.base import InvocationStatus
+from headrace.functions.function_seam import InvocationStatus
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:

@@ -7,8 +7,6 @@ from headrace.clock import FakeClock
 from headrace.sources.aws_streams import AwsStreamSource
 from headrace.sources.embedded_queue import EmbeddedQueueSource
 from headrace.sources.embedded_streams import EmbeddedStreamSource
-from headrace.sources.memory import InMemoryQueueSource
-from headrace.sources.memory_streams import InMemoryStreamSource
 from headrace.sources.source_seam import (
     CheckpointPositions,
     Deletes,
@@ -22,6 +20,8 @@ from headrace.sources.source_seam import (
     capabilities,
 )
 from headrace.sources.sqs import SqsQueueSource
+from headrace.testing.memory_queue_source import InMemoryQueueSource
+from headrace.testing.memory_stream_source import InMemoryStreamSource
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:orders"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"

@@ -11,7 +11,7 @@ from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
 from headrace.esm.queues.queue_reader import read_queue
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
-from headrace.functions.base import FunctionRuntime
+from headrace.functions.function_seam import FunctionRuntime
 from headrace.sources.source_seam import SourceCore
 
 

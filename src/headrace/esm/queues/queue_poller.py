@@ -32,7 +32,7 @@ from headrace.esm.queues.queue_batch import BatchRules, QueueBatch, RecordFilter
 from headrace.esm.queues.queue_reader import QueueReader, return_now
 from headrace.esm.queues.scaling import QueueScaler
 from headrace.events import QueueMessage
-from headrace.functions.base import FunctionRuntime, Slot
+from headrace.functions.function_seam import FunctionRuntime, Slot
 from headrace.retry import Backoff
 from headrace.sources.source_seam import Settlement
 

@@ -20,7 +20,7 @@ from headrace.esm.streams.ledger import Entry
 from headrace.esm.streams.policy import Attempt, Condition, Decision, Invoked, decide
 from headrace.esm.streams.stream_batch import payload_budget, take_batch
 from headrace.esm.streams.windows import OpenWindow, records_payload, window_payload
-from headrace.functions.base import InvocationResult, Slot
+from headrace.functions.function_seam import InvocationResult, Slot
 from headrace.retry import Backoff
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.stream_batch import count_ready
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.esm.streams.windows import OpenWindow
-from headrace.functions.base import Slot
+from headrace.functions.function_seam import Slot
 
 
 class ShardHost(Protocol):

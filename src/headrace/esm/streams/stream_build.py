@@ -12,7 +12,7 @@ from headrace.esm.streams.policy import UNLIMITED, RetryPolicy
 from headrace.esm.streams.shapes import RecordShape
 from headrace.esm.streams.stream_context import StreamContext, StreamRules
 from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.functions.base import FunctionRuntime
+from headrace.functions.function_seam import FunctionRuntime
 from headrace.sources.source_seam import StreamSource, StreamStart
 from headrace.state.state_seam import CheckpointStore
 

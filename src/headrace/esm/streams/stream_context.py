@@ -13,7 +13,7 @@ from headrace.esm.streams.checkpointing import CheckpointWriter
 from headrace.esm.streams.destinations import OnFailure
 from headrace.esm.streams.policy import RetryPolicy
 from headrace.esm.streams.shapes import RecordShape
-from headrace.functions.base import FunctionRuntime
+from headrace.functions.function_seam import FunctionRuntime
 from headrace.sources.source_seam import StreamSource, StreamStart
 
 # GetRecords' largest limit (Kinesis: 10,000 records per call).

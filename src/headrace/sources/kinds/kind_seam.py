@@ -40,6 +40,21 @@ class SourceDefaults:
     supports_scaling_config: bool = False
     # Name used in messages ("SQS", "Kinesis", "DynamoDB Streams").
     display_name: str = ""
+    # The mapping's source fields (SOURCE_FIELDS) the kind reads; any other one given is
+    # rejected as not applying to it.
+    source_fields: frozenset[str] = frozenset({"EventSourceArn"})
+
+
+# The CreateEventSourceMapping fields that name a mapping's source (§1.2): an ARN, or a
+# self-managed Kafka cluster's endpoints, with the Kafka topic or Amazon MQ queue and the
+# access configurations (secrets, VPC parts) they need.
+SOURCE_FIELDS = (
+    "EventSourceArn",
+    "SelfManagedEventSource",
+    "Topics",
+    "Queues",
+    "SourceAccessConfigurations",
+)
 
 
 # Every StartingPosition the API knows, in the order AWS lists them (§1.6.5).
@@ -110,14 +125,17 @@ class SourceKind(Protocol):
         ...
 
     def recognises(self, source: Mapping[str, Any], home: Home | None) -> bool:
-        """Whether a mapping's source fields (``EventSourceArn`` today;
-        ``SelfManagedEventSource``, ``Queues``, ``Topics`` for later kinds) are this
-        kind's. ``home`` is None when only the fields are known: embedded kinds then say
-        no, and the real kind of the same service answers."""
+        """Whether a mapping's source fields (:data:`SOURCE_FIELDS` as AWS names them:
+        ``EventSourceArn``, ``SelfManagedEventSource``, ``Topics``, ``Queues``,
+        ``SourceAccessConfigurations``; absent ones left out) are this kind's. A kind
+        needs no ``EventSourceArn``: one that recognises a self-managed source makes such
+        mappings valid. ``home`` is None when only the fields are known: embedded kinds
+        then say no, and the real kind of the same service answers."""
         ...
 
     def resolve(self, arn: str, config: Config, declared: Declared) -> ResolvedSource | Unresolved:
-        """Validate the source against the file (§1.6.11, §1.6.12)."""
+        """Validate the source against the file (§1.6.11, §1.6.12). ``arn`` is ``""``
+        for a source named without an ARN (a self-managed one)."""
         ...
 
     def built(self, config: Config, arn: str) -> bool:

@@ -48,8 +48,8 @@ def kind_of_arn(arn: str, home: Home | None = None) -> SourceKind | None:
 
 
 def kind_for(config: Config, mapping: EventSourceMappingConfig) -> SourceKind | None:
-    """The kind of one of ``config``'s mappings, embedded or real."""
-    return kind_of_arn(mapping.event_source_arn, Home(config.region, config.account))
+    """The kind of one of ``config``'s mappings, embedded or real, by all its source fields."""
+    return recognise(mapping.source_fields(), Home(config.region, config.account))
 
 
 def kind_named(name: str) -> SourceKind:

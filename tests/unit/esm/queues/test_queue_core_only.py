@@ -21,10 +21,10 @@ from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_reader import read_queue, return_now
 from headrace.events import QueueMessage
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
 from headrace.sources.source_seam import Settlement, capabilities
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 ARN = "arn:aws:sqs:us-east-1:000000000000:plain"
 

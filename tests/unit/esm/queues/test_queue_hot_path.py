@@ -10,9 +10,9 @@ from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, MappingBinding
 from headrace.esm.queues.queue_build import build_queue_mapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.memory import InMemoryQueueSource
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 
 def ok(event: dict[str, Any], context: Any) -> None:

@@ -17,10 +17,10 @@ from headrace.errors import BrokerError
 from headrace.esm.engine import Engine, RunResult, StreamBinding
 from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.functions.memory import InMemoryFunctionRuntime
 from headrace.sources.kinds.record_shapes import KinesisShape
-from headrace.sources.memory_streams import InMemoryStreamSource
 from headrace.state.memory_state import MemoryCheckpoints, memory_checkpoints
+from headrace.testing.memory_functions import InMemoryFunctionRuntime
+from headrace.testing.memory_stream_source import InMemoryStreamSource
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/clicks"
 DESTINATION_ARN = "arn:aws:sqs:us-east-1:000000000000:failures"

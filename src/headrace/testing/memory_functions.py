@@ -1,13 +1,20 @@
-"""An in-process fake of a function runtime, for engine tests.
+"""An in-process function runtime for tests: the engine's function seam with no processes.
 
-:class:`InMemoryFunctionRuntime` runs a Python callable (sync or async) on the event loop
-with the same contract as the process runtime: the same concurrency limit and throttle
-counting, the same context object, the same error objects for a raised exception or an
-unencodable return value. A handler simulates the failures only a process can have by
-raising :class:`SimulatedTimeout` or :class:`SimulatedCrash`.
+A public test double (import it in your own tests): :class:`InMemoryFunctionRuntime`
+satisfies :class:`~headrace.functions.function_seam.FunctionRuntime` and runs a Python
+callable (sync or async) on the event loop with the same contract as the process runtime:
+the same concurrency limit and throttle counting, the same context object, the same error
+objects for a raised exception or an unencodable return value. A handler simulates the
+failures only a process can have by raising :class:`SimulatedTimeout` or
+:class:`SimulatedCrash`.
 
 Every invocation's decoded event is recorded in ``invocations`` so tests can assert what
-the engine sent.
+the engine sent::
+
+    runtime = InMemoryFunctionRuntime("orders", lambda event, context: None)
+    async with runtime.reserve() as slot:
+        result = await slot.invoke(b'{"Records": []}')
+    assert result.ok and runtime.invocations == [{"Records": []}]
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ from typing import Any
 
 from headrace import arn as arnlib
 from headrace.functions import faults
-from headrace.functions.base import FunctionStatistics, InvocationResult, InvocationStatus
 from headrace.functions.environment import FUNCTION_VERSION, log_group_name, log_stream_name
+from headrace.functions.function_seam import FunctionStatistics, InvocationResult, InvocationStatus
 from headrace.functions.handler import (
     decode_event,
     encode_response,

@@ -1,12 +1,16 @@
-"""The in-memory fake runtime used by engine tests: same contract, no processes."""
+"""The in-memory function runtime (headrace.testing): the process contract, no processes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-from headrace.functions.base import InvocationStatus
-from headrace.functions.memory import InMemoryFunctionRuntime, SimulatedCrash, SimulatedTimeout
+from headrace.functions.function_seam import InvocationStatus
+from headrace.testing.memory_functions import (
+    InMemoryFunctionRuntime,
+    SimulatedCrash,
+    SimulatedTimeout,
+)
 
 
 async def invoke(runtime: InMemoryFunctionRuntime, event=None, **kwargs):
