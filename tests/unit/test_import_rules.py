@@ -115,7 +115,7 @@ def test_sources_broker_stores_and_runtimes_never_import_the_engine() -> None:
 def test_the_checker_sees_a_violation() -> None:
     """The checks above can fail: a late, relative import of a concrete part is caught."""
     imports = {
-        "headrace.esm.queues.example": {"headrace.sources.sqs", "headrace.sources.base"},
+        "headrace.esm.queues.example": {"headrace.sources.sqs", "headrace.sources.source_seam"},
         "headrace.sources.example": {"headrace.esm.mapping_counters"},
     }
     assert engine_violations(imports) == {("headrace.esm.queues.example", "headrace.sources.sqs")}

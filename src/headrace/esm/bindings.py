@@ -15,7 +15,7 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.sources.base import QueueSource
+from headrace.sources.source_seam import QueueSource
 from headrace.statistics import MappingStatistics
 
 

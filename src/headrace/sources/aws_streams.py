@@ -37,7 +37,7 @@ from headrace.errors import InvalidArgumentException
 from headrace.events import StreamRecord
 from headrace.retry import Backoff, Jitter
 from headrace.sources.aws_problems import ProblemListener, ProblemReport, problem_text
-from headrace.sources.base import ShardRecords, StreamShard, StreamStart
+from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 log = logging.getLogger("headrace.aws")
 

@@ -19,6 +19,7 @@ from headrace.clock import Clock
 from headrace.events import QueueMessage
 from headrace.owned_tasks import OwnedTasks
 from headrace.sources.combining import CallCombiner, CombinedAnswer
+from headrace.sources.queue_core import SqsCore
 from headrace.statistics import QueueDepth
 
 if TYPE_CHECKING:
@@ -53,9 +54,9 @@ class EmbeddedQueueStatistics:
     looks_saved: int  # waits that needed no look: a receive had just found nothing
 
 
-class EmbeddedQueueSource:
+class EmbeddedQueueSource(SqsCore):
     """One queue of a :class:`~headrace.broker.storage_seam.QueueStorage` as a
-    :class:`~headrace.sources.base.QueueSource` (any storage backend)."""
+    :class:`~headrace.sources.source_seam.QueueSource` (any storage backend)."""
 
     def __init__(self, storage: QueueStorage, queue: Queue, *, clock: Clock) -> None:
         self._storage = storage

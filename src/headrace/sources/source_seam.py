@@ -2,21 +2,28 @@
 
 Every source has the **core** (:class:`SourceCore`): receive a batch, settle it with its
 successes and failures, close. What only some kinds have is a **capability**, a small
-``runtime_checkable`` Protocol the engine (or a test) can ask about with ``isinstance``:
+``runtime_checkable`` Protocol the engine asks about with ``isinstance`` once, when it
+builds a mapping (never per message):
 
-* :class:`Visibility` — received items stay hidden for a timeout that can be changed
-  (SQS; a RabbitMQ or Redis Streams kind would map it to its own redelivery).
+* :class:`Visibility` — received items stay hidden for a timeout set at receive (§4.1.5)
+  and changed later (SQS; a RabbitMQ or Redis Streams kind would map it to its redelivery).
+  A queue mapping over a source without it tells the source about failures instead.
+* :class:`ReadyWait` — wait, without receiving, until an item may be receivable: a lane
+  waits there before it reserves a worker. Without it a lane pauses between empty polls.
+* :class:`GroupOrder` — FIFO message groups the engine keeps in order on failures.
+* :class:`ConcurrentSettle` — a settle may run alongside the lane's next receive (the
+  embedded queue then joins both into one storage ``exchange``; see ``combining.py``).
 * :class:`Deletes` — settling a success deletes by receipt handle (SQS).
 * :class:`QueueDepthReport` — how many items wait (``status``, ``--until-drained``).
 * :class:`OrderedShards` — shards read in order through iterators (Kinesis, DynamoDB
   Streams, embedded streams; Kafka partitions would fit).
 * :class:`CheckpointPositions` — positions a checkpoint can resume after.
 
-:class:`QueueSource` and :class:`StreamSource` are today's engine-facing shapes, now
-composed of those capabilities (the queue and stream engines still take them whole);
+The queue engine takes any :class:`SourceCore`; :class:`QueueSource` is the SQS-shaped
+source (core plus every queue capability) the SQS-shaped kinds open. The stream engine
+takes a :class:`StreamSource` (ordered shards with checkpoint positions).
 :func:`capabilities` names what a source has. The engine (``headrace.esm``) imports only
-this module (or its old name, :mod:`headrace.sources.base`); concrete sources are chosen
-by their kinds (:mod:`headrace.sources.kinds`).
+this module; concrete sources are chosen by their kinds (:mod:`headrace.sources.kinds`).
 """
 
 from __future__ import annotations
@@ -48,9 +55,10 @@ class SourceCore(Protocol):
         """Up to ``max_items``, waiting up to ``wait_seconds`` for the first (empty: none)."""
         ...
 
-    async def settle(self, settlement: Settlement) -> None:
+    async def settle(self, settlement: Settlement) -> int:
         """Finish a batch: successes are gone for good; failures come back (the kind's
-        own redelivery rule: visibility timeout, nack, ...)."""
+        own redelivery rule: visibility timeout, nack, ...). Returns how many successes
+        were settled (a stale one, received again meanwhile, is not counted)."""
         ...
 
     async def aclose(self) -> None: ...
@@ -63,6 +71,18 @@ class Visibility(Protocol):
     @property
     def visibility_timeout(self) -> int:
         """The queue's default visibility timeout, seconds."""
+        ...
+
+    async def receive(
+        self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
+    ) -> list[QueueMessage]:
+        """Receive up to ``max_messages``; wait up to ``wait_seconds`` for the first one.
+
+        Received messages stay hidden for ``visibility_timeout`` (None: the queue's).
+        Returns as soon as at least one message is available (long polling); an empty list
+        means the wait ran out. Messages that exhausted their receives are moved to the
+        dead-letter queue by the source, never returned.
+        """
         ...
 
     async def change_visibility(self, messages: Sequence[QueueMessage], timeout: int) -> None:
@@ -90,36 +110,55 @@ class QueueDepthReport(Protocol):
     async def depth(self) -> QueueDepth: ...
 
 
-class QueueSource(Visibility, Deletes, QueueDepthReport, Protocol):
-    """A queue with SQS semantics, as the queue engine's poller reads it."""
-
-    @property
-    def arn(self) -> str: ...
-
-    @property
-    def fifo(self) -> bool: ...
+@runtime_checkable
+class ReadyWait(Protocol):
+    """Waiting for work without receiving it, so waiting costs no receive counts."""
 
     async def wait_visible(self, timeout: float) -> bool:
         """Wait until the queue may have a visible message, or ``timeout`` seconds pass.
 
         Returns True when a message may be visible (a hint: a receive can still come back
-        empty), False when the wait ran out. Receives nothing, so waiting costs no receive
-        counts: pollers wait here, reserve a worker, and only then receive.
+        empty), False when the wait ran out. Receives nothing: pollers wait here, reserve
+        a worker, and only then receive.
         """
         ...
 
-    async def receive(
-        self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
-    ) -> list[QueueMessage]:
-        """Receive up to ``max_messages``; wait up to ``wait_seconds`` for the first one.
 
-        Returns as soon as at least one message is available (long polling); an empty list
-        means the wait ran out. Messages that exhausted their receives are moved to the
-        dead-letter queue by the source, never returned.
-        """
-        ...
+@runtime_checkable
+class GroupOrder(Protocol):
+    """Messages may belong to ordered groups (SQS FIFO, §3.5.8): the engine keeps a
+    group's later messages when an earlier one fails."""
 
-    async def aclose(self) -> None: ...
+    @property
+    def fifo(self) -> bool: ...
+
+
+@runtime_checkable
+class ConcurrentSettle(Protocol):
+    """A settle may run while the same lane's next receive runs.
+
+    The queue engine then starts a batch's settle without awaiting it and awaits it after
+    the lane's next receive: the embedded queue joins both into one storage call (its
+    ``exchange``), real SQS overlaps two requests. Without it the engine settles a batch
+    before it receives again.
+    """
+
+    @property
+    def concurrent_settles(self) -> bool: ...
+
+
+class QueueSource(
+    SourceCore,
+    Visibility,
+    ReadyWait,
+    GroupOrder,
+    ConcurrentSettle,
+    Deletes,
+    QueueDepthReport,
+    Protocol,
+):
+    """A queue with SQS semantics (embedded, real SQS, in memory): the core and every
+    queue capability."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +260,9 @@ class StreamSource(OrderedShards, CheckpointPositions, Protocol):
 CAPABILITIES: tuple[tuple[str, type], ...] = (
     ("core", SourceCore),
     ("visibility", Visibility),
+    ("ready-wait", ReadyWait),
+    ("group-order", GroupOrder),
+    ("concurrent-settle", ConcurrentSettle),
     ("deletes", Deletes),
     ("depth", QueueDepthReport),
     ("ordered-shards", OrderedShards),

@@ -43,6 +43,7 @@ from headrace.errors import InvalidParameterValueException, SourceUnavailable
 from headrace.events import QueueMessage
 from headrace.owned_tasks import OwnedTasks
 from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
+from headrace.sources.queue_core import SqsCore
 from headrace.statistics import QueueDepth
 
 log = logging.getLogger("headrace.aws")
@@ -99,8 +100,8 @@ class SqsQueueStatistics:
     failures: int
 
 
-class SqsQueueSource:
-    """One SQS queue as a :class:`~headrace.sources.base.QueueSource` (see the module doc).
+class SqsQueueSource(SqsCore):
+    """One SQS queue as a :class:`~headrace.sources.source_seam.QueueSource` (see the module doc).
 
     Open it with :func:`open_sqs_source`, which checks the queue and starts the heartbeat.
     """

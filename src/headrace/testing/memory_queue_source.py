@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from headrace.clock import Clock, SystemClock
 from headrace.events import QueueMessage
+from headrace.sources.queue_core import SqsCore
 from headrace.statistics import QueueDepth
 
 
@@ -33,7 +34,7 @@ class _Entry:
 
 
 @dataclass(slots=True)
-class InMemoryQueueSource:
+class InMemoryQueueSource(SqsCore):
     """A queue in a Python list. ``send`` puts a message; the engine reads it as a source."""
 
     arn: str

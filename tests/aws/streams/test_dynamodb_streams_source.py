@@ -9,13 +9,13 @@ from streams_support import REGION, Moto, QuickClock
 
 from headrace.aws.clients import AwsSettings
 from headrace.errors import InvalidParameterValueException
-from headrace.sources.base import StreamStart
 from headrace.sources.dynamodb_streams import (
     DYNAMODB_POLL_SECONDS,
     DynamoDBStreamSource,
     check_starting_position,
     open_dynamodb_stream_source,
 )
+from headrace.sources.source_seam import StreamStart
 
 pytestmark = pytest.mark.timeout(60)
 

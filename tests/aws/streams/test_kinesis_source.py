@@ -16,8 +16,8 @@ from headrace.errors import InvalidArgumentException
 from headrace.esm.mapping_counters import LastProcessingResult
 from headrace.sources import kinesis
 from headrace.sources.aws_streams import AwsStreamSource, ShardInfo
-from headrace.sources.base import StreamStart
 from headrace.sources.kinesis import KINESIS_POLL_SECONDS, KinesisApi, open_kinesis_source
+from headrace.sources.source_seam import StreamStart
 
 pytestmark = pytest.mark.timeout(60)
 

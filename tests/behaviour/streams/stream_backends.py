@@ -27,11 +27,11 @@ from headrace.config.resources import (
     TableConfig,
 )
 from headrace.esm.streams.shapes import RecordShape
-from headrace.sources.base import StreamSource
 from headrace.sources.dynamodb_streams import open_dynamodb_stream_source
 from headrace.sources.embedded_streams import EmbeddedStreams
 from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
 from headrace.sources.kinesis import open_kinesis_source
+from headrace.sources.source_seam import StreamSource
 
 REGION = "us-east-1"
 # The embedded streams' account (any 12 digits; moto's ARNs carry its own).

@@ -10,6 +10,7 @@ from typing import Any
 from headrace.clock import FakeClock
 from headrace.esm.filters.off_loop import OFF_LOOP_BYTES, filter_off_loop
 from headrace.esm.queues.queue_batch import BatchRules, gather_batch
+from headrace.esm.queues.queue_reader import read_queue
 from headrace.sources.kinds.sqs_family import SqsRecordShape
 from headrace.testing.memory_queue_source import InMemoryQueueSource
 
@@ -47,7 +48,7 @@ async def test_large_bodies_are_filtered_while_the_loop_runs_other_tasks() -> No
         shape=SqsRecordShape(QUEUE_ARN, "us-east-1"),
     )
     matches, loop_ran = loop_watching_filter(asyncio.get_running_loop())
-    batch = await gather_batch(queue, rules, clock, matches=matches, carried=[])
+    batch = await gather_batch(read_queue(queue, clock), rules, clock, matches=matches, carried=[])
     assert loop_ran.is_set()
     assert len(batch.messages) == 1
     assert not batch.filtered

@@ -16,8 +16,8 @@ from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
 from headrace.errors import BrokerError, DataDirInUse, InvalidParameterValue, QueueDoesNotExist
-from headrace.sources.base import QueueSource
 from headrace.sources.embedded_queue import EmbeddedQueueSource
+from headrace.sources.source_seam import QueueSource
 from headrace.statistics import QueueDepth
 
 REGION = "us-east-1"

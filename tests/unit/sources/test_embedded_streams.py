@@ -24,9 +24,9 @@ from headrace.config.resources import (
 )
 from headrace.esm.engine import Engine, StreamBinding
 from headrace.esm.streams.stream_build import build_stream_mapping
-from headrace.sources.base import StreamStart
 from headrace.sources.embedded_streams import EmbeddedQueueDestination, EmbeddedStreams
 from headrace.sources.kinds.record_shapes import DynamoDBShape, KinesisShape
+from headrace.sources.source_seam import StreamStart
 from headrace.state.sqlite_state import open_sqlite_checkpoints
 from headrace.testing.memory_functions import InMemoryFunctionRuntime
 

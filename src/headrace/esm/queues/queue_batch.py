@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,8 +10,8 @@ from typing import Any, Protocol
 
 from headrace.clock import Clock
 from headrace.esm.filters.off_loop import filter_off_loop
+from headrace.esm.queues.queue_reader import QueueReader, return_now
 from headrace.events import QueueMessage
-from headrace.sources.base import QueueSource
 
 # §2.1 / §9.8: the synchronous invocation payload quota, which cannot be raised.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -20,8 +19,6 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 ENVELOPE_BYTES = len(b'{"Records":[]}')
 # §4.1.5: extra visibility AWS adds when window + timeout exceed the queue's timeout.
 VISIBILITY_MARGIN_SECONDS = 30
-
-log = logging.getLogger("headrace.esm")
 
 
 class QueueRecordShape(Protocol):
@@ -102,13 +99,18 @@ class BatchRules:
         batch_size: int,
         window_seconds: int,
         function_timeout: int,
-        queue_visibility_timeout: int,
+        queue_visibility_timeout: int | None,
         source_arn: str,
         shape: QueueRecordShape,
     ) -> BatchRules:
-        """Rules with §4.1.5's effective visibility timeout when a window is set."""
+        """Rules with §4.1.5's effective visibility timeout when a window is set (a source
+        without visibility timeouts, ``queue_visibility_timeout`` None, has none to set)."""
         visibility: int | None = None
-        if window_seconds and window_seconds + function_timeout > queue_visibility_timeout:
+        if (
+            queue_visibility_timeout is not None
+            and window_seconds
+            and window_seconds + function_timeout > queue_visibility_timeout
+        ):
             visibility = window_seconds + function_timeout + VISIBILITY_MARGIN_SECONDS
         return cls(
             batch_size=batch_size,
@@ -123,7 +125,7 @@ RecordFilter = Callable[[Mapping[str, Any]], bool]
 
 
 async def gather_batch(
-    source: QueueSource,
+    reader: QueueReader,
     rules: BatchRules,
     clock: Clock,
     *,
@@ -141,7 +143,7 @@ async def gather_batch(
     try:
         while len(batch.messages) < rules.batch_size and not batch.overflow:
             wait = max(0.0, deadline - clock.monotonic()) if rules.window_seconds else 0.0
-            received = await source.receive(
+            received = await reader.receive(
                 rules.batch_size - len(batch.messages),
                 wait_seconds=wait,
                 visibility_timeout=rules.visibility_timeout,
@@ -152,7 +154,7 @@ async def gather_batch(
                 break
     except asyncio.CancelledError:
         # A forced stop in the window: what was gathered goes back to the queue at once.
-        await return_now(source, [*batch.messages, *batch.filtered, *batch.overflow])
+        await return_now(reader, [*batch.messages, *batch.filtered, *batch.overflow])
         raise
     return batch
 
@@ -166,20 +168,6 @@ async def _take_filtered(
     """:func:`_take`, on a worker thread when filtering large bodies would hold the loop."""
     size = sum(len(message.body) for message in messages) if matches is not None else 0
     await filter_off_loop(partial(_take, batch, messages, rules, matches), size)
-
-
-async def return_now(source: QueueSource, messages: Sequence[QueueMessage]) -> None:
-    """Make received, unsettled messages visible again at once (visibility 0).
-
-    Runs to the end even if the caller is cancelled meanwhile (it is a stop's cleanup). A
-    failure is logged: the messages then come back when their visibility timeout ends.
-    """
-    if not messages:
-        return
-    try:
-        await asyncio.shield(source.change_visibility(messages, 0))
-    except Exception as exc:
-        log.warning("%s: could not return %d messages: %s", source.arn, len(messages), exc)
 
 
 def _take(

@@ -9,14 +9,15 @@ from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_batch import BatchRules, QueueRecordShape
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_poller import QueuePoller
+from headrace.esm.queues.queue_reader import read_queue
 from headrace.esm.queues.scaling import DEFAULT_CEILING, QueueScaler, ScalingPolicy
 from headrace.functions.function_seam import FunctionRuntime
-from headrace.sources.base import QueueSource
+from headrace.sources.source_seam import SourceCore
 
 
 def build_queue_mapping(
     config: EventSourceMappingConfig,
-    source: QueueSource,
+    source: SourceCore,
     runtime: FunctionRuntime,
     *,
     clock: Clock,
@@ -27,7 +28,8 @@ def build_queue_mapping(
     record: MappingRecord | None = None,
 ) -> QueueMapping:
     """A queue mapping reading ``source`` and invoking ``runtime`` with ``config``'s rules;
-    ``shape`` is the source kind's records and envelope.
+    ``shape`` is the source kind's records and envelope. Any source with the core will
+    do: its capabilities are looked up here, once (:func:`read_queue`).
 
     ``record`` carries the lifecycle and counters of an earlier build of the same mapping
     (the engine rebuilds a mapping on update); None starts afresh.
@@ -40,16 +42,17 @@ def build_queue_mapping(
     criteria = None
     if config.filter_criteria and config.source_kind is not None:
         criteria = compile_filter_criteria(config.filter_criteria, config.source_kind)
+    reader = read_queue(source, clock)
     rules = BatchRules.for_mapping(
         batch_size=config.batch_size,
         window_seconds=config.maximum_batching_window_in_seconds,
         function_timeout=function_timeout,
-        queue_visibility_timeout=source.visibility_timeout,
+        queue_visibility_timeout=reader.visibility_timeout,
         source_arn=config.event_source_arn,
         shape=shape,
     )
     poller = QueuePoller(
-        source=source,
+        reader=reader,
         runtime=runtime,
         rules=rules,
         clock=clock,

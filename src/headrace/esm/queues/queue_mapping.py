@@ -36,7 +36,7 @@ class QueueMapping(MappingCore):
     async def _run_enabled(self) -> None:
         """Keep the scaler's number of lanes alive until stopped."""
         async with asyncio.TaskGroup() as group:
-            self.poller.tasks = group  # the lanes' deletes run here too
+            self.poller.tasks = group  # the lanes' settles run here too
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._fill_lanes(group)

@@ -1,15 +1,19 @@
-"""One queue mapping's pollers: wait → reserve a worker → gather → invoke → outcome → delete.
+"""One queue mapping's pollers: wait → reserve a worker → gather → invoke → outcome → settle.
 
 Each lane is one concurrent batch. A lane reserves a unit of the function's concurrency
 *before* it receives, so messages never sit received while waiting for a worker: no receive
 count is burned by throttling (AWS burns them, §4.1.4; headrace does better, see
 docs/semantics.md).
 
-Outcomes (§4.1.1, §3.5): success deletes the batch; a function error deletes nothing and
-leaves every message to its visibility timeout and the queue's redrive policy; a partial
-response deletes what was not reported. On FIFO queues the messages after a failed one in
-the same group are kept too, so a group's order is never broken (a deliberate deviation
-from §3.5.8, where AWS deletes them).
+Outcomes (§4.1.1, §3.5): success settles the batch as done (SQS: deletes it); a function
+error settles nothing as done and leaves every message to its visibility timeout and the
+queue's redrive policy; a partial response settles what was not reported as done. A source
+without visibility timeouts is told the failures too (it decides their redelivery). On
+FIFO queues the messages after a failed one in the same group are kept too, so a group's
+order is never broken (a deliberate deviation from §3.5.8, where AWS deletes them).
+
+The source is read through a :class:`~headrace.esm.queues.queue_reader.QueueReader`,
+bound once from its capabilities when the mapping is built.
 """
 
 from __future__ import annotations
@@ -24,18 +28,13 @@ from headrace.clock import Clock, wait_or_sleep
 from headrace.errors import SourceUnavailable
 from headrace.esm.hooks import EngineHooks, Settled
 from headrace.esm.outcome import BatchOutcome, OutcomeKind, fifo_hold_back, interpret
-from headrace.esm.queues.queue_batch import (
-    BatchRules,
-    QueueBatch,
-    RecordFilter,
-    gather_batch,
-    return_now,
-)
+from headrace.esm.queues.queue_batch import BatchRules, QueueBatch, RecordFilter, gather_batch
+from headrace.esm.queues.queue_reader import QueueReader, return_now
 from headrace.esm.queues.scaling import QueueScaler
 from headrace.events import QueueMessage
 from headrace.functions.function_seam import FunctionRuntime, Slot
 from headrace.retry import Backoff
-from headrace.sources.base import QueueSource
+from headrace.sources.source_seam import Settlement
 
 # How long an idle lane waits on the source before it looks at its own state again.
 # Waiting is event-driven (new messages wake it); this only bounds a stale wait.
@@ -51,7 +50,7 @@ log = logging.getLogger("headrace.esm")
 class QueuePoller:
     """Runs the lanes of one queue mapping. The mapping decides how many via the scaler."""
 
-    source: QueueSource
+    reader: QueueReader
     runtime: FunctionRuntime
     rules: BatchRules
     clock: Clock
@@ -63,10 +62,11 @@ class QueuePoller:
     watchers: list[asyncio.Event] = field(default_factory=list)
     _busy: set[int] = field(default_factory=set)
     _carried: dict[int, list[QueueMessage]] = field(default_factory=dict)
-    # Each lane's delete of its last settled batch, still running: it rides along with the
-    # lane's next receive (one broker call for both), and is awaited before the lane ends.
-    _deleting: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
-    # The mapping's task group (set as it runs): the deletes above are tasks of it.
+    # Each lane's settle of its last batch, still running (sources with ConcurrentSettle):
+    # it rides along with the lane's next receive (the embedded queue: one broker call for
+    # both), and is awaited before the lane ends.
+    _settling: dict[int, asyncio.Task[int | Exception]] = field(default_factory=dict)
+    # The mapping's task group (set as it runs): the settles above are tasks of it.
     tasks: asyncio.TaskGroup | None = None
     _faults: int = 0
 
@@ -84,7 +84,7 @@ class QueuePoller:
         eager = False
         try:
             while not stopping.is_set() and lane < self.scaler.target:
-                if not (eager or self._carried.get(lane)) and not await self.source.wait_visible(
+                if not (eager or self._carried.get(lane)) and not await self.reader.wait_ready(
                     IDLE_WAIT_SECONDS
                 ):
                     continue
@@ -107,7 +107,7 @@ class QueuePoller:
                         self._notify()
         finally:
             await self._release_carried(lane)
-            await self._finish_delete(lane)
+            await self._finish_settle(lane)
 
     def _notify(self) -> None:
         """Wake the watchers: the mapping (lanes to add) and the drain check.
@@ -147,16 +147,16 @@ class QueuePoller:
         """Gather, invoke and settle one batch; return how many messages were received."""
         carried = self._carried.pop(lane, [])
         batch = await gather_batch(
-            self.source, self.rules, self.clock, matches=self.matches, carried=carried
+            self.reader, self.rules, self.clock, matches=self.matches, carried=carried
         )
         self.hooks.batch_received(polled=batch.polled, filtered_out=len(batch.filtered))
         if batch.overflow:
             self._carried[lane] = batch.overflow
         try:
-            await self._deleted(lane)
+            await self._settled(lane)
             if batch.filtered:
                 # §6.6: filtered-out SQS messages are deleted, never invoked.
-                await self.source.delete(batch.filtered)
+                await self.reader.settle(Settlement(succeeded=batch.filtered))
             if not batch.messages:
                 if not batch.polled:
                     self.scaler.on_idle()
@@ -167,7 +167,7 @@ class QueuePoller:
         except asyncio.CancelledError:
             # A forced stop (the invocation was cancelled, its worker killed): the batch
             # was not processed, so it goes back to the queue at once, not deleted.
-            await return_now(self.source, batch.messages)
+            await return_now(self.reader, batch.messages)
             raise
         return batch.polled
 
@@ -180,38 +180,54 @@ class QueuePoller:
         ids = [m.message_id for m in batch.messages]
         outcome = interpret(result, ids, report_batch_item_failures=self.report_batch_item_failures)
         self.hooks.batch_invoked(len(ids), outcome)
-        self._settle(lane, batch.messages, outcome)
+        await self._settle(lane, batch.messages, outcome)
 
-    def _settle(self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome) -> None:
-        """Start deleting what the outcome says is done (§4.1.1, §3.5); see :meth:`_delete`."""
+    async def _settle(
+        self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome
+    ) -> None:
+        """Settle what the outcome says is done (§4.1.1, §3.5); see :meth:`_start_settle`.
+
+        Failures are left to the source's visibility timeout, or, for a source without
+        one, settled as failed so the source can redeliver them.
+        """
         if outcome.kind is OutcomeKind.SUCCESS:
-            self._delete(lane, messages)
+            await self._start_settle(lane, Settlement(succeeded=messages))
             return
         if outcome.kind is OutcomeKind.FAILURE:
             if not self.report_batch_item_failures:
                 self.scaler.on_function_error()
+            if self.reader.settle_failures:
+                await self._start_settle(lane, Settlement(succeeded=(), failed=messages))
             return
         keep = set(outcome.failed_ids)
-        if self.source.fifo:
+        if self.reader.fifo:
             pairs = [(m.message_id, m.group_id or "") for m in messages]
             keep |= fifo_hold_back(outcome, pairs)
         done = [m for m in messages if m.message_id not in keep]
-        if done:
-            self._delete(lane, done)
+        failed = (
+            [m for m in messages if m.message_id in keep] if self.reader.settle_failures else []
+        )
+        if done or failed:
+            await self._start_settle(lane, Settlement(succeeded=done, failed=failed))
 
-    def _delete(self, lane: int, messages: Sequence[QueueMessage]) -> None:
-        """Delete without waiting: the lane's next receive shares the broker call.
+    async def _start_settle(self, lane: int, settlement: Settlement) -> None:
+        """Settle without waiting if the source allows: the lane's next receive runs
+        alongside (the embedded queue: one broker call for both).
 
-        The lane awaits the result after that receive (:meth:`_deleted`), so a failed
-        delete still surfaces in the lane, and the count is in before the lane notifies.
-        Messages stay hidden until then, as they were while the handler ran.
+        The lane awaits the result after that receive (:meth:`_settled`), so a failed
+        settle still surfaces in the lane, and the count is in before the lane notifies.
+        Messages stay hidden until then, as they were while the handler ran. A source
+        without :class:`~headrace.sources.source_seam.ConcurrentSettle` is settled here.
         """
+        if not self.reader.concurrent_settles:
+            self.hooks.settled(Settled(deleted=await self.reader.settle(settlement)))
+            return
         assert self.tasks is not None, "a lane runs inside its mapping's task group"
-        self._deleting[lane] = self.tasks.create_task(_captured(self.source.delete(messages)))
+        self._settling[lane] = self.tasks.create_task(_captured(self.reader.settle(settlement)))
 
-    async def _deleted(self, lane: int) -> None:
-        """Wait for the lane's running delete, if any, and count what it deleted."""
-        task = self._deleting.pop(lane, None)
+    async def _settled(self, lane: int) -> None:
+        """Wait for the lane's running settle, if any, and count what it settled as done."""
+        task = self._settling.pop(lane, None)
         if task is not None:
             # Await first, then add: `x += await ...` reads x before suspending, so two
             # lanes settling at once would lose one lane's count.
@@ -220,31 +236,32 @@ class QueuePoller:
                 raise deleted
             self.hooks.settled(Settled(deleted=deleted))
 
-    async def _finish_delete(self, lane: int) -> None:
-        """A lane ends: let its last delete finish (even if the lane was cancelled).
+    async def _finish_settle(self, lane: int) -> None:
+        """A lane ends: let its last settle finish (even if the lane was cancelled).
 
-        A delete that fails here is logged; its messages come back after their
-        visibility timeout, as after any failed delete. The watchers are woken: the
-        queue may be empty now, and no later receive of this lane will tell them.
+        A settle that fails here is logged; its messages come back by the source's rule
+        (SQS: after their visibility timeout), as after any failed settle. The watchers
+        are woken: the queue may be empty now, and no later receive of this lane will tell
+        them.
         """
-        task = self._deleting.pop(lane, None)
+        task = self._settling.pop(lane, None)
         if task is None:
             return
         deleted = await asyncio.shield(task)
         if isinstance(deleted, Exception):
-            log.error("%s: delete failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
+            log.error("%s: settle failed: %s", self.rules.source_arn, deleted, exc_info=deleted)
         else:
             self.hooks.settled(Settled(deleted=deleted))
         self._notify()
 
     async def _release_carried(self, lane: int) -> None:
         # Back to the queue at once: nothing received is held past shutdown.
-        await return_now(self.source, self._carried.pop(lane, []))
+        await return_now(self.reader, self._carried.pop(lane, []))
 
 
 async def _captured(call: Awaitable[int]) -> int | Exception:
-    """``call``'s result, or the error it raised: a failed delete must not end the mapping's
-    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._deleted`)."""
+    """``call``'s result, or the error it raised: a failed settle must not end the mapping's
+    task group; the lane that awaits it raises or logs it (:meth:`QueuePoller._settled`)."""
     try:
         return await call
     except Exception as exc:

@@ -25,7 +25,7 @@ from headrace.esm.streams.retry_book import RetryBook
 from headrace.esm.streams.stream_context import StreamContext
 from headrace.esm.streams.windows import window_start
 from headrace.events import StreamRecord
-from headrace.sources.base import StreamShard, StreamStart
+from headrace.sources.source_seam import StreamShard, StreamStart
 from headrace.state.state_seam import RetryState
 from headrace.statistics import ShardStatistics
 

@@ -13,7 +13,7 @@ from headrace.esm.streams.shapes import RecordShape
 from headrace.esm.streams.stream_context import StreamContext, StreamRules
 from headrace.esm.streams.stream_mapping import StreamMapping
 from headrace.functions.function_seam import FunctionRuntime
-from headrace.sources.base import StreamSource, StreamStart
+from headrace.sources.source_seam import StreamSource, StreamStart
 from headrace.state.state_seam import CheckpointStore
 
 

@@ -14,7 +14,7 @@ from headrace.esm.streams.destinations import OnFailure
 from headrace.esm.streams.policy import RetryPolicy
 from headrace.esm.streams.shapes import RecordShape
 from headrace.functions.function_seam import FunctionRuntime
-from headrace.sources.base import StreamSource, StreamStart
+from headrace.sources.source_seam import StreamSource, StreamStart
 
 # GetRecords' largest limit (Kinesis: 10,000 records per call).
 MAX_READ_LIMIT = 10_000

@@ -20,7 +20,7 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.mapping_core import MappingCore, MappingRecord
 from headrace.esm.streams.shard_poller import ShardPoller
 from headrace.esm.streams.stream_context import StreamContext
-from headrace.sources.base import StreamShard, StreamStart
+from headrace.sources.source_seam import StreamShard, StreamStart
 from headrace.state.state_seam import SHARD_END, TRIM_HORIZON, RetryState
 from headrace.statistics import MappingStatistics
 

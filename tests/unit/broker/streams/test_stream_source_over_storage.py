@@ -6,8 +6,8 @@ import asyncio
 
 from headrace.clock import FakeClock
 from headrace.config.resources import StreamConfig
-from headrace.sources.base import StreamStart
 from headrace.sources.embedded_streams import EmbeddedStreamSource
+from headrace.sources.source_seam import StreamStart
 from headrace.testing.memory_stream_storage import MemoryStreamStorage
 
 
