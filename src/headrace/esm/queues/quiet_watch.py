@@ -38,7 +38,7 @@ class QuietWatch:
     held: int = 0  # items received and not yet settled or handed back
     running: int = 0  # receives, settles and hand-backs under way
     settles: int = 0  # settles and hand-backs ended, ever
-    quiet_after: int = -1  # ``settles`` when the last clean empty receive started
+    quiet_after: int = -1  # ``settles`` when the last receive, empty, started
 
     def quiet(self) -> bool:
         """Whether the mapping has seen its source empty with nothing left to settle."""
@@ -53,10 +53,8 @@ class QuietWatch:
         finally:
             self.running -= 1
         self.held += len(received)
-        if received:
-            self.quiet_after = -1
-        elif self.settles == before:
-            self.quiet_after = before
+        # Empty: quiet, unless a settle ended while it ran (then ``before`` is stale).
+        self.quiet_after = -1 if received else before
         return received
 
     def settling(
