@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
-from demo_queue_kind import DEMO_QUEUE, PREFIX, QUEUES, DemoQueue
+from demo_queue_kind import DEMO_QUEUE, PREFIX, QUEUES, DemoQueue, DemoQueueKind
 
 from headrace.app import App, RunOptions
 from headrace.config.load import load_config
+from headrace.errors import InvalidParameterValueException
 from headrace.sources.kinds import kind_table
+from headrace.sources.kinds.kind_seam import ResolvedSource, Unresolved
 from headrace.sources.source_seam import capabilities
 
 pytestmark = pytest.mark.timeout(60)
@@ -120,3 +122,27 @@ async def test_a_core_only_kind_with_nothing_to_read_drains_at_once(
     assert result.drained
     assert not result.timed_out
     assert demo.deliveries == {}
+
+
+class MissingDemoKind(DemoQueueKind):
+    """The demo kind, for a broker that lacks the queue."""
+
+    def resolve(self, arn: str, config: Any, declared: Any) -> ResolvedSource | Unresolved:
+        return Unresolved(f"Demo queue not found: {arn}")
+
+    def built(self, config: Any, arn: str) -> bool:
+        return False
+
+
+async def test_a_kind_words_its_own_not_found_at_create(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """§1.6.11's InvalidParameterValueException at create carries the kind's own text, not
+    the SQS family's; nothing is kept open."""
+    monkeypatch.setattr(kind_table, "SOURCE_KINDS", (*kind_table.SOURCE_KINDS, DEMO_QUEUE))
+    config = load_config(project(tmp_path))
+    monkeypatch.setattr(kind_table, "SOURCE_KINDS", (MissingDemoKind(),))
+    app = App(config)
+    with pytest.raises(InvalidParameterValueException, match=f"Demo queue not found: {ARN}"):
+        await app.sources.open(config.event_source_mappings[0])
+    assert app.sources.opened == {}
