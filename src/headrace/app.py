@@ -35,7 +35,7 @@ from headrace.mapping_sources import MappingSources
 from headrace.owned_tasks import OwnedTasks
 from headrace.sources.embedded_streams import EmbeddedQueueDestination
 from headrace.sources.kinds.opening import OpenedSource
-from headrace.sources.source_seam import QueueSource, StreamSource
+from headrace.sources.source_seam import SourceCore, StreamSource
 from headrace.state.publisher import StatusPublisher
 from headrace.state.schema import STATE_FILE_NAME
 from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
@@ -109,7 +109,11 @@ class App:
     def _queue_binding(
         self, mapping: EventSourceMappingConfig, opened: OpenedSource, record: MappingRecord
     ) -> MappingBinding:
-        source: QueueSource = opened.source  # type: ignore[assignment]
+        source = opened.source
+        if not isinstance(source, SourceCore):  # a queue kind opens at least the core
+            raise InvalidParameterValueException(
+                f"{mapping.event_source_arn}: its kind opened no queue source"
+            )
         function = self.config.functions[mapping.function_name]
         built = build_queue_mapping(
             mapping,

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock
-from headrace.config.kinds import SourceKind, kind_for
+from headrace.config.kinds import SourceKind, Unresolved, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.sources.embedded_streams import EmbeddedStreams
 from headrace.sources.kinds.opening import OpenedSource
-from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
 from headrace.state.schema import STATE_FILE_NAME
 from headrace.state.sqlite_state import SqliteCheckpoints, open_sqlite_checkpoints
 
@@ -93,7 +92,9 @@ class MappingSources:
                 "DynamoDB stream ARN"
             )
         if not kind.built(self.config, mapping.event_source_arn):
-            raise InvalidParameterValueException(_not_found(kind, mapping.event_source_arn))
+            raise InvalidParameterValueException(
+                _not_found(kind, self.config, mapping.event_source_arn)
+            )
         entry = OpenMapping(kind, contextlib.AsyncExitStack())
         self.opened[mapping.uuid] = entry
         try:
@@ -157,11 +158,33 @@ class MappingSources:
         return self.streams
 
 
-def _not_found(kind: SourceKind, arn: str) -> str:
-    """AWS's create-time message for a source that does not exist (§1.6.11, §1.6.12)."""
-    if kind.defaults.is_stream:
-        return f"Stream not found: {arn}"
-    return QUEUE_NOT_FOUND
+def _not_found(kind: SourceKind, config: Config, arn: str) -> str:
+    """AWS's create-time message for a source that does not exist (§1.6.11, §1.6.12), as
+    the kind words it when it resolves ``arn`` against what the run has built."""
+    resolved = kind.resolve(arn, config, _Built(config))
+    if isinstance(resolved, Unresolved):
+        return resolved.message
+    return f"{arn}: the {kind.name} source is not available"
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """The run's embedded names, as a kind's ``resolve`` reads them (``Declared``): only
+    what was built without problems, so a source the run lacks resolves as not found."""
+
+    config: Config
+
+    @property
+    def queues(self) -> frozenset[str]:
+        return frozenset(self.config.queues)
+
+    @property
+    def streams(self) -> frozenset[str]:
+        return frozenset(self.config.streams)
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(self.config.tables)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.mapping_core import MappingRecord
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.streams.stream_mapping import StreamMapping
-from headrace.sources.source_seam import QueueSource
+from headrace.sources.source_seam import QueueDepthReport, SourceCore
 from headrace.statistics import MappingStatistics
 
 
@@ -78,16 +78,24 @@ class SourceOpener(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class MappingBinding:
-    """A queue mapping and the source it reads (the drain check asks for its depth)."""
+    """A queue mapping and the source it reads (any ``SourceCore``).
+
+    The drain check asks a source with :class:`QueueDepthReport` for its depth; a source
+    without one is judged by what the mapping saw of it (:mod:`~headrace.esm.queues.
+    quiet_watch`: its last receive came back empty after the last settle, nothing held).
+    """
 
     mapping: QueueMapping
-    source: QueueSource
+    source: SourceCore
 
     async def drained(self) -> bool:
-        """No batch in flight and nothing visible, delayed or in flight in the queue."""
+        """No batch in flight, and nothing visible, delayed or in flight in the queue."""
         if self.mapping.statistics().in_flight_batches:
             return False
-        return not (await self.source.depth()).total
+        if isinstance(self.source, QueueDepthReport):
+            return not (await self.source.depth()).total
+        quiet = self.mapping.poller.reader.quiet
+        return quiet is not None and quiet.quiet()
 
 
 @dataclass(frozen=True, slots=True)

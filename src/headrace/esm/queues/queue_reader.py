@@ -9,7 +9,9 @@ source lacks, the reader replaces with what the core can do:
   messages back the same way instead of making them visible at once;
 * no :class:`ReadyWait`: an idle lane pauses :data:`POLL_PAUSE_SECONDS` between polls;
 * no :class:`GroupOrder`: no message groups to keep in order;
-* no :class:`ConcurrentSettle`: a batch is settled before its lane receives again.
+* no :class:`ConcurrentSettle`: a batch is settled before its lane receives again;
+* no :class:`QueueDepthReport`: the reader's calls are counted by a
+  :class:`~headrace.esm.queues.quiet_watch.QuietWatch`, the drain check's only evidence.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from headrace.clock import Clock
+from headrace.esm.queues.quiet_watch import QuietWatch
 from headrace.events import QueueMessage
 from headrace.sources.source_seam import (
     ConcurrentSettle,
     GroupOrder,
+    QueueDepthReport,
     ReadyWait,
     Settlement,
     SourceCore,
@@ -60,6 +64,8 @@ class QueueReader:
     settle_failures: bool  # tell the source about failures (it has no visibility timeout)
     fifo: bool
     concurrent_settles: bool
+    # What the mapping saw of a source without depth (the drain check); None: it has depth.
+    quiet: QuietWatch | None = None
 
 
 def read_queue(source: SourceCore, clock: Clock) -> QueueReader:
@@ -72,16 +78,23 @@ def read_queue(source: SourceCore, clock: Clock) -> QueueReader:
         receive = _CoreReceive(source)
         give_back = _settled_failed(source)
         visibility = None
+    settle: Callable[[Settlement], Coroutine[Any, Any, int]] = source.settle
+    quiet = None
+    if not isinstance(source, QueueDepthReport):
+        quiet = QuietWatch()
+        receive, settle = _WatchedReceive(receive, quiet), quiet.settling(settle)
+        give_back = quiet.giving_back(give_back)
     return QueueReader(
         arn=source.arn,
         receive=receive,
-        settle=source.settle,
+        settle=settle,
         wait_ready=source.wait_visible if isinstance(source, ReadyWait) else _pause(clock),
         give_back=give_back,
         visibility_timeout=visibility,
         settle_failures=visibility is None,
         fifo=isinstance(source, GroupOrder) and source.fifo,
         concurrent_settles=isinstance(source, ConcurrentSettle) and source.concurrent_settles,
+        quiet=quiet,
     )
 
 
@@ -95,6 +108,22 @@ class _CoreReceive:
         self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
     ) -> Awaitable[list[QueueMessage]]:
         return self.source.receive_batch(max_messages, wait_seconds=wait_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class _WatchedReceive:
+    """:class:`Receive`, counted by the drain check's :class:`QuietWatch`."""
+
+    receive: Receive
+    quiet: QuietWatch
+
+    def __call__(
+        self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None = None
+    ) -> Awaitable[list[QueueMessage]]:
+        call = self.receive(
+            max_messages, wait_seconds=wait_seconds, visibility_timeout=visibility_timeout
+        )
+        return self.quiet.receive(call)
 
 
 def _pause(clock: Clock) -> Callable[[float], Awaitable[bool]]:

@@ -3,8 +3,10 @@
 ``headrace run`` implements :class:`OpenContext` (:mod:`headrace.mapping_sources`: the
 embedded broker, the embedded streams file, the mapping's own exit stack and the clock) and
 calls ``kind.open(ctx, mapping)`` once per mapping, when the mapping is created (from the
-file at start, or at run time). The kind returns an :class:`OpenedSource`: the source,
-and for stream kinds the record shape the engine builds events with.
+file at start, or at run time). The kind returns an :class:`OpenedSource`: the source
+and the record shape the engine builds events with. A queue kind's source need only have
+the core (:class:`~headrace.sources.source_seam.SourceCore`): the engine reads whatever
+capabilities it declares, once, when it builds the mapping.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from headrace.clock import Clock
     from headrace.config.model import Config
     from headrace.sources.embedded_streams import EmbeddedStreams
-    from headrace.sources.source_seam import QueueSource, StreamSource
+    from headrace.sources.source_seam import SourceCore, StreamSource
 
 
 class OpenContext(Protocol):
@@ -48,14 +50,15 @@ class OpenContext(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OpenedSource:
-    """An opened source and its record shape: the engine's ``QueueRecordShape`` for queue
-    kinds, its ``RecordShape`` for stream kinds (the kind's ``defaults.is_stream``).
+    """An opened source and its record shape: for queue kinds any ``SourceCore`` (plus the
+    capabilities it declares) and the engine's ``QueueRecordShape``; for stream kinds a
+    ``StreamSource`` and its ``RecordShape`` (the kind's ``defaults.is_stream`` says which).
 
     ``counters_sink`` is called with the mapping's hooks (a ``ProblemListener``) each time
     the engine builds the mapping, for sources that show their own problems as
     LastProcessingResult.
     """
 
-    source: QueueSource | StreamSource
+    source: SourceCore | StreamSource
     shape: Any
     counters_sink: Callable[[Any], None] | None = None
