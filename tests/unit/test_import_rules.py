@@ -129,3 +129,20 @@ def test_imports_are_read_late_relative_and_as_modules() -> None:
     count (config/optional.py imports the filter compiler inside a function)."""
     found = imported_modules(PACKAGE_ROOT / "config" / "optional.py")
     assert "headrace.esm.filters" in found
+
+
+def storage_violations(imports: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """The broker is storage only: it reaches no source, engine, function runtime or app."""
+    above = ("headrace.sources", "headrace.esm", "headrace.functions", "headrace.app")
+    return {
+        (importer, imported)
+        for importer, targets in imports.items()
+        if within(importer, "headrace.broker")
+        for imported in targets
+        if any(within(imported, package) for package in above)
+    }
+
+
+def test_the_broker_is_storage_only() -> None:
+    assert storage_violations(all_imports()) == set()
+    assert storage_violations({"headrace.broker.embedded": {"headrace.sources.embedded_queue"}})

@@ -5,8 +5,8 @@
   (:mod:`headrace.broker.queue_storage_thread`, :mod:`headrace.broker.sqlite_queue_storage`,
   which the CLI's ``send`` and ``dlq`` open);
 - :class:`EmbeddedBroker` — what ``headrace run`` holds: the broker on its own thread,
-  wake-ups from other processes, and a :class:`~headrace.sources.embedded_queue.EmbeddedQueueSource`
-  per queue ARN;
+  behind the ``QueueStorage`` seam, and wake-ups from other processes (the engine's source
+  over a queue is the embedded queue kind's, :mod:`headrace.sources.embedded_queue`);
 - :func:`validate_queue_name` — SQS's queue-name rule, for the config validator.
 """
 

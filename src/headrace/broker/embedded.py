@@ -2,11 +2,13 @@
 
 :class:`EmbeddedBroker` owns the :class:`~headrace.broker.queue_broker.QueueBroker` (opened on the
 broker thread, :mod:`headrace.broker.thread`, where every call to it runs), the
-:class:`~headrace.broker.wake.Waker` and the wake-up socket listener, and hands out one
-:class:`~headrace.sources.embedded_queue.EmbeddedQueueSource` per queue ARN::
+:class:`~headrace.broker.wake.Waker` and the wake-up socket listener; it serves the queues
+through the ``QueueStorage`` seam (:attr:`EmbeddedBroker.storage`). It is storage only: the
+engine's source over a queue is built by the sources
+(:func:`headrace.sources.embedded_queue.open_embedded_queue`)::
 
     async with EmbeddedBroker(data_dir, config.queues, region=..., account=...) as broker:
-        source = broker.source_for(queue_arn)
+        source = open_embedded_queue(broker, queue_arn)
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from headrace.broker.wake_socket import WakeListener, wake_address
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
-from headrace.sources.embedded_queue import EmbeddedQueueSource
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -122,6 +123,10 @@ class EmbeddedBroker:
             raise
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def queues(self) -> QueueBroker:
         """The synchronous queue broker; call it through :meth:`call` from async code."""
         if self._queues is None:
@@ -147,11 +152,6 @@ class EmbeddedBroker:
         if self._thread is None:
             raise BrokerError("the embedded broker is not started (use `async with`)")
         return self._thread.call(fn, *args, **kwargs)
-
-    def source_for(self, queue_arn: str) -> EmbeddedQueueSource:
-        """A source over the embedded queue ``queue_arn`` names; QueueDoesNotExist otherwise."""
-        queue = self.queues.queue(queue_arn)
-        return EmbeddedQueueSource(self.storage, queue, clock=self._clock)
 
     def statistics(self) -> EmbeddedBrokerStatistics:
         return EmbeddedBrokerStatistics(self.queues.statistics(), self.waker.statistics())

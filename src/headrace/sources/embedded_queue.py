@@ -23,6 +23,7 @@ from headrace.sources.queue_core import SqsCore
 from headrace.statistics import QueueDepth
 
 if TYPE_CHECKING:
+    from headrace.broker.embedded import EmbeddedBroker
     from headrace.broker.queue_catalog import Queue
     from headrace.broker.storage_seam import QueueStorage
 
@@ -195,6 +196,13 @@ class EmbeddedQueueSource(SqsCore):
             return True
         # Timed out: look again only if it was a message's visibility time, not the end.
         return self._clock.monotonic() < deadline
+
+
+def open_embedded_queue(broker: EmbeddedBroker, queue_arn: str) -> EmbeddedQueueSource:
+    """A source over the embedded queue ``queue_arn`` names, on the broker's clock;
+    QueueDoesNotExist when the broker has no such queue."""
+    queue = broker.queues.queue(queue_arn)
+    return EmbeddedQueueSource(broker.storage, queue, clock=broker.clock)
 
 
 def _ignore_outcome(future: asyncio.Future[Any]) -> None:

@@ -15,7 +15,7 @@ from headrace.config.model import QueueConfig
 from headrace.errors import BrokerError
 from headrace.events import QueueMessage
 from headrace.sources.combining import CallCombiner, CombinedAnswer
-from headrace.sources.embedded_queue import EmbeddedQueueSource
+from headrace.sources.embedded_queue import EmbeddedQueueSource, open_embedded_queue
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -39,7 +39,7 @@ async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
 
 @pytest.fixture
 def source(broker: EmbeddedBroker) -> EmbeddedQueueSource:
-    return broker.source_for(arn("q"))
+    return open_embedded_queue(broker, arn("q"))
 
 
 async def fill(broker: EmbeddedBroker, count: int, queue: str = "q", **kwargs: str) -> None:
@@ -256,7 +256,7 @@ async def test_a_change_since_the_empty_receive_is_looked_at(
 
 async def test_fifo_queues_always_look(broker: EmbeddedBroker) -> None:
     """§4.1.7: on FIFO a delete can unblock a group without a wake-up, so waits look."""
-    fifo = broker.source_for(arn("f.fifo"))
+    fifo = open_embedded_queue(broker, arn("f.fifo"))
     await fill(broker, 2, "f.fifo", message_group_id="g")
     (first,) = await fifo.receive(1, wait_seconds=0)
     assert await fifo.receive(1, wait_seconds=0) == []

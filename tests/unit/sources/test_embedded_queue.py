@@ -16,7 +16,7 @@ from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
 from headrace.errors import BrokerError, DataDirInUse, InvalidParameterValue, QueueDoesNotExist
-from headrace.sources.embedded_queue import EmbeddedQueueSource
+from headrace.sources.embedded_queue import EmbeddedQueueSource, open_embedded_queue
 from headrace.sources.source_seam import QueueSource
 from headrace.statistics import QueueDepth
 
@@ -66,7 +66,7 @@ async def broker(tmp_path: Path, clock: FakeClock) -> AsyncIterator[EmbeddedBrok
 
 @pytest.fixture
 def source(broker: EmbeddedBroker) -> EmbeddedQueueSource:
-    return broker.source_for(arn("q"))
+    return open_embedded_queue(broker, arn("q"))
 
 
 async def send(broker: EmbeddedBroker, queue: str, body: str, **kwargs: object) -> str:
@@ -128,7 +128,7 @@ async def test_long_poll_woken_by_another_process(tmp_path: Path) -> None:
     # so the message is already visible here.
     clock = FakeClock(start=time.time() + 3600)
     async with EmbeddedBroker(tmp_path, QUEUES, region=REGION, account=ACCOUNT, clock=clock) as b:
-        poll = asyncio.create_task(b.source_for(arn("q")).receive(10, wait_seconds=20))
+        poll = asyncio.create_task(open_embedded_queue(b, arn("q")).receive(10, wait_seconds=20))
         await waiting(clock, poll)
         sender = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -161,7 +161,7 @@ async def test_long_poll_gets_a_message_back_after_its_visibility_timeout(
     broker: EmbeddedBroker, clock: FakeClock
 ) -> None:
     """§4.1.1: an unprocessed message returns after the visibility timeout, count 2."""
-    source = broker.source_for(arn("dlq"))
+    source = open_embedded_queue(broker, arn("dlq"))
     await send(broker, "dlq", "retry me")
     await source.receive(10, wait_seconds=0)
     poll = asyncio.create_task(source.receive(10, wait_seconds=60))
@@ -202,7 +202,9 @@ async def test_dead_letter_move_wakes_the_dlq(
     await send(broker, "q", "poison")
     await source.receive(10, wait_seconds=0)
     clock.advance(30)
-    dlq_poll = asyncio.create_task(broker.source_for(arn("dlq")).receive(10, wait_seconds=300))
+    dlq_poll = asyncio.create_task(
+        open_embedded_queue(broker, arn("dlq")).receive(10, wait_seconds=300)
+    )
     await waiting(clock, dlq_poll)
     assert await source.receive(10, wait_seconds=0) == []
     assert [m.body for m in await asyncio.wait_for(dlq_poll, HANG)] == ["poison"]
@@ -229,7 +231,7 @@ async def test_wait_visible_ignores_blocked_fifo_groups(
     broker: EmbeddedBroker, clock: FakeClock
 ) -> None:
     """§4.1.7: a FIFO message behind an in-flight one cannot be received: not visible."""
-    fifo = broker.source_for(arn("f.fifo"))
+    fifo = open_embedded_queue(broker, arn("f.fifo"))
     assert fifo.fifo
     await send(broker, "f.fifo", "1", message_group_id="g")
     await send(broker, "f.fifo", "2", message_group_id="g")
@@ -245,7 +247,7 @@ async def test_delete_counts_only_current_handles(
 ) -> None:
     """delete() counts messages it deleted; a stale handle deletes nothing."""
     await send(broker, "dlq", "a")
-    dlq = broker.source_for(arn("dlq"))
+    dlq = open_embedded_queue(broker, arn("dlq"))
     stale = await dlq.receive(1, wait_seconds=0)
     clock.advance(30)
     current = await dlq.receive(1, wait_seconds=0)
@@ -282,7 +284,7 @@ async def test_statistics_of_the_broker(
 async def test_unknown_queue(broker: EmbeddedBroker) -> None:
     """A source for an undeclared queue is QueueDoesNotExist."""
     with pytest.raises(QueueDoesNotExist):
-        broker.source_for(arn("nope"))
+        open_embedded_queue(broker, arn("nope"))
 
 
 async def test_second_broker_on_the_same_data_dir_is_refused(
@@ -305,7 +307,7 @@ async def test_not_listening_broker_shares_the_file(
     )
     async with other:
         await send(other, "q", "shared")
-    assert (await broker.source_for(arn("q")).depth()).visible == 1
+    assert (await open_embedded_queue(broker, arn("q")).depth()).visible == 1
     await other.aclose()
 
 

@@ -36,7 +36,9 @@ class EmbeddedQueueKind(sqs.QueueKindBase):
         return config.queue_by_arn(arn) is not None
 
     async def open(self, ctx: OpenContext, mapping: EventSourceMappingConfig) -> OpenedSource:
-        source = ctx.broker.source_for(mapping.event_source_arn)
+        from headrace.sources.embedded_queue import open_embedded_queue
+
+        source = open_embedded_queue(ctx.broker, mapping.event_source_arn)
         ctx.stack.push_async_callback(source.aclose)  # its broker calls in flight finish
         return OpenedSource(source, sqs.sqs_shape(ctx.config, mapping))
 
