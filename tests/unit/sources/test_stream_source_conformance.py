@@ -68,8 +68,9 @@ def in_memory() -> StreamSourceFactory:
 
 @contextlib.asynccontextmanager
 async def embedded_streams(data_dir: Path) -> AsyncIterator[EmbeddedStreams]:
-    async with EmbeddedBroker(data_dir, {}, region=REGION, account=ACCOUNT) as broker:
-        async with EmbeddedStreams(
+    async with (
+        EmbeddedBroker(data_dir, {}, region=REGION, account=ACCOUNT) as broker,
+        EmbeddedStreams(
             data_dir,
             {"clicks": StreamConfig(name="clicks", shard_count=1)},
             {"users": USERS},
@@ -77,8 +78,9 @@ async def embedded_streams(data_dir: Path) -> AsyncIterator[EmbeddedStreams]:
             account=ACCOUNT,
             waker=broker.waker,
             clock=SystemClock(),
-        ) as streams:
-            yield streams
+        ) as streams,
+    ):
+        yield streams
 
 
 def embedded_stream(data_dir: Path) -> StreamSourceFactory:
