@@ -38,6 +38,7 @@ import pytest
 
 from headrace.events import QueueMessage
 from headrace.sources.source_seam import (
+    ConcurrentSettle,
     GroupOrder,
     QueueDepthReport,
     ReadyWait,
@@ -310,6 +311,28 @@ class TestQueueSourceCapabilities(QueueSourceContract):
             await source.settle(Settlement(succeeded=[one]))
             depth = await source.depth()
             assert (depth.visible, depth.in_flight) == (2, 0)
+
+    async def test_a_settle_may_run_alongside_the_next_receive(
+        self, open_queue: QueueSourceFactory
+    ) -> None:
+        """With concurrent settles the engine starts a batch's settle, receives the next
+        batch, then awaits the settle: both complete and nothing is received twice."""
+        async with open_queue(fifo=False) as queue:
+            need(queue, "concurrent-settle")
+            source = queue.source
+            assert isinstance(source, ConcurrentSettle)
+            assert source.concurrent_settles
+            for body in ("a", "b", "c", "d"):
+                await queue.send(body, None)
+            first = await receive(queue, 2)
+            settling = asyncio.ensure_future(source.settle(Settlement(succeeded=first)))
+            second = await receive_all(queue, 4 - len(first))
+            async with asyncio.timeout(PATIENCE):
+                assert await settling == len(first)
+            assert sorted(m.body for m in [*first, *second]) == ["a", "b", "c", "d"]
+            assert await source.settle(Settlement(succeeded=second)) == len(second)
+            await make_visible(queue, [])
+            assert await receive(queue) == []
 
     async def test_ready_wait_wakes_on_a_send(self, open_queue: QueueSourceFactory) -> None:
         async with open_queue(fifo=False) as queue:
