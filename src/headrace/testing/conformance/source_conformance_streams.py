@@ -72,6 +72,14 @@ async def read_to_tip(stream: StreamUnderTest, iterator: str) -> list[StreamReco
             iterator = read.next_iterator
 
 
+async def from_trim_horizon(stream: StreamUnderTest) -> list[StreamRecord]:
+    """Every record of the only shard, oldest first."""
+    shard = await only_shard(stream)
+    return await read_to_tip(
+        stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
+    )
+
+
 async def read_from(stream: StreamUnderTest, start: StreamStart) -> list[str]:
     shard = await only_shard(stream)
     records = await read_to_tip(stream, await stream.source.iterator(shard, start))
@@ -116,10 +124,7 @@ class TestStreamSource(StreamSourceContract):
         """§7.1: TRIM_HORIZON is all records; a shard keeps their order."""
         async with open_stream() as stream:
             await put_all(stream, "a", "b", "c", "d")
-            shard = await only_shard(stream)
-            records = await read_to_tip(
-                stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
-            )
+            records = await from_trim_horizon(stream)
             assert [stream.label(r) for r in records] == ["a", "b", "c", "d"]
             numbers = [int(r.sequence_number) for r in records]
             assert numbers == sorted(numbers)
@@ -144,10 +149,7 @@ class TestStreamSource(StreamSourceContract):
         resumes after it."""
         async with open_stream() as stream:
             await put_all(stream, "a", "b", "c")
-            shard = await only_shard(stream)
-            first = await read_to_tip(
-                stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
-            )
+            first = await from_trim_horizon(stream)
             after_a = StreamStart("AFTER_SEQUENCE_NUMBER", sequence_number=first[0].sequence_number)
             assert await read_from(stream, after_a) == ["b", "c"]
             after_c = StreamStart("AFTER_SEQUENCE_NUMBER", sequence_number=first[2].sequence_number)
@@ -157,9 +159,7 @@ class TestStreamSource(StreamSourceContract):
         async with open_stream() as stream:
             await put_all(stream, "only")
             shard = await only_shard(stream)
-            records = await read_to_tip(
-                stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
-            )
+            records = await from_trim_horizon(stream)
             assert [stream.label(r) for r in records] == ["only"]
             latest = await stream.source.iterator(shard, StreamStart("LATEST"))
             read = await stream.source.get_records(latest, 10)
@@ -178,9 +178,7 @@ class TestStreamSource(StreamSourceContract):
             shard = await only_shard(stream)
             assert not await source.has_records_after(shard, None)
             await put_all(stream, "a", "b")
-            records = await read_to_tip(
-                stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
-            )
+            records = await from_trim_horizon(stream)
             assert await source.has_records_after(shard, None)
             assert await source.has_records_after(shard, records[0].sequence_number)
             assert not await source.has_records_after(shard, records[-1].sequence_number)
@@ -219,9 +217,7 @@ class TestStreamSource(StreamSourceContract):
             position = await source.latest_sequence_number(shard)
             if position is None or not position.isdigit():
                 pytest.skip(f"the source keeps its own position mark ({position!r})")
-            records = await read_to_tip(
-                stream, await stream.source.iterator(shard, StreamStart("TRIM_HORIZON"))
-            )
+            records = await from_trim_horizon(stream)
             assert position == records[-1].sequence_number
 
     async def test_wait_for_records_wakes_on_a_put(self, open_stream: StreamSourceFactory) -> None:
