@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig
+from headrace.events import QueueMessage
 from headrace.testing.conformance.source_conformance import (
     QueueSourceFactory,
     QueueUnderTest,
@@ -74,3 +75,25 @@ def queue_source_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Queu
     if request.param == "in-memory":
         return in_memory()
     return embedded(tmp_path)
+
+
+class ForgetfulSource(InMemoryQueueSource):
+    """Counts successes as settled without deleting them: a source the suite must fail."""
+
+    async def delete(self, messages: Sequence[QueueMessage]) -> int:
+        return len(messages)
+
+
+async def test_the_suite_fails_a_source_that_keeps_settled_messages() -> None:
+    @contextlib.asynccontextmanager
+    async def open_queue(*, fifo: bool) -> AsyncIterator[QueueUnderTest]:
+        clock = FakeClock()
+        source = ForgetfulSource(f"arn:aws:sqs:{REGION}:{ACCOUNT}:q", clock=clock)
+
+        async def send(body: str, group: str | None) -> None:
+            source.send(body, group_id=group)
+
+        yield QueueUnderTest(source, send=send, advance=clock.advance)
+
+    with pytest.raises(AssertionError):
+        await TestQueueSourceCore().test_settled_successes_are_gone_and_counted(open_queue)
