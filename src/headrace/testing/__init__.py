@@ -12,7 +12,8 @@ Everything here is public and stable enough to build tests on (see docs/testing.
   :func:`memory_checkpoints`;
 - the conformance suites a backend passes, as modules of pytest test classes
   (``queue_conformance``, ``stream_conformance``, ``table_conformance``,
-  ``state_conformance``) and the factory Protocols their fixtures return.
+  ``state_conformance``; for sources, ``source_conformance`` and
+  ``source_conformance_streams``) and the factory Protocols their fixtures return.
 
 Names load on first use, so importing one submodule pulls in neither the others nor pytest
 (the suites need it; the doubles do not).
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from headrace.state.memory_state import memory_checkpoints, memory_state
     from headrace.testing.conformance import (
         queue_conformance,
+        source_conformance,
+        source_conformance_streams,
         state_conformance,
         stream_conformance,
         table_conformance,
@@ -62,6 +65,8 @@ _SUITES = {
     name: f"headrace.testing.conformance.{name}"
     for name in (
         "queue_conformance",
+        "source_conformance",
+        "source_conformance_streams",
         "stream_conformance",
         "table_conformance",
         "state_conformance",
@@ -82,6 +87,8 @@ __all__ = [
     "memory_checkpoints",
     "memory_state",
     "queue_conformance",
+    "source_conformance",
+    "source_conformance_streams",
     "state_conformance",
     "stream_conformance",
     "table_conformance",
