@@ -12,6 +12,7 @@ from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig
 from headrace.events import QueueMessage
+from headrace.sources.embedded_queue import open_embedded_queue
 from headrace.testing.conformance.source_conformance import (
     QueueSourceFactory,
     QueueUnderTest,
@@ -57,7 +58,7 @@ def embedded(data_dir: Path) -> QueueSourceFactory:
         async with EmbeddedBroker(
             data_dir, QUEUES, region=REGION, account=ACCOUNT, clock=clock
         ) as broker:
-            source = broker.source_for(f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
+            source = open_embedded_queue(broker, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
 
             async def send(body: str, group: str | None) -> None:
                 await broker.call(broker.queues.send_message, name, body, message_group_id=group)
