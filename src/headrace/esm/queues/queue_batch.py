@@ -176,13 +176,13 @@ def _take(
     rules: BatchRules,
     matches: RecordFilter | None,
 ) -> None:
-    shape = rules.shape
+    record_of, encode = rules.shape.record, rules.shape.encode  # looked up once per batch
     for message in messages:
         if batch.overflow:
             batch.overflow.append(message)
             continue
-        record = shape.record(message)
+        record = record_of(message)
         if matches is not None and not matches(record):
             batch.filtered.append(message)
-        elif not batch.add(message, shape.encode(record)):
+        elif not batch.add(message, encode(record)):
             batch.overflow.append(message)

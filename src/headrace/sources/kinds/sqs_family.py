@@ -54,8 +54,8 @@ class SqsRecordShape:
     def record(self, message: QueueMessage) -> Mapping[str, Any]:
         return sqs_record(message, self.source_arn, self.region)
 
-    def encode(self, record: Mapping[str, Any]) -> bytes:
-        return _encode(record)
+    # The encoder itself, not a method around it: one Python frame less per message.
+    encode = staticmethod(_encode)
 
     def envelope(self, encoded: Sequence[bytes]) -> bytes:
         return _OPEN + b",".join(encoded) + _CLOSE
