@@ -33,7 +33,6 @@ from headrace.functions.kinds.function_kind_seam import RuntimeSettings
 from headrace.functions.kinds.function_kind_table import kind_for as kind_for_function
 from headrace.mapping_sources import MappingSources
 from headrace.owned_tasks import OwnedTasks
-from headrace.sources.embedded_streams import EmbeddedQueueDestination
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.sources.source_seam import SourceCore, StreamSource
 from headrace.state.publisher import StatusPublisher
@@ -157,6 +156,8 @@ class App:
         opened = self.sources.get(mapping.uuid)
         if opened is not None and opened.destination is not None:
             return opened.destination
+        from headrace.sources.embedded_streams import EmbeddedQueueDestination
+
         return EmbeddedQueueDestination(self.broker, destination)
 
     def function_statistics(self) -> list[FunctionStatistics]:
