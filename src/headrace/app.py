@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace import arn as arnlib
-from headrace.api.metrics import StatisticsCollector
-from headrace.api.server import Endpoint
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock, SystemClock
@@ -184,6 +182,10 @@ class App:
             stack.push_async_callback(self._close_runtimes)
             port = None
             if options.port:
+                # Imported only for an endpoint: a run without one never loads aiohttp.
+                from headrace.api.metrics import StatisticsCollector
+                from headrace.api.server import Endpoint
+
                 endpoint = Endpoint(
                     StatisticsCollector(engine.statistics, self.function_statistics),
                     self.status,
