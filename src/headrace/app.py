@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from headrace import arn as arnlib
-from headrace.api.metrics import StatisticsCollector
-from headrace.api.server import Endpoint
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock, SystemClock
@@ -33,7 +31,6 @@ from headrace.functions.kinds.function_kind_seam import RuntimeSettings
 from headrace.functions.kinds.function_kind_table import kind_for as kind_for_function
 from headrace.mapping_sources import MappingSources
 from headrace.owned_tasks import OwnedTasks
-from headrace.sources.embedded_streams import EmbeddedQueueDestination
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.sources.source_seam import SourceCore, StreamSource
 from headrace.state.publisher import StatusPublisher
@@ -157,6 +154,8 @@ class App:
         opened = self.sources.get(mapping.uuid)
         if opened is not None and opened.destination is not None:
             return opened.destination
+        from headrace.sources.embedded_streams import EmbeddedQueueDestination
+
         return EmbeddedQueueDestination(self.broker, destination)
 
     def function_statistics(self) -> list[FunctionStatistics]:
@@ -183,6 +182,10 @@ class App:
             stack.push_async_callback(self._close_runtimes)
             port = None
             if options.port:
+                # Imported only for an endpoint: a run without one never loads aiohttp.
+                from headrace.api.metrics import StatisticsCollector
+                from headrace.api.server import Endpoint
+
                 endpoint = Endpoint(
                     StatisticsCollector(engine.statistics, self.function_statistics),
                     self.status,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock
@@ -23,10 +24,12 @@ from headrace.config.kinds import SourceKind, Unresolved, kind_for
 from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.streams.destinations import DestinationSender
-from headrace.sources.embedded_streams import EmbeddedStreams
 from headrace.sources.kinds.opening import OpenedSource
 from headrace.state.schema import STATE_FILE_NAME
 from headrace.state.sqlite_state import SqliteCheckpoints, open_sqlite_checkpoints
+
+if TYPE_CHECKING:
+    from headrace.sources.embedded_streams import EmbeddedStreams
 
 
 @dataclass(slots=True)
@@ -142,6 +145,10 @@ class MappingSources:
         """The streams file, opened on its first user's need; ``uuid`` now uses it."""
         self._streams_users.users.add(uuid)
         if self.streams is None:
+            # Loaded on the first stream mapping's need: a queue-only run never imports
+            # the stream and table brokers.
+            from headrace.sources.embedded_streams import EmbeddedStreams
+
             config = self.config
             streams = EmbeddedStreams(
                 config.data_dir,

@@ -14,16 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
+from headrace.api.endpoint_errors import EndpointUnavailable
 from headrace.api.host_guard import host_guard
 from headrace.api.metrics import StatisticsCollector, render
-from headrace.errors import HeadraceError
 
 # Prometheus's registered content type for the text format, version 0.0.4.
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-class EndpointUnavailable(HeadraceError):
-    """The endpoint's address could not be bound (usually: the port is in use)."""
 
 
 class Endpoint:

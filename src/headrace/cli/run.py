@@ -55,7 +55,7 @@ def run(
     status_busy_timeout: float | None,
 ) -> None:
     """Start everything CONFIG declares and process until interrupted."""
-    from headrace.api.server import EndpointUnavailable
+    from headrace.api.endpoint_errors import EndpointUnavailable
     from headrace.app import App, RunOptions
     from headrace.logs import configure_logging
 

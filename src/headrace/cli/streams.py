@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from headrace.broker.streams import STREAMS_FILE_NAME
 from headrace.cli.common import (
     check_data_dir,
     cli_errors,
@@ -124,6 +123,7 @@ async def put_payloads(
     explicit_hash_key: str | None,
 ) -> None:
     """Put each payload as it comes (stdin is read line by line); print its sequence number."""
+    from headrace.broker.streams import STREAMS_FILE_NAME
     from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 
     storage = await ThreadedStreamStorage.open(
@@ -182,6 +182,7 @@ async def _call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwa
 @contextmanager
 def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[TableSession, str]]:
     """The config's table storage and the table's name, closed afterwards; errors exit."""
+    from headrace.broker.streams import STREAMS_FILE_NAME
     from headrace.broker.tables.table_storage_thread import ThreadedTableStorage
 
     config = load(config_flag)
