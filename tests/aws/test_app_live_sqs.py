@@ -86,11 +86,16 @@ async def test_a_real_queue_mapping_created_at_run_time_reads_and_its_delete_clo
         config = EventSourceMappingConfig.from_aws(
             {"FunctionName": "fn", "EventSourceArn": queue.arn}
         )
-        uuid = (await app.engine.create(config)).uuid
+        uuid = (await asyncio.wait_for(app.engine.create(config), WAIT)).uuid
         await wait_for(lambda: logged(tmp_path) == ["hello"], "the message")
         assert len(heartbeats()) == 1
         app.engine.delete(uuid)
-        await app.engine.settled(uuid)
+        # Bounded, so a delete that never settles fails here and says where it stood
+        # (it hung once under load in CI, past the test's 150 s timeout).
+        try:
+            await asyncio.wait_for(app.engine.settled(uuid), WAIT)
+        except TimeoutError:
+            pytest.fail(f"the delete did not settle in {WAIT} s: {app.engine.list()}")
         assert app.sources.get(uuid) is None
         await asyncio.sleep(0)
         assert heartbeats() == []
