@@ -183,6 +183,8 @@ class App:
             port = None
             if options.port:
                 # Imported only for an endpoint: a run without one never loads aiohttp.
+                from headrace.api.aws.aws_endpoint import AwsEndpoint
+                from headrace.api.aws.service_table import served_services
                 from headrace.api.metrics import StatisticsCollector
                 from headrace.api.server import Endpoint
 
@@ -191,6 +193,7 @@ class App:
                     self.status,
                     host=options.host,
                     port=options.port,
+                    aws=AwsEndpoint(served_services(self)),
                 )
                 await stack.enter_async_context(endpoint)
                 port = endpoint.port

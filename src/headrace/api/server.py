@@ -1,4 +1,4 @@
-"""The run endpoint: GET /metrics (Prometheus text) and GET /status (JSON).
+"""The run endpoint: GET /metrics (Prometheus text), GET /status (JSON) and the AWS APIs.
 
 Served by aiohttp on the engine's own event loop. ``port=0`` in the CLI means no endpoint;
 a port already in use raises :class:`EndpointUnavailable` naming the port (exit code 2).
@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from headrace.api.aws.aws_endpoint import AwsEndpoint
 from headrace.api.endpoint_errors import EndpointUnavailable
 from headrace.api.host_guard import host_guard
 from headrace.api.metrics import StatisticsCollector, render
@@ -32,8 +33,10 @@ class Endpoint:
         *,
         host: str = "127.0.0.1",
         port: int = 4566,
+        aws: AwsEndpoint | None = None,
     ) -> None:
         self._collector = collector
+        self._aws = aws
         self._status = status
         self.host = host
         self.port = port
@@ -43,6 +46,9 @@ class Endpoint:
         app = web.Application(middlewares=[host_guard(self.host, lambda: self.port)])
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/status", self._status_json)
+        if self._aws is not None:
+            # Everything else is an AWS API request (SQS posts to "/", Lambda to /2015-03-31/).
+            app.router.add_route("*", "/{tail:.*}", self._aws.handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
