@@ -46,7 +46,7 @@ log = logging.getLogger("headrace")
 class RunOptions:
     until_drained: bool = False
     timeout: float | None = None
-    port: int | None = 4566  # None or 0: no endpoint
+    port: int | None = 4566  # None: no endpoint; 0: a port the OS picks (App.endpoint_port)
     host: str = "127.0.0.1"
     # How long a status write waits for another process's lock on state.sqlite3.
     status_busy_timeout: float = STATUS_BUSY_TIMEOUT_SECONDS
@@ -67,6 +67,8 @@ class App:
         )
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
+        # The endpoint's port once it listens (None: no endpoint, or not yet).
+        self.endpoint_port: int | None = None
         # Every mapping's source, opened on create and closed on delete.
         self.sources = MappingSources(config, self.broker, self.clock)
         # A stop asked for while starting, applied once the engine exists.
@@ -181,7 +183,7 @@ class App:
                 engine.stop(force=self._force_asked)
             stack.push_async_callback(self._close_runtimes)
             port = None
-            if options.port:
+            if options.port is not None:
                 # Imported only for an endpoint: a run without one never loads aiohttp.
                 from headrace.api.aws.aws_endpoint import AwsEndpoint
                 from headrace.api.aws.service_table import served_services
@@ -196,7 +198,7 @@ class App:
                     aws=AwsEndpoint(served_services(self)),
                 )
                 await stack.enter_async_context(endpoint)
-                port = endpoint.port
+                port = self.endpoint_port = endpoint.port
                 log.info("endpoint on http://%s:%d (/metrics, /status)", options.host, port)
             # A deleted, replaced or truncated data_dir stops the run (DataDirChanged).
             async with (

@@ -1,7 +1,8 @@
 """The run endpoint: GET /metrics (Prometheus text), GET /status (JSON) and the AWS APIs.
 
-Served by aiohttp on the engine's own event loop. ``port=0`` in the CLI means no endpoint;
-a port already in use raises :class:`EndpointUnavailable` naming the port (exit code 2).
+Served by aiohttp on the engine's own event loop. ``--port 0`` in the CLI means no endpoint
+(``RunOptions.port=None``; ``port=0`` there lets the OS pick one); a port already in use
+raises :class:`EndpointUnavailable` naming the port (exit code 2).
 Every request passes :mod:`headrace.api.host_guard` first: web pages (DNS rebinding, other
 origins) get 403.
 """
