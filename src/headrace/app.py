@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from headrace import arn as arnlib
 from headrace.broker.datadir_watch import watching
 from headrace.broker.embedded import EmbeddedBroker
 from headrace.clock import Clock, SystemClock
-from headrace.config.model import Config, EventSourceMappingConfig
+from headrace.config.model import Config, EndpointAuth, EventSourceMappingConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.engine import Binding, Engine, MappingBinding, RunResult, StreamBinding
 from headrace.esm.mapping_core import MappingRecord
@@ -40,6 +40,34 @@ from headrace.state.sqlite_state import SqliteStatus
 from headrace.state.state_seam import EngineRecord
 
 log = logging.getLogger("headrace")
+# The endpoint's credentials from the environment, when the file has no ``auth:``.
+ACCESS_KEY_ENV, SECRET_KEY_ENV = "HEADRACE_ACCESS_KEY_ID", "HEADRACE_SECRET_ACCESS_KEY"
+
+
+def endpoint_auth(config: Config, host: str, env: Mapping[str, str]) -> EndpointAuth | None:
+    """The credentials the endpoint checks signatures against; None on loopback.
+
+    Bound to loopback the endpoint accepts any credentials, as local AWS emulators do.
+    Beyond it, the file's ``auth:`` or HEADRACE_ACCESS_KEY_ID / HEADRACE_SECRET_ACCESS_KEY
+    are needed; without them the run refuses to start (:class:`EndpointUnguarded`, exit 2).
+    """
+    from headrace.api.host_guard import is_loopback_host
+
+    if is_loopback_host(host):
+        return None
+    auth = config.auth
+    if auth is None and env.get(ACCESS_KEY_ENV) and env.get(SECRET_KEY_ENV):
+        auth = EndpointAuth(env[ACCESS_KEY_ENV], env[SECRET_KEY_ENV])
+    if auth is None:
+        from headrace.api.endpoint_errors import EndpointUnguarded
+
+        raise EndpointUnguarded(
+            f"--host {host} is not a loopback address: anyone who reaches it could change "
+            f"queues and mappings. Give the endpoint credentials (auth: {{access_key_id: ..., "
+            f"secret_access_key: ...}} in {config.path.name}, or {ACCESS_KEY_ENV} and "
+            f"{SECRET_KEY_ENV}); clients then sign requests with them."
+        )
+    return auth
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +203,7 @@ class App:
 
     async def run(self, options: RunOptions) -> RunResult:
         """Start everything, run until stopped/drained/timed out, then stop everything."""
+        auth = endpoint_auth(self.config, options.host, os.environ)
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(self.broker)
             stack.push_async_callback(self.sources.aclose)
@@ -195,7 +224,7 @@ class App:
                     self.status,
                     host=options.host,
                     port=options.port,
-                    aws=AwsEndpoint(served_services(self)),
+                    aws=AwsEndpoint(served_services(self), auth=auth),
                 )
                 await stack.enter_async_context(endpoint)
                 port = self.endpoint_port = endpoint.port

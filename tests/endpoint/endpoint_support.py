@@ -34,14 +34,17 @@ class Running:
         return boto_client(service, self.url, **config)
 
 
-def boto_client(service: str, url: str, **config: Any) -> Any:
+def boto_client(
+    service: str, url: str, *, key: str = "test", secret: str = "test", **config: Any
+) -> Any:
+    """A boto3 client signing with ``key``/``secret``; ``config``: botocore Config options."""
     options = {"retries": {"max_attempts": 1}, **config}
     return boto3.client(
         service,
         endpoint_url=url,
         region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
         config=BotoConfig(**options),
     )
 
@@ -55,10 +58,15 @@ def write_config(root: Path, config: dict[str, Any]) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def running_headrace(root: Path, config: dict[str, Any]) -> AsyncIterator[Running]:
-    """Run the App of ``config`` in ``root`` until the block ends, then stop it gracefully."""
+async def running_headrace(
+    root: Path, config: dict[str, Any], *, host: str = "127.0.0.1"
+) -> AsyncIterator[Running]:
+    """Run the App of ``config`` in ``root`` until the block ends, then stop it gracefully.
+
+    ``host`` is the address the endpoint binds; the URL always reaches it on 127.0.0.1.
+    """
     app = App(load_config(write_config(root, config)))
-    task = asyncio.create_task(app.run(RunOptions(port=0)))
+    task = asyncio.create_task(app.run(RunOptions(port=0, host=host)))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START_WAIT
     while app.endpoint_port is None:

@@ -8,3 +8,7 @@ from headrace.errors import HeadraceError
 
 class EndpointUnavailable(HeadraceError):
     """The endpoint's address could not be bound (usually: the port is in use)."""
+
+
+class EndpointUnguarded(EndpointUnavailable):
+    """The endpoint would listen beyond loopback without credentials to check (exit 2)."""

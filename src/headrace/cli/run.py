@@ -39,6 +39,12 @@ log = logging.getLogger("headrace")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=4566, show_default=True, help="0: no endpoint."
 )
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The endpoint's address; beyond loopback, requests must be signed with auth's keys.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 # docs/semantics.md: how long a status write waits for a lock on state.sqlite3 (an
 # environment knob, mostly for tests; status writing is best effort either way).
@@ -51,6 +57,7 @@ def run(
     until_drained: bool,
     timeout: float | None,
     port: int,
+    host: str,
     verbose: bool,
     status_busy_timeout: float | None,
 ) -> None:
@@ -63,7 +70,7 @@ def run(
     cfg = load(pick_config(config, config_flag))
     check_data_dir(cfg)
     app = App(cfg)
-    options = RunOptions(until_drained=until_drained, timeout=timeout, port=port or None)
+    options = RunOptions(until_drained=until_drained, timeout=timeout, port=port or None, host=host)
     if status_busy_timeout is not None:
         options = dataclasses.replace(options, status_busy_timeout=status_busy_timeout)
     signals = StopSignals(app)

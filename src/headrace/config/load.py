@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.config.kinds import kind_for
-from headrace.config.model import Config, EventSourceMappingConfig
+from headrace.config.model import Config, EndpointAuth, EventSourceMappingConfig
 from headrace.config.problems import (
     VALIDATION,
     Problems,
@@ -56,6 +56,7 @@ TOP_LEVEL_KEYS = frozenset(
         "data_dir",
         "default_concurrency",
         "enforce_memory",
+        "auth",
         "aws",
         "queues",
         "streams",
@@ -170,6 +171,7 @@ def _top_level(top: Scope, data: Mapping[str, Any], path: Path, base_dir: Path) 
         "path": path.resolve(),
         "data_dir": (base_dir / (data_dir or DEFAULT_DATA_DIR)).resolve(),
         "endpoint_url": _endpoint_url(top, data),
+        "auth": _auth(top, data),
     }
     if region is not None and REGION.fullmatch(region):
         settings["region"] = region
@@ -208,6 +210,24 @@ def _endpoint_url(top: Scope, data: Mapping[str, Any]) -> str | None:
         where.add("endpoint_url", VALIDATION, f"'{clip(url)}' is not an http:// or https:// URL")
         return None
     return url
+
+
+def _auth(top: Scope, data: Mapping[str, Any]) -> EndpointAuth | None:
+    """``auth: {access_key_id, secret_access_key}``: the endpoint's credentials, both needed."""
+    section = read_section(top, data, "auth", ("access_key_id", "secret_access_key"))
+    if section is None:
+        return None
+    where, auth = section
+    key_id = read_str(where, auth, "access_key_id")
+    secret = read_str(where, auth, "secret_access_key")
+    for name, value in (("access_key_id", key_id), ("secret_access_key", secret)):
+        if name not in auth:
+            where.add(name, VALIDATION, "is required when auth is given")
+        elif value is not None and not value:
+            where.add(name, VALIDATION, "must not be empty")
+    if not key_id or not secret:
+        return None
+    return EndpointAuth(key_id, secret)
 
 
 def _section(top: Scope, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

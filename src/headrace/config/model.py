@@ -297,6 +297,15 @@ def _stream_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class EndpointAuth:
+    """The run endpoint's credentials (``auth:`` in the file, or HEADRACE_ACCESS_KEY_ID and
+    HEADRACE_SECRET_ACCESS_KEY): every AWS request must be SigV4-signed with them."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Config:
     """A whole headrace.yaml."""
@@ -312,6 +321,8 @@ class Config:
     # lets handlers use what they like (MemorySize is then only reported).
     enforce_memory: bool = True
     endpoint_url: str | None = None  # aws: {endpoint_url: ...}
+    # auth: {...}: the credentials the endpoint checks signatures against (off loopback).
+    auth: EndpointAuth | None = None
     queues: Mapping[str, QueueConfig] = field(default_factory=dict)
     streams: Mapping[str, StreamConfig] = field(default_factory=dict)
     tables: Mapping[str, TableConfig] = field(default_factory=dict)

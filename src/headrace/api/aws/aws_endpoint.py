@@ -18,6 +18,7 @@ from aiohttp import web
 from headrace.api.aws.aws_call import AwsCall, AwsService
 from headrace.api.aws.service_models import operation_model, service_model
 from headrace.api.aws.service_routing import FORM, Protocol, Target, Unroutable, route
+from headrace.api.aws.signatures import check_signature
 from headrace.api.aws.wire_json import decode_json_request, encode_json_error, encode_json_response
 from headrace.api.aws.wire_query import (
     decode_query_request,
@@ -25,6 +26,7 @@ from headrace.api.aws.wire_query import (
     encode_query_response,
 )
 from headrace.api.aws.wire_rest import decode_rest_request, encode_rest_error, encode_rest_response
+from headrace.config.model import EndpointAuth
 from headrace.errors import AwsError, ValidationException
 
 log = logging.getLogger("headrace.api")
@@ -53,7 +55,9 @@ class RequestEntityTooLarge(AwsError):
 class AwsEndpoint:
     """Serves the given services' operations over HTTP (an aiohttp handler)."""
 
-    def __init__(self, services: Iterable[AwsService]) -> None:
+    def __init__(self, services: Iterable[AwsService], *, auth: EndpointAuth | None = None) -> None:
+        # With credentials, every request must be SigV4-signed with them (off loopback).
+        self._auth = auth
         self.services: dict[str, AwsService] = {s.service_name: s for s in services}
         self._protocols: dict[str, Protocol] = {name: _protocol(name) for name in self.services}
 
@@ -79,9 +83,15 @@ class AwsEndpoint:
             )
         except Unroutable as unroutable:
             service = unroutable.service if unroutable.service in self.services else None
+            protocol = self._protocols.get(service or "", "json")
+            try:
+                self._check_signature(service or "", request, raw)
+            except AwsError as refused:
+                return _error_for(service, protocol, refused)
             unknown = UnknownOperationException(unroutable.message)
-            return _error_for(service, self._protocols.get(service or "", "json"), unknown)
+            return _error_for(service, protocol, unknown)
         try:
+            self._check_signature(target.service, request, raw)
             return await self._call(target, request, raw, form or {})
         except AwsError as error:
             return _error_for(target.service, target.protocol, error)
@@ -126,6 +136,19 @@ class AwsEndpoint:
         if target.protocol == "query":
             return encode_query_response(target.service, model, result)
         return encode_rest_response(model, result)
+
+    def _check_signature(self, service: str, request: web.Request, raw: bytes) -> None:
+        if self._auth is None:
+            return
+        host = request.headers.get("Host", request.host)
+        check_signature(
+            self._auth,
+            service=service,
+            method=request.method,
+            url=f"http://{host}{request.raw_path}",
+            headers=request.headers,
+            body=raw,
+        )
 
     def _guess(self, request: web.Request) -> str | None:
         prefix = request.headers.get("X-Amz-Target", "").partition(".")[0]
