@@ -8,6 +8,7 @@ and stream checkpoints, and the HTTP endpoint.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -29,6 +30,7 @@ from headrace.esm.streams.stream_build import build_stream_mapping
 from headrace.functions.function_seam import FunctionRuntime, FunctionStatistics
 from headrace.functions.kinds.function_kind_seam import RuntimeSettings
 from headrace.functions.kinds.function_kind_table import kind_for as kind_for_function
+from headrace.mapping_control import MappingControl
 from headrace.mapping_sources import MappingSources
 from headrace.owned_tasks import OwnedTasks
 from headrace.sources.kinds.opening import OpenedSource
@@ -36,7 +38,7 @@ from headrace.sources.source_seam import SourceCore, StreamSource
 from headrace.state.publisher import StatusPublisher
 from headrace.state.schema import STATE_FILE_NAME
 from headrace.state.sqlite import BUSY_TIMEOUT_SECONDS as STATUS_BUSY_TIMEOUT_SECONDS
-from headrace.state.sqlite_state import SqliteStatus
+from headrace.state.sqlite_state import SqliteStatus, open_sqlite_mappings
 from headrace.state.state_seam import EngineRecord
 
 log = logging.getLogger("headrace")
@@ -95,6 +97,10 @@ class App:
         )
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.engine: Engine | None = None
+        # The mapping control plane (the Lambda API's), once the engine is built.
+        self.control: MappingControl | None = None
+        # Work the endpoint starts and a run sees finished (Invoke's Event invocations).
+        self.background = OwnedTasks()
         # The endpoint's port once it listens (None: no endpoint, or not yet).
         self.endpoint_port: int | None = None
         # Every mapping's source, opened on create and closed on delete.
@@ -208,9 +214,13 @@ class App:
             await stack.enter_async_context(self.broker)
             stack.push_async_callback(self.sources.aclose)
             self.engine = engine = await self._build_engine()
+            await self._open_control(stack, engine)
             if self._stop_asked:
                 engine.stop(force=self._force_asked)
             stack.push_async_callback(self._close_runtimes)
+            # Before the runtimes close: queued Event invocations finish (or, on a forced
+            # stop, are cancelled).
+            stack.push_async_callback(self._close_background)
             port = None
             if options.port is not None:
                 # Imported only for an endpoint: a run without one never loads aiohttp.
@@ -239,6 +249,15 @@ class App:
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _open_control(self, stack: contextlib.AsyncExitStack, engine: Engine) -> None:
+        """The mapping control plane over ``engine``, with the mappings made through the
+        API before created again (after the file's)."""
+        path = self.config.data_dir / STATE_FILE_NAME
+        registry = await asyncio.to_thread(open_sqlite_mappings, path)
+        stack.push_async_callback(registry.aclose)
+        self.control = MappingControl(self.config, engine, registry)
+        await self.control.restore()
+
     def stop(self, *, force: bool = False) -> None:
         """Stop gracefully (Ctrl-C, SIGTERM: in-flight batches finish), or by ``force``
         (a second one: in-flight batches return to their source; see ``Engine.stop``).
@@ -249,6 +268,9 @@ class App:
         self._force_asked = self._force_asked or force
         if self.engine is not None:
             self.engine.stop(force=force)
+
+    async def _close_background(self) -> None:
+        await self.background.aclose(cancel=self._force_asked)
 
     async def _close_runtimes(self) -> None:
         for runtime in self.runtimes.values():

@@ -17,12 +17,13 @@ from headrace.config.kinds import Home, ResolvedSource
 from headrace.config.mapping_fields import (
     QUEUE_ONLY_KEYS,
     STREAM_ONLY_KEYS,
+    UNSUPPORTED_DESTINATION,
     check_common_fields,
     check_queue_fields,
     check_stream_fields,
     normalised_filters,
 )
-from headrace.config.model import EventSourceMappingConfig
+from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.config.problems import (
     INVALID_PARAMETER,
     RESOURCE_CONFLICT,
@@ -43,6 +44,13 @@ from headrace.config.validate_source_fields import (
     OTHER_SOURCE_FIELDS,
     check_source_fields,
     source_kind,
+)
+from headrace.errors import (
+    AwsError,
+    ConfigProblem,
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ValidationException,
 )
 
 # CreateEventSourceMapping fields headrace knows: those of SQS, Kinesis and DynamoDB
@@ -176,3 +184,56 @@ def _check_uuid_reuse(
     if first.index != index:
         message = f"UUID {mapping.uuid} is already used by event_source_mappings[{first.index}]."
         scope.add("UUID", RESOURCE_CONFLICT, message)
+
+
+def check_request(
+    config: Config, data: Mapping[str, Any], others: Sequence[EventSourceMappingConfig]
+) -> EventSourceMappingConfig:
+    """One mapping of an API request checked as the file's mappings are, against the
+    resources of ``config`` and the mappings that exist (``others``, for §1.6.15).
+
+    ``data`` is CreateEventSourceMapping's fields, or for an update the mapping's fields with
+    the changes applied. The first problem (in the order AWS checks, :func:`first_problem`)
+    is raised as AWS's error; a mapping of another UUID on the same function and source is
+    a ResourceConflictException naming it.
+    """
+    problems = Problems(file="")
+    declared = Declared(
+        config=config,
+        queues=frozenset(config.queues),
+        streams=frozenset(config.streams),
+        tables=frozenset(config.tables),
+        functions=frozenset(config.functions),
+    )
+    checked = _validate_mapping(problems.at(""), data, declared)
+    if problems.found or checked is None:
+        raise first_problem(problems.found)
+    mapping = checked.mapping
+    for other in others:
+        if other.uuid == mapping.uuid or other.function_name != mapping.function_name:
+            continue
+        if _identity(other, declared) == checked.source.identity:
+            message = duplicate_message(checked.source, mapping.function_name, other.uuid)
+            raise ResourceConflictException(message)
+    return mapping
+
+
+def first_problem(found: Sequence[ConfigProblem]) -> AwsError:
+    """The problem an API call reports, as its AWS error: shape checks (ValidationException)
+    come first, then the destination check, which AWS makes before it looks the function
+    up (§1.6.3), then the rest in the order found."""
+
+    def rank(problem: ConfigProblem) -> int:
+        if problem.code == VALIDATION:
+            return 0
+        return 1 if problem.message == UNSUPPORTED_DESTINATION else 2
+
+    problem = min(found, key=rank)
+    error = {VALIDATION: ValidationException, RESOURCE_CONFLICT: ResourceConflictException}
+    return error.get(problem.code, InvalidParameterValueException)(problem.message)
+
+
+def _identity(mapping: EventSourceMappingConfig, declared: Declared) -> str | None:
+    """What counts as ``mapping``'s source for duplicates (None: it no longer resolves)."""
+    source = resolve_source(Problems(file="").at(""), mapping.to_aws(), declared)
+    return None if source is None else source.identity

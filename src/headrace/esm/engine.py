@@ -106,6 +106,10 @@ class Engine:
             try:
                 record = MappingRecord(lifecycle=Lifecycle(self._clock.time()))
                 live = LiveMapping(config, self._build(config, record), record)
+                # §1.3.4: the kind's spelling of the reason from the first response on.
+                record.lifecycle.reason = live.binding.mapping.transition_reason or (
+                    record.lifecycle.reason
+                )
             except BaseException:
                 await self._close_source(config.uuid)
                 raise
@@ -250,9 +254,8 @@ class Engine:
     def _get(self, uuid: str) -> LiveMapping:
         live = self._live.get(uuid)
         if live is None:
-            raise ResourceNotFoundException(
-                f"The resource you requested does not exist. (Service: Lambda, UUID: {uuid})"
-            )
+            # §1.1.7: AWS's exact text (it does not name the UUID).
+            raise ResourceNotFoundException("The resource you requested does not exist.")
         return live
 
     def _build(self, config: EventSourceMappingConfig, record: MappingRecord) -> Binding:

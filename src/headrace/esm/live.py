@@ -67,6 +67,8 @@ class MappingDescription:
     state: MappingState
     state_transition_reason: str
     last_modified: float  # seconds since the epoch, from the engine's clock
+    # §1.3.5: shown for stream mappings only, as AWS shows it (None: not shown).
+    last_processing_result: str | None = None
 
     @property
     def uuid(self) -> str:
@@ -74,12 +76,15 @@ class MappingDescription:
 
     def to_aws(self) -> dict[str, Any]:
         """The EventSourceMappingConfiguration fields (§1.3)."""
-        return {
+        out = {
             **self.config.to_aws(),
             "State": self.state.value,
             "StateTransitionReason": self.state_transition_reason,
             "LastModified": self.last_modified,
         }
+        if self.last_processing_result is not None:
+            out["LastProcessingResult"] = self.last_processing_result
+        return out
 
 
 class LiveMapping:
@@ -116,8 +121,14 @@ class LiveMapping:
 
     def describe(self) -> MappingDescription:
         lifecycle = self.record.lifecycle
+        # §1.3.1-1.3.2: stream mappings (those with a ParallelizationFactor) show it.
+        streams = self.config.parallelization_factor is not None
         return MappingDescription(
-            self.config, lifecycle.state, lifecycle.reason, lifecycle.last_modified
+            self.config,
+            lifecycle.state,
+            lifecycle.reason,
+            lifecycle.last_modified,
+            self.record.last_result.text if streams else None,
         )
 
     def statistics(self) -> MappingStatistics:

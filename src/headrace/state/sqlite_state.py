@@ -90,10 +90,12 @@ class SqliteLeases:
 
 
 class SqliteMappings:
-    """:class:`~headrace.state.state_seam.MappingRegistry` on state.sqlite3."""
+    """:class:`~headrace.state.state_seam.MappingRegistry` on state.sqlite3; ``owns``: it
+    alone uses the connection and closes it."""
 
-    def __init__(self, db: StateFile) -> None:
+    def __init__(self, db: StateFile, *, owns: bool = False) -> None:
         self._table = SqliteMappingTable(db)
+        self._db = db if owns else None
 
     async def put(self, record: MappingRecord) -> None:
         await asyncio.to_thread(self._table.put, record)
@@ -108,7 +110,9 @@ class SqliteMappings:
         return await asyncio.to_thread(self._table.delete, uuid)
 
     async def aclose(self) -> None:
-        """Nothing of its own: the connection is the checkpoints'."""
+        """Close the connection if it owns it (else it is the checkpoints')."""
+        if self._db is not None:
+            self._db.close()
 
 
 class SqliteStatus:
@@ -133,6 +137,12 @@ class SqliteStatus:
 def open_sqlite_checkpoints(path: Path) -> SqliteCheckpoints:
     """A checkpoint store alone on the state file at ``path`` (created or migrated)."""
     return SqliteCheckpoints(open_state_file(path))
+
+
+def open_sqlite_mappings(path: Path) -> SqliteMappings:
+    """A mapping registry alone on the state file at ``path`` (created or migrated), on a
+    connection of its own; blocking: call it through ``asyncio.to_thread``."""
+    return SqliteMappings(open_state_file(path), owns=True)
 
 
 def open_sqlite_state(
