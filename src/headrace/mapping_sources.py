@@ -9,11 +9,14 @@ destination), closed by :meth:`MappingSources.close` once the engine has stopped
 mapping's last build. The run's shared files are opened on first need and reference-counted
 by the mappings that use them: the embedded streams file (embedded streams and tables'
 change streams) and the checkpoint store (every stream mapping); the last user's delete
-closes them. The embedded broker is the run's, opened before any mapping and closed after.
+closes them. The run's AWS endpoint is one more user of the streams file, from its first
+Kinesis or DynamoDB Streams request to the end of the run. The embedded broker is the
+run's, opened before any mapping and closed after.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,6 +33,9 @@ from headrace.state.sqlite_state import SqliteCheckpoints, open_sqlite_checkpoin
 
 if TYPE_CHECKING:
     from headrace.sources.embedded_streams import EmbeddedStreams
+
+# The endpoint's hold on the streams file, among the mapping UUIDs that use it.
+ENDPOINT_USER = "endpoint"
 
 
 @dataclass(slots=True)
@@ -72,6 +78,7 @@ class MappingSources:
         self.checkpoints: SqliteCheckpoints | None = None
         self._streams_users = _Shared()
         self._checkpoint_users = _Shared()
+        self._streams_opening = asyncio.Lock()  # two first users open the file once
 
     def get(self, uuid: str) -> OpenMapping | None:
         return self.opened.get(uuid)
@@ -140,10 +147,20 @@ class MappingSources:
         """Close every mapping's source, then the shared files (the end of a run)."""
         for uuid in list(self.opened):
             await self.close(uuid)
+        await self.close(ENDPOINT_USER)
+
+    async def endpoint_streams(self) -> EmbeddedStreams:
+        """The streams file for the AWS endpoint: opened on its first need, kept open until
+        :meth:`aclose` (mappings come and go meanwhile without closing it)."""
+        return await self.embedded_streams(ENDPOINT_USER)
 
     async def embedded_streams(self, uuid: str) -> EmbeddedStreams:
         """The streams file, opened on its first user's need; ``uuid`` now uses it."""
         self._streams_users.users.add(uuid)
+        async with self._streams_opening:
+            return await self._open_streams()
+
+    async def _open_streams(self) -> EmbeddedStreams:
         if self.streams is None:
             # Loaded on the first stream mapping's need: a queue-only run never imports
             # the stream and table brokers.

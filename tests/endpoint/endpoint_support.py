@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,23 @@ async def running_headrace(
     finally:
         app.stop()
         await asyncio.wait_for(task, START_WAIT)
+
+
+async def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """One boto3 call off the event loop (the App under test answers on this loop)."""
+    result: dict[str, Any] = await asyncio.to_thread(partial(getattr(client, operation), **params))
+    return result
+
+
+def aged_iterator(token: str, seconds: float) -> str:
+    """A shard iterator like ``token`` but issued ``seconds`` earlier (for expiry tests)."""
+    from headrace.broker.streams.iterators import ShardIterator
+
+    found = ShardIterator.decode(token)
+    return ShardIterator(
+        found.stream_name,
+        found.stream_created_at,
+        found.shard_index,
+        found.after,
+        found.issued_at - int(seconds * 1000),
+    ).encode()

@@ -18,6 +18,7 @@ from headrace.cli.common import (
     open_queue_broker,
     pick_config,
 )
+from headrace.cli.streams import stream_status
 from headrace.config.kinds import kind_for
 from headrace.config.model import Config
 from headrace.esm.lifecycle import MappingState
@@ -39,7 +40,8 @@ def _alive(pid: int) -> bool:
 
 
 def collect_status(config: Config) -> dict[str, Any]:
-    """Every mapping's state and counters, plus every queue's depth and its DLQ's depth."""
+    """Every mapping's state and counters, every queue's depth and its DLQ's depth, and
+    every Kinesis stream (declared or made through the endpoint) with its shard counts."""
     engine, snapshots = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
@@ -71,6 +73,7 @@ def collect_status(config: Config) -> dict[str, Any]:
         "Engine": {"Running": running, "Pid": engine.pid if engine and running else None},
         "EventSourceMappings": mappings,
         "Queues": {name: depth_fields(d) for name, d in depths.items()},
+        "Streams": stream_status(config),
     }
 
 
@@ -158,6 +161,12 @@ def render_status(report: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     lines += _shard_lines(report)
+    streams = report.get("Streams") or {}
+    if streams:
+        shown = (
+            f"{n} ({s.get('OpenShardCount', s['ShardCount'])} open)" for n, s in streams.items()
+        )
+        lines.append("streams (shards): " + ", ".join(shown))
     return "\n".join(lines)
 
 

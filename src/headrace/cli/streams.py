@@ -36,7 +36,8 @@ from headrace.cli.common import (
     utf8_argument,
 )
 from headrace.config.model import Config
-from headrace.config.resources import StreamConfig, TableConfig
+from headrace.config.resources import TableConfig
+from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import ResourceNotFoundException, ValidationException
 
 if TYPE_CHECKING:
@@ -46,16 +47,48 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def resolve_stream(config: Config, name_or_arn: str) -> StreamConfig:
-    """The declared stream a name or ARN names; ResourceNotFoundException otherwise."""
+def resolve_stream(config: Config, name_or_arn: str) -> str:
+    """The stream a name or ARN names: a declared stream's name, else the argument for the
+    streams file to find (a stream the endpoint's CreateStream made). Anything that cannot
+    be a Kinesis stream (a table's change stream included) is ResourceNotFoundException."""
     if name_or_arn.startswith("arn:"):
         stream = config.stream_by_arn(name_or_arn)
         name = name_or_arn.rsplit("/", 1)[-1]
     else:
         stream, name = config.streams.get(name_or_arn), name_or_arn
-    if stream is None:
+    if stream is not None:
+        return stream.name
+    if not STREAM_NAME.fullmatch(name):
         raise ResourceNotFoundException(f"Stream {name} under account {config.account} not found.")
-    return stream
+    return name_or_arn
+
+
+def stream_status(config: Config) -> dict[str, dict[str, Any]]:
+    """Every Kinesis stream of the data_dir (declared or made by CreateStream), by name, as
+    ``headrace status --json`` shows it. Reads the streams file only if it exists."""
+    from headrace.broker.streams import STREAMS_FILE_NAME, StreamBroker
+
+    path = config.data_dir / STREAMS_FILE_NAME
+    if not path.exists():
+        return {
+            name: {"ShardCount": s.shard_count, "RetentionPeriodHours": s.retention_period_hours}
+            for name, s in config.streams.items()
+        }
+    broker = StreamBroker(path, config.streams, region=config.region, account=config.account)
+    try:
+        summaries = [broker.stream_summary(n) for n in broker.stream_names]
+    finally:
+        broker.close()
+    return {
+        s.stream_name: {
+            "StreamARN": s.stream_arn,
+            "OpenShardCount": s.open_shard_count,
+            "ShardCount": s.shard_count,
+            "RetentionPeriodHours": s.retention_period_hours,
+        }
+        for s in sorted(summaries, key=lambda s: s.stream_name)
+        if STREAM_NAME.fullmatch(s.stream_name)
+    }
 
 
 def resolve_table(config: Config, name_or_arn: str) -> TableConfig:
@@ -112,7 +145,7 @@ def put(
     with cli_errors():
         target = resolve_stream(config, stream)
         payloads = (_decode(line) if is_base64 else line for line in read_lines(data))
-        asyncio.run(put_payloads(config, target.name, payloads, partition_key, explicit_hash_key))
+        asyncio.run(put_payloads(config, target, payloads, partition_key, explicit_hash_key))
 
 
 async def put_payloads(

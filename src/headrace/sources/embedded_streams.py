@@ -157,6 +157,11 @@ class EmbeddedStreams:
             )
         return EmbeddedStreamSource(storage, table_stream_name(table), arn)
 
+    @property
+    def table_stream_arns(self) -> dict[str, str]:
+        """The declared tables that have a change stream, each with its stream ARN."""
+        return dict(self._table_arns)
+
     async def aclose(self) -> None:
         """Close the file and stop the thread. Safe to call twice."""
         self._storage = None

@@ -83,6 +83,9 @@ class _MemoryCatalog(Catalog):
     def add(self, stream: Stream) -> None:
         self._streams[stream.name] = stream
 
+    def remove(self, name: str) -> None:
+        self._streams.pop(name, None)
+
     def find_shard(self, held: _Held, text: str) -> Shard:
         index = parse_shard_id(text)
         where = f"in stream {held.stream.name} under account {self._account}"
@@ -114,6 +117,7 @@ class MemoryStreamCore:
         self._iterator_ttl = iterator_ttl
         self._catalog = _MemoryCatalog(region=region, account=account)
         self._held: dict[str, _Held] = {}
+        self._ids = 0  # the last stream id handed out (never reused after a delete)
         self._counts = _Counts()
         for name, config in streams.items():
             self._declare(name, config)  # declared names are checked by the config
@@ -132,13 +136,20 @@ class MemoryStreamCore:
     def _declare(self, name: str, config: StreamConfig) -> None:
         if name not in self._held:
             arn = arnlib.kinesis_stream(self._region, self._account, name)
-            stream = Stream(len(self._held) + 1, name, arn, config, self._now())
+            self._ids += 1
+            stream = Stream(self._ids, name, arn, config, self._now())
             held = _Held(stream, counter=config.shard_count, next_index=config.shard_count)
             for index, hash_range in enumerate(even_ranges(config.shard_count)):
                 held.shards[index] = Shard(index, hash_range, None, None, index + 1, None, None)
                 held.records[index] = []
             self._held[name] = held
             self._catalog.add(stream)
+
+    def delete_stream(self, stream: str) -> None:
+        name = self._find(stream).stream.name
+        arn = self._held.pop(name).stream.arn
+        self._catalog.remove(name)
+        self._notify(arn)
 
     def stream_arn(self, stream: str) -> str:
         return self._catalog.get(stream).arn

@@ -15,7 +15,11 @@ from headrace.api.aws.aws_call import AwsService
 if TYPE_CHECKING:
     from headrace.app import App
 
-SERVICE_MODULES: tuple[str, ...] = ("headrace.api.aws.lambda_service",)
+SERVICE_MODULES: tuple[str, ...] = (
+    "headrace.api.aws.lambda_service",
+    "headrace.api.aws.kinesis_service",
+    "headrace.api.aws.dynamodb_streams_service",
+)
 
 
 def served_services(app: App) -> list[AwsService]:

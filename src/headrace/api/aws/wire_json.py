@@ -54,9 +54,13 @@ def encode_json_response(service: str, operation: OperationModel, result: Any) -
 def encode_json_error(service: str, error: AwsError) -> WireAnswer:
     """The error as the service's SDK parses it."""
     model = service_model(service)
-    name, meta = error_shapes(service).get(error.code, (error.code, {}))
+    shapes = error_shapes(service)
+    name, meta = shapes.get(error.code, (error.code, {}))
     headers = {"Content-Type": content_type(service), "x-amzn-ErrorType": name}
-    status = int(meta.get("httpStatusCode", error.http_status))
+    # A JSON service's modelled client errors are 400 unless the model says otherwise
+    # (Kinesis's and DynamoDB's ResourceNotFoundException, which is Lambda's 404).
+    default = 400 if error.code in shapes and error.http_status < 500 else error.http_status
+    status = int(meta.get("httpStatusCode", default))
     if model.metadata.get("awsQueryCompatible") is not None:
         fault = "Sender" if meta.get("senderFault", status < 500) else "Receiver"
         headers["x-amzn-query-error"] = f"{meta.get('code', name)};{fault}"

@@ -93,13 +93,25 @@ class StreamBroker(ShardReader):
     def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
         """CreateStream at run time: ``config.shard_count`` even shards; the stream's summary.
 
-        A stream already declared is returned as it is. Only this broker knows the stream:
-        other processes see the streams of their config.
+        A stream already declared is returned as it is. The stream is kept in the file until
+        :meth:`delete_stream`: every broker opened on the file later declares it too (one
+        already open elsewhere does not see it until it reopens).
         """
         stream_validation.check_stream_name(name)
         with self._db.write() as conn:
             self._catalog.declare(conn, name, config, self._now())
         return self.stream_summary(name)
+
+    def delete_stream(self, stream: str) -> None:
+        """DeleteStream, done at once: the stream (name or ARN), its shards and records go.
+
+        Iterators of the deleted stream fail from now on, also if a stream of the same name
+        is created again. Raises ResourceNotFoundException if there is no such stream.
+        """
+        found = self._catalog.get(stream)
+        with self._db.write() as conn:
+            self._catalog.forget(conn, found)
+        self._notify(found.arn)
 
     def stream_arn(self, stream: str) -> str:
         """The ARN of the declared stream ``stream`` names (name or ARN)."""

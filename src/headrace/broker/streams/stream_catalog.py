@@ -1,11 +1,14 @@
 """The declared streams: their rows, their first shards, and reshards.
 
-Streams are declared by config. The first time a stream is seen its row and its
-``ShardCount`` even shards are created. When the config's ``ShardCount`` changes between
-starts, the stream is resharded to it (UNIFORM_SCALING, without UpdateShardCount's
-half-to-double limit), as CloudFormation does when a template's ShardCount changes; a
-reshard made at run time through :meth:`StreamBroker.update_shard_count` is kept, because
-only a change of the *declared* count reshards.
+Streams are declared by config, or created at run time (CreateStream on the endpoint): a
+created stream is remembered in ``created_streams`` and declared again at every open until
+DeleteStream forgets it (the file's declaration wins for a name in both). The first time a
+stream is seen its row and its ``ShardCount`` even shards are created. When the config's
+``ShardCount`` changes between starts, the stream is resharded to it (UNIFORM_SCALING,
+without UpdateShardCount's half-to-double limit), as CloudFormation does when a template's
+ShardCount changes; a reshard made at run time through
+:meth:`StreamBroker.update_shard_count` is kept, because only a change of the *declared*
+count reshards.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ from headrace.errors import ResourceNotFoundException
 
 # Milliseconds in an hour, for RetentionPeriodHours.
 _HOUR_MS = 3_600_000
+# The streams created at run time, declared again at every open until deleted. Made here
+# (not in the file's schema) so files written before it gain it on their next open.
+_CREATED_STREAMS = """CREATE TABLE IF NOT EXISTS created_streams (
+    name TEXT PRIMARY KEY,
+    shard_count INTEGER NOT NULL,
+    retention_period_hours INTEGER NOT NULL
+)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,16 @@ class Catalog:
         self._streams: dict[str, Stream] = {}
         for name, config in streams.items():
             self._streams[name] = self._declare(conn, name, config, now)
+        conn.execute(_CREATED_STREAMS)
+        created = conn.execute(
+            "SELECT name, shard_count, retention_period_hours FROM created_streams ORDER BY name"
+        ).fetchall()
+        for name, shard_count, retention in created:
+            if name not in self._streams:
+                config = StreamConfig(
+                    name=name, shard_count=shard_count, retention_period_hours=retention
+                )
+                self._streams[name] = self._declare(conn, name, config, now)
 
     def _declare(
         self, conn: sqlite3.Connection, name: str, config: StreamConfig, now: int
@@ -81,11 +101,26 @@ class Catalog:
     def declare(
         self, conn: sqlite3.Connection, name: str, config: StreamConfig, now: int
     ) -> Stream:
-        """Declare one more stream at run time (CreateStream); the known one if declared."""
+        """Declare one more stream at run time (CreateStream), remembered until deleted;
+        the known one if declared."""
         found = self._streams.get(name)
         if found is None:
             found = self._streams[name] = self._declare(conn, name, config, now)
+            conn.execute(
+                "INSERT OR REPLACE INTO created_streams "
+                "(name, shard_count, retention_period_hours) VALUES (?, ?, ?)",
+                (name, config.shard_count, config.retention_period_hours),
+            )
         return found
+
+    def forget(self, conn: sqlite3.Connection, stream: Stream) -> None:
+        """DeleteStream: the stream's row, shards and records go, and it is not declared
+        again at the next open unless the file declares it."""
+        conn.execute("DELETE FROM records WHERE stream_id = ?", (stream.id,))
+        conn.execute("DELETE FROM shards WHERE stream_id = ?", (stream.id,))
+        conn.execute("DELETE FROM streams WHERE id = ?", (stream.id,))
+        conn.execute("DELETE FROM created_streams WHERE name = ?", (stream.name,))
+        self._streams.pop(stream.name, None)
 
     def names(self) -> list[str]:
         """The declared streams' names."""

@@ -50,7 +50,12 @@ class StreamStorage(Protocol):
     # -- streams --------------------------------------------------------------------
 
     def create_stream(self, name: str, config: StreamConfig) -> Awaitable[StreamSummary]:
-        """CreateStream: ``config.shard_count`` even shards; the existing one if declared."""
+        """CreateStream: ``config.shard_count`` even shards; the existing one if declared.
+        Kept (a backend with a file: across reopenings) until :meth:`delete_stream`."""
+        ...
+
+    def delete_stream(self, stream: str) -> Awaitable[None]:
+        """DeleteStream, at once: the stream, its shards and records; its iterators fail."""
         ...
 
     def list_streams(self) -> Awaitable[list[str]]:

@@ -74,6 +74,25 @@ class TestStreamCatalog(StreamStorageContract):
         put = await storage.put_record("extra", b"x", "k")
         assert put.shard_id in [s.shard_id for s in await storage.list_shards("extra")]
 
+    async def test_deleted_stream_is_gone_with_its_iterators(
+        self, storage: StreamStorage, clock: FakeClock
+    ) -> None:
+        """DeleteStream: the stream is no longer listed or found, and an iterator taken
+        before the delete fails even once a stream of the same name is created again."""
+        await storage.create_stream("gone", StreamConfig(name="gone", shard_count=1))
+        put = await storage.put_record("gone", b"x", "k")
+        iterator = await storage.get_shard_iterator("gone", put.shard_id, "TRIM_HORIZON")
+        await storage.delete_stream(stream_arn("gone"))
+        assert "gone" not in await storage.list_streams()
+        with pytest.raises(ResourceNotFoundException, match="Stream gone under account"):
+            await storage.put_record("gone", b"x", "k")
+        with pytest.raises(ResourceNotFoundException):
+            await storage.delete_stream("gone")
+        clock.advance(1)
+        await storage.create_stream("gone", StreamConfig(name="gone", shard_count=1))
+        with pytest.raises((InvalidArgumentException, ResourceNotFoundException)):
+            await storage.get_records(iterator, 10)
+
 
 class TestPutAndRead(StreamStorageContract):
     """Puts, sequence numbers, routing by hash key, reads in order, retention."""

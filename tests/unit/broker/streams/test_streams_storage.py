@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streams_helpers import ACCOUNT, REGION, declared_streams, stream_arn
+from streams_helpers import ACCOUNT, REGION, StreamsFactory, declared_streams, stream_arn
 
 from headrace.broker.streams import HashKeyRange, PutRecordsEntry, StreamBroker
 from headrace.broker.streams.hashing import Router
 from headrace.broker.wake_socket import reachable, wake_address
 from headrace.clock import FakeClock
+from headrace.config.resources import StreamConfig
 from headrace.errors import (
     BrokerError,
     InvalidArgumentException,
@@ -118,3 +119,35 @@ def test_put_records_names_a_bad_partition_key_by_position(make_streams) -> None
     ]
     with pytest.raises(ValidationException, match=r"at 'records\.2\.member\.partitionKey'"):
         make_streams().put_records("clicks", batch)
+
+
+def test_created_streams_are_declared_again_at_every_open_until_deleted(
+    make_streams: StreamsFactory,
+) -> None:
+    """A stream made by create_stream (CreateStream on the endpoint) is kept in the file: a
+    broker opened later, with a config that does not declare it, has it with its records;
+    after delete_stream no later broker has it."""
+    first = make_streams()
+    first.create_stream("made", StreamConfig(name="made", shard_count=3))
+    put = first.put_record("made", b"kept", "k")
+    first.close()
+    second = make_streams()
+    assert "made" in second.stream_names
+    assert second.stream_summary("made").open_shard_count == 3
+    iterator = second.get_shard_iterator("made", put.shard_id, "TRIM_HORIZON")
+    assert [r.data for r in second.get_records(iterator).records] == [b"kept"]
+    second.delete_stream("made")
+    second.close()
+    third = make_streams()
+    assert "made" not in third.stream_names
+    with pytest.raises(ResourceNotFoundException):
+        third.stream_summary("made")
+
+
+def test_the_file_declaration_wins_over_a_created_stream(make_streams: StreamsFactory) -> None:
+    """A name both created at run time and declared in the file takes the file's config."""
+    first = make_streams({})
+    first.create_stream("both", StreamConfig(name="both", shard_count=1, retention_period_hours=48))
+    first.close()
+    declared = make_streams({"both": StreamConfig(name="both", shard_count=1)})
+    assert declared.stream_summary("both").retention_period_hours == 24
