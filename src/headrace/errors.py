@@ -8,6 +8,7 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     ├── AwsError                    an AWS-style API error (exception name + message)
     │   ├── InvalidParameterValueException
     │   ├── ValidationException
+    │   ├── ConditionalCheckFailedException (DynamoDB: a ConditionExpression was false)
     │   ├── ResourceConflictException
     │   ├── ResourceNotFoundException
     │   ├── ResourceInUseException
@@ -46,6 +47,7 @@ invocation outcomes are dataclasses (``headrace.functions.function_seam.Invocati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class HeadraceError(Exception):
@@ -91,6 +93,21 @@ class InvalidParameterValueException(AwsError):
 class ValidationException(AwsError):
     code = "ValidationException"
     http_status = 400
+
+
+class ConditionalCheckFailedException(AwsError):
+    """DynamoDB: a write's ConditionExpression was false of the stored item; nothing was
+    written. ``item`` is the stored item when ReturnValuesOnConditionCheckFailure asked for
+    it (ALL_OLD), else None."""
+
+    code = "ConditionalCheckFailedException"
+    http_status = 400
+
+    def __init__(
+        self, message: str = "The conditional request failed", item: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 class ResourceConflictException(AwsError):

@@ -12,6 +12,7 @@ in the same step. It passes :mod:`headrace.testing.conformance.table_conformance
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from headrace import arn as arnlib
 from headrace.broker.queue_storage_thread import call_inline, loop_waker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.expression_nodes import Condition, UpdateExpression
 from headrace.broker.tables.keys import TableKeys
 from headrace.broker.tables.naming import (
     stream_label,
@@ -29,8 +31,10 @@ from headrace.broker.tables.naming import (
 from headrace.broker.tables.records import StreamContext
 from headrace.broker.tables.table_api import TableApi, TableCounters
 from headrace.broker.tables.table_catalog import Table, TableCatalog
+from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
     BatchWriteResult,
+    ReadPage,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
@@ -108,6 +112,21 @@ class MemoryTableCore(TableApi):
     def _count(self, table: Table) -> int:
         return len(self._items[table.name].by_key)
 
+    def _partition(self, table: Table, prefix: str) -> list[Item]:
+        return [i for k, i in self._items[table.name].by_key.items() if k.startswith(prefix)]
+
+    def _scan_after(self, table: Table, after: str | None, limit: int) -> list[tuple[str, Item]]:
+        by_key = self._items[table.name].by_key
+        ordered = sorted(by_key, key=lambda key: key.encode("utf-8"))
+        start = (
+            0
+            if after is None
+            else bisect.bisect_right(
+                ordered, after.encode("utf-8"), key=lambda key: key.encode("utf-8")
+            )
+        )
+        return [(key, by_key[key]) for key in ordered[start : start + limit]]
+
     def _write(self, table: Table, requests: list[WriteRequest]) -> list[Applied]:
         stream = table.stream
 
@@ -167,29 +186,62 @@ class MemoryTableStorage:
         return self.core.get_item(table, key)
 
     async def put_item(
-        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> WriteResult:
-        return self.core.put_item(table, item, return_values=return_values)
+        return self.core.put_item(table, item, condition=condition, return_values=return_values)
 
     async def update_item(
         self,
         table: str,
         key: Mapping[str, Any],
         *,
+        update: UpdateExpression | None = None,
         set: Mapping[str, Any] | None = None,
         remove: Iterable[str] = (),
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> WriteResult:
         return self.core.update_item(
-            table, key, set=set, remove=remove, add=add, delete=delete, return_values=return_values
+            table,
+            key,
+            update=update,
+            set=set,
+            remove=remove,
+            add=add,
+            delete=delete,
+            condition=condition,
+            return_values=return_values,
         )
 
     async def delete_item(
-        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> WriteResult:
-        return self.core.delete_item(table, key, return_values=return_values)
+        return self.core.delete_item(table, key, condition=condition, return_values=return_values)
+
+    async def query(
+        self,
+        table: str,
+        key_condition: Condition,
+        options: ReadOptions = EVERYTHING,
+        *,
+        forward: bool = True,
+    ) -> ReadPage:
+        return self.core.query(table, key_condition, options, forward=forward)
+
+    async def scan(self, table: str, options: ReadOptions = EVERYTHING) -> ReadPage:
+        return self.core.scan(table, options)
 
     async def batch_write_item(
         self,

@@ -103,6 +103,13 @@ class TableKeys:
         ordered = {a.name: key[a.name] for a in self.attributes}
         return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
 
+    def partition_prefix(self, partition: AttributeValue) -> str:
+        """The start every canonical key of one partition shares (a table with a sort key):
+        ``{"pk":{"S":"a"},`` -- the comma ends it, so partition "a" is not a prefix of "ab"."""
+        hash_name = next(a.name for a in self.attributes if a.is_hash)
+        whole = json.dumps({hash_name: partition}, separators=(",", ":"), ensure_ascii=False)
+        return whole[:-1] + ","
+
     def _check_values(self, key: Mapping[str, AttributeValue]) -> None:
         for attribute in self.attributes:
             value = key[attribute.name]

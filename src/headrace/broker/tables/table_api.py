@@ -9,15 +9,21 @@ DynamoDB does and works out each write; a subclass stores items and change recor
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from headrace.broker.tables import table_reads
 from headrace.broker.tables.attribute_values import Item, normalize_item
+from headrace.broker.tables.document_paths import project
+from headrace.broker.tables.expression_eval import holds
+from headrace.broker.tables.expression_nodes import Condition, DocumentPath, UpdateExpression
 from headrace.broker.tables.sizes import MAX_ITEM_BYTES, item_size
 from headrace.broker.tables.table_catalog import Table, TableCatalog
+from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
     BatchWriteResult,
+    ReadPage,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
@@ -31,11 +37,13 @@ from headrace.broker.tables.table_writing import (
     check_return_values,
     returned_attributes,
 )
-from headrace.broker.tables.updates import Update
-from headrace.errors import ValidationException
+from headrace.broker.tables.updates import apply_update, check_update, update_from_actions
+from headrace.errors import ConditionalCheckFailedException, ValidationException
 
 # BatchWriteItem takes at most 25 put and delete requests together.
 MAX_BATCH_WRITE_ITEMS = 25
+# How many items a Scan asks the storage for at a time.
+SCAN_CHUNK = 100
 
 
 @dataclass(slots=True)
@@ -63,7 +71,7 @@ class TableCounters:
 
 
 class TableApi(ABC):
-    """PutItem, UpdateItem, DeleteItem, GetItem, BatchWriteItem and DescribeTable."""
+    """PutItem, UpdateItem, DeleteItem, GetItem, BatchWriteItem, Query, Scan, DescribeTable."""
 
     _catalog: TableCatalog
     _counters: TableCounters
@@ -79,6 +87,15 @@ class TableApi(ABC):
     @abstractmethod
     def _count(self, table: Table) -> int:
         """How many items the table holds."""
+
+    @abstractmethod
+    def _partition(self, table: Table, prefix: str) -> list[Item]:
+        """Every item whose canonical key starts with ``prefix`` (any order)."""
+
+    @abstractmethod
+    def _scan_after(self, table: Table, after: str | None, limit: int) -> list[tuple[str, Item]]:
+        """At most ``limit`` items with their canonical keys, in canonical key order (by
+        UTF-8 bytes), starting after ``after`` (None: from the first)."""
 
     # -- tables -----------------------------------------------------------------------
 
@@ -121,17 +138,24 @@ class TableApi(ABC):
         return item
 
     def put_item(
-        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> WriteResult:
         """PutItem: store ``item`` whole, replacing any item with its key.
 
-        Emits INSERT or MODIFY (nothing if an identical item is there). Raises
+        Emits INSERT or MODIFY (nothing if an identical item is there). ``condition`` (a
+        parsed ConditionExpression) is checked against the stored item in the same write:
+        if false, ConditionalCheckFailedException and nothing is written. Raises
         ValidationException for a bad item or key, ResourceNotFoundException for a table
         that is not declared.
         """
         check_return_values(return_values, PUT_DELETE_RETURN_VALUES)
         found = self._catalog.get(table)
-        request = self._put_request(found, item)
+        request = _guarded(self._put_request(found, item), condition)
         (applied,) = self._write(found, [request])
         self._counters.items_put += 1
         return _result(applied, returned_attributes(return_values, applied))
@@ -141,41 +165,56 @@ class TableApi(ABC):
         table: str,
         key: Mapping[str, Any],
         *,
+        update: UpdateExpression | None = None,
         set: Mapping[str, Any] | None = None,
         remove: Iterable[str] = (),
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> WriteResult:
-        """UpdateItem with ``SET``/``REMOVE``/``ADD``/``DELETE`` on top-level attributes.
+        """UpdateItem with a parsed UpdateExpression, or its keyword form on top-level
+        attributes (``set``/``remove``/``add``/``delete``, not both).
 
-        See :class:`~headrace.broker.tables.updates.Update` for what each action does. An
-        absent item is created from its key (INSERT); an update that changes nothing emits
-        no record. Raises ValidationException as DynamoDB does.
+        See :mod:`~headrace.broker.tables.updates` for what each action does. An absent item
+        is created from its key (INSERT); an update that changes nothing emits no record.
+        ``condition`` is checked as for :meth:`put_item`. Raises ValidationException as
+        DynamoDB does.
         """
         check_return_values(return_values, RETURN_VALUES)
         found = self._catalog.get(table)
         keys = found.keys.check_key(key)
-        update = Update.checked(
-            set=set, remove=remove, add=add, delete=delete, key_names=found.keys.names
-        )
+        keyword_form = update_from_actions(set=set, remove=remove, add=add, delete=delete)
+        if update is not None and keyword_form.actions:
+            raise ValidationException("Give an UpdateExpression or the actions, not both")
+        chosen = update if update is not None else keyword_form
+        check_update(chosen, found.keys.names)
 
         def compute(old: Item | None) -> Item | None:
-            return _within_size(update.apply(old, keys), "Item size to update")
+            return _within_size(apply_update(chosen, old, keys), "Item size to update")
 
-        request = WriteRequest(found.keys.canonical(keys), keys, compute)
+        request = _guarded(WriteRequest(found.keys.canonical(keys), keys, compute), condition)
         (applied,) = self._write(found, [request])
         self._counters.items_updated += 1
-        attributes = returned_attributes(return_values, applied, update.paths())
+        attributes = _updated_attributes(return_values, applied, chosen.paths())
         return _result(applied, attributes)
 
     def delete_item(
-        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> WriteResult:
-        """DeleteItem: emits REMOVE if the item was there, nothing otherwise."""
+        """DeleteItem: emits REMOVE if the item was there, nothing otherwise.
+
+        ``condition`` is checked as for :meth:`put_item`.
+        """
         check_return_values(return_values, PUT_DELETE_RETURN_VALUES)
         found = self._catalog.get(table)
-        (applied,) = self._write(found, [self._delete_request(found, key)])
+        request = _guarded(self._delete_request(found, key), condition)
+        (applied,) = self._write(found, [request])
         self._counters.items_deleted += 1
         return _result(applied, returned_attributes(return_values, applied))
 
@@ -209,6 +248,58 @@ class TableApi(ABC):
         results = [_result(a, None) for a in applied]
         return BatchWriteResult(tuple(results[: len(puts)]), tuple(results[len(puts) :]))
 
+    # -- reads ------------------------------------------------------------------------
+
+    def query(
+        self,
+        table: str,
+        key_condition: Condition,
+        options: ReadOptions = EVERYTHING,
+        *,
+        forward: bool = True,
+    ) -> ReadPage:
+        """Query: one partition's items in sort-key order (``forward``: ScanIndexForward).
+
+        ``key_condition`` is a parsed KeyConditionExpression (partition key ``=``, and at
+        most one test of the sort key); the page rules are
+        :mod:`~headrace.broker.tables.table_reads`'. ValidationException as DynamoDB words it.
+        """
+        found = self._catalog.get(table)
+        start = table_reads.check_options(options, found.keys, query=True)
+        condition = table_reads.key_condition(key_condition, found.keys)
+        if len(found.keys.attributes) == 1:
+            hash_name = found.keys.attributes[0].name
+            stored = self._load(found, found.keys.canonical({hash_name: condition.partition}))
+            candidates = [] if stored is None else [stored]
+        else:
+            candidates = self._partition(found, found.keys.partition_prefix(condition.partition))
+        ordered = table_reads.partition_in_order(candidates, found.keys, condition, forward=forward)
+        if start is not None:
+            ordered = table_reads.after_start(
+                ordered, found.keys, start, condition.partition, forward=forward
+            )
+        page = table_reads.read_page(ordered, found.keys, options)
+        self._counters.items_read += page.scanned_count
+        return page
+
+    def scan(self, table: str, options: ReadOptions = EVERYTHING) -> ReadPage:
+        """Scan: every item of the table in canonical key order, a page at a time."""
+        found = self._catalog.get(table)
+        start = table_reads.check_options(options, found.keys, query=False)
+        after = None if start is None else found.keys.canonical(start)
+        page = table_reads.read_page(self._all_after(found, after), found.keys, options)
+        self._counters.items_read += page.scanned_count
+        return page
+
+    def _all_after(self, table: Table, after: str | None) -> Iterator[Item]:
+        while True:
+            chunk = self._scan_after(table, after, SCAN_CHUNK)
+            for key, item in chunk:
+                after = key
+                yield item
+            if len(chunk) < SCAN_CHUNK:
+                return
+
     def _put_request(self, table: Table, item: Mapping[str, Any]) -> WriteRequest:
         new = _within_size(normalize_item(item), "Item size")
         keys = table.keys.key_of_item(new)
@@ -218,6 +309,32 @@ class TableApi(ABC):
     def _delete_request(self, table: Table, key: Mapping[str, Any]) -> WriteRequest:
         keys = table.keys.check_key(key)
         return WriteRequest(table.keys.canonical(keys), keys, lambda _old: None)
+
+
+def _guarded(request: WriteRequest, condition: Condition | None) -> WriteRequest:
+    """``request`` that first checks ``condition`` against the stored item, in the write."""
+    if condition is None:
+        return request
+    compute = request.compute
+
+    def checked(old: Item | None) -> Item | None:
+        if not holds(condition, old or {}):
+            raise ConditionalCheckFailedException()
+        return compute(old)
+
+    return WriteRequest(request.canonical_key, request.keys, checked)
+
+
+def _updated_attributes(
+    return_values: str, applied: Applied, paths: list[DocumentPath]
+) -> Item | None:
+    """UPDATED_OLD / UPDATED_NEW: the updated paths of the item before / after."""
+    if not return_values.startswith("UPDATED_"):
+        return returned_attributes(return_values, applied)
+    source = applied.old if return_values == "UPDATED_OLD" else applied.new
+    if source is None:
+        return None
+    return project(source, paths) or None
 
 
 def _within_size(item: Item, what: str) -> Item:

@@ -80,6 +80,14 @@ class TableBroker(TableApi):
         with self._db.read() as conn:
             return table_store.count_items(conn, table.id)
 
+    def _partition(self, table: Table, prefix: str) -> list[Item]:
+        with self._db.read() as conn:
+            return table_store.partition_items(conn, table.id, prefix)
+
+    def _scan_after(self, table: Table, after: str | None, limit: int) -> list[tuple[str, Item]]:
+        with self._db.read() as conn:
+            return table_store.items_after(conn, table.id, after, limit)
+
     def _write(self, table: Table, requests: list[WriteRequest]) -> list[Applied]:
         now = self._now()
         with self._db.write() as conn:

@@ -52,6 +52,31 @@ class BatchWriteResult:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ReadPage:
+    """One page of a Query or Scan.
+
+    ``items`` passed the FilterExpression (projected; empty for Select COUNT); ``count`` is
+    how many passed, ``scanned_count`` how many were read before the filter.
+    ``last_evaluated_key`` is the key to start the next page after (None: no more pages).
+    """
+
+    items: tuple[Item, ...]
+    count: int
+    scanned_count: int
+    last_evaluated_key: Item | None
+    count_only: bool = False
+
+    def to_aws(self) -> dict[str, Any]:
+        """The Query / Scan response body."""
+        out: dict[str, Any] = {"Count": self.count, "ScannedCount": self.scanned_count}
+        if not self.count_only:
+            out["Items"] = list(self.items)
+        if self.last_evaluated_key is not None:
+            out["LastEvaluatedKey"] = self.last_evaluated_key
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TableSummary:
     """DescribeTable's facts about one table that headrace has."""
 

@@ -17,8 +17,11 @@ from typing import Any, Protocol
 
 from headrace.broker.streams.stream_seam import StreamStorage
 from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.expression_nodes import Condition, UpdateExpression
+from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
     BatchWriteResult,
+    ReadPage,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
@@ -50,9 +53,18 @@ class TableStorage(Protocol):
         ...
 
     def put_item(
-        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        """PutItem: store ``item`` whole; INSERT or MODIFY record (none if unchanged)."""
+        """PutItem: store ``item`` whole; INSERT or MODIFY record (none if unchanged).
+
+        ``condition`` is checked against the stored item in the same write; if false,
+        ConditionalCheckFailedException and nothing is written (no record either).
+        """
         ...
 
     def update_item(
@@ -60,19 +72,43 @@ class TableStorage(Protocol):
         table: str,
         key: Mapping[str, Any],
         *,
+        update: UpdateExpression | None = None,
         set: Mapping[str, Any] | None = None,
         remove: Iterable[str] = (),
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        """UpdateItem with SET/REMOVE/ADD/DELETE on top-level attributes."""
+        """UpdateItem with a parsed UpdateExpression, or SET/REMOVE/ADD/DELETE of
+        top-level attributes as keywords; ``condition`` as for :meth:`put_item`."""
         ...
 
     def delete_item(
-        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        """DeleteItem: REMOVE record if the item was there, nothing otherwise."""
+        """DeleteItem: REMOVE record if the item was there, nothing otherwise;
+        ``condition`` as for :meth:`put_item`."""
+        ...
+
+    def query(
+        self,
+        table: str,
+        key_condition: Condition,
+        options: ReadOptions = EVERYTHING,
+        *,
+        forward: bool = True,
+    ) -> Awaitable[ReadPage]:
+        """Query one partition in sort-key order (parsed KeyConditionExpression)."""
+        ...
+
+    def scan(self, table: str, options: ReadOptions = EVERYTHING) -> Awaitable[ReadPage]:
+        """Scan the table in key order, a page at a time."""
         ...
 
     def batch_write_item(

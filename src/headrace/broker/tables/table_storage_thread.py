@@ -16,10 +16,13 @@ from typing import Any
 from headrace.broker.streams.stream_broker import StreamBroker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
+from headrace.broker.tables.expression_nodes import Condition, UpdateExpression
 from headrace.broker.tables.naming import table_stream_configs, table_stream_name
 from headrace.broker.tables.table_broker import TableBroker
+from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
     BatchWriteResult,
+    ReadPage,
     TableBrokerStatistics,
     TableSummary,
     WriteResult,
@@ -112,36 +115,67 @@ class ThreadedTableStorage:
         return self._thread.call(self.broker.get_item, table, key)
 
     def put_item(
-        self, table: str, item: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        return self._thread.call(self.broker.put_item, table, item, return_values=return_values)
+        return self._thread.call(
+            self.broker.put_item, table, item, condition=condition, return_values=return_values
+        )
 
     def update_item(
         self,
         table: str,
         key: Mapping[str, Any],
         *,
+        update: UpdateExpression | None = None,
         set: Mapping[str, Any] | None = None,
         remove: Iterable[str] = (),
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
         return self._thread.call(
             self.broker.update_item,
             table,
             key,
+            update=update,
             set=set,
             remove=remove,
             add=add,
             delete=delete,
+            condition=condition,
             return_values=return_values,
         )
 
     def delete_item(
-        self, table: str, key: Mapping[str, Any], *, return_values: str = "NONE"
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        return self._thread.call(self.broker.delete_item, table, key, return_values=return_values)
+        return self._thread.call(
+            self.broker.delete_item, table, key, condition=condition, return_values=return_values
+        )
+
+    def query(
+        self,
+        table: str,
+        key_condition: Condition,
+        options: ReadOptions = EVERYTHING,
+        *,
+        forward: bool = True,
+    ) -> Awaitable[ReadPage]:
+        return self._thread.call(self.broker.query, table, key_condition, options, forward=forward)
+
+    def scan(self, table: str, options: ReadOptions = EVERYTHING) -> Awaitable[ReadPage]:
+        return self._thread.call(self.broker.scan, table, options)
 
     def batch_write_item(
         self,

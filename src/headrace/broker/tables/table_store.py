@@ -84,3 +84,26 @@ def count_items(conn: sqlite3.Connection, table_id: int) -> int:
         "SELECT COUNT(*) FROM dynamodb_items WHERE table_id = ?", (table_id,)
     ).fetchone()
     return int(count)
+
+
+def partition_items(conn: sqlite3.Connection, table_id: int, prefix: str) -> list[Item]:
+    """Every item whose canonical key starts with ``prefix`` (a range on the primary key)."""
+    # Keys compare as UTF-8 bytes (BINARY collation): those starting with ``prefix`` lie
+    # between it and it with its last character raised by one.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = conn.execute(
+        "SELECT item FROM dynamodb_items WHERE table_id = ? AND key >= ? AND key < ?",
+        (table_id, prefix, upper),
+    )
+    return [_decoder.decode(row[0]) for row in rows]
+
+
+def items_after(
+    conn: sqlite3.Connection, table_id: int, after: str | None, limit: int
+) -> list[tuple[str, Item]]:
+    """At most ``limit`` (key, item) pairs in key order, after ``after`` (None: the first)."""
+    rows = conn.execute(
+        "SELECT key, item FROM dynamodb_items WHERE table_id = ? AND key > ? ORDER BY key LIMIT ?",
+        (table_id, after or "", limit),
+    )
+    return [(key, _decoder.decode(item)) for key, item in rows]

@@ -151,21 +151,10 @@ def check_return_values(value: str, allowed: Sequence[str]) -> None:
         raise ValidationException("Return values set to invalid value")
 
 
-def returned_attributes(
-    return_values: str, applied: Applied, updated: Sequence[str] = ()
-) -> Item | None:
-    """The attributes ReturnValues asks for (None when there are none to return).
+def returned_attributes(return_values: str, applied: Applied) -> Item | None:
+    """ALL_OLD / ALL_NEW: the whole item before / after (None when there is none).
 
-    ``updated`` names the attributes an UpdateItem touched (for UPDATED_OLD / UPDATED_NEW).
+    UPDATED_OLD / UPDATED_NEW project the updated paths (``table_api``).
     """
-    source = {
-        "ALL_OLD": applied.old,
-        "UPDATED_OLD": applied.old,
-        "ALL_NEW": applied.new,
-        "UPDATED_NEW": applied.new,
-    }.get(return_values)
-    if source is None:
-        return None
-    if return_values.startswith("UPDATED_"):
-        source = {name: source[name] for name in updated if name in source}
+    source = {"ALL_OLD": applied.old, "ALL_NEW": applied.new}.get(return_values)
     return source or None

@@ -1,134 +1,131 @@
-"""UpdateItem's actions on top-level attributes: SET, REMOVE, ADD and DELETE.
+"""UpdateItem's actions: SET, REMOVE, ADD and DELETE on document paths.
 
-:class:`Update` is the Python form of an UpdateExpression such as
-``SET a = :a, b = :b REMOVE c ADD n :inc DELETE tags :old`` with its values filled in:
+An update is a parsed :class:`~headrace.broker.tables.expression_nodes.UpdateExpression`,
+from an UpdateExpression string (:func:`~headrace.broker.tables.expressions.parse_expressions`)
+or from the keyword form the CLI uses (:func:`update_from_actions`: attribute names and
+values, top-level attributes only). Applying it (:func:`apply_update`):
 
-- ``set``: attributes to put, replacing any value they had;
-- ``remove``: attributes to take away (absent ones are ignored);
-- ``add``: a number is added to the attribute's number (absent: 0); a set is merged into
-  the attribute's set of the same type (absent: the empty set);
-- ``delete``: a set's members are taken out of the attribute's set; a set left empty goes.
+- SET writes a value (a value, another path's value, ``if_not_exists``, ``list_append``,
+  ``+``/``-``), computed from the item before the update; ``a.b`` needs ``a`` to be a map,
+  ``a[i]`` a list (an index past the end appends);
+- REMOVE takes a path away (absent ones are ignored; list members close up, indexes being
+  those before the update);
+- ADD adds a number to the path's number (absent: 0) or merges a set into the path's set
+  of the same type (absent: the empty set);
+- DELETE takes a set's members out of the path's set; a set left empty goes.
 
-Errors are DynamoDB's: an attribute named twice ("Two document paths overlap"), a key
-attribute ("Cannot update attribute id. This attribute is part of the key"), ADD or DELETE
-of the wrong type ("Incorrect operand type" / "An operand in the update expression has an
-incorrect data type").
+Errors are DynamoDB's: paths that overlap ("Two document paths overlap") or conflict ("Two
+document paths conflict"), a key attribute ("Cannot update attribute id. This attribute is
+part of the key"), ADD or DELETE of the wrong type ("Incorrect operand type" / "An operand in
+the update expression has an incorrect data type").
 """
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from headrace.broker.tables import document_paths
 from headrace.broker.tables.attribute_values import (
-    SET_TYPES,
     AttributeValue,
     Item,
     normalize_number,
     normalize_value,
     value_type,
 )
+from headrace.broker.tables.expression_eval import ARITHMETIC, WRONG_TYPE, set_value
+from headrace.broker.tables.expression_nodes import (
+    DocumentPath,
+    UpdateAction,
+    UpdateExpression,
+    Value,
+)
+from headrace.broker.tables.expression_placeholders import Placeholders
 from headrace.errors import ValidationException
 
-# Enough precision to add two 38-digit numbers of any magnitude DynamoDB allows exactly;
-# the sum is then checked against the 38-digit limit like any number.
-_ARITHMETIC = decimal.Context(prec=300)
-# DynamoDB's operand type names in "Incorrect operand type" messages.
-_OPERAND_NAMES = {
-    "S": "STRING",
-    "N": "NUMBER",
-    "B": "BINARY",
-    "BOOL": "BOOLEAN",
-    "NULL": "NULL",
-    "M": "MAP",
-    "L": "LIST",
-    "SS": "STRING SET",
-    "NS": "NUMBER SET",
-    "BS": "BINARY SET",
-}
-_WRONG_TYPE = "An operand in the update expression has an incorrect data type"
+
+def update_from_actions(
+    *,
+    set: Mapping[str, Any] | None = None,
+    remove: Iterable[str] = (),
+    add: Mapping[str, Any] | None = None,
+    delete: Mapping[str, Any] | None = None,
+) -> UpdateExpression:
+    """The update ``SET a = :a REMOVE b ADD c :c DELETE d :d`` given as Python values."""
+    checks = Placeholders(None, None).for_expression("UpdateExpression")
+    actions = [
+        UpdateAction("SET", DocumentPath((n,)), Value(normalize_value(v)))
+        for n, v in (set or {}).items()
+    ]
+    actions += [UpdateAction("REMOVE", DocumentPath((name,))) for name in remove]
+    for clause, given in (("ADD", add), ("DELETE", delete)):
+        for name, raw in (given or {}).items():
+            value = Value(normalize_value(raw))
+            checks.check_operand_type(clause, value)
+            actions.append(UpdateAction(clause, DocumentPath((name,)), value))
+    return UpdateExpression(tuple(actions))
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Update:
-    """The actions of one UpdateItem, by attribute name (values in DynamoDB JSON)."""
-
-    set: Mapping[str, AttributeValue] = field(default_factory=dict)
-    remove: tuple[str, ...] = ()
-    add: Mapping[str, AttributeValue] = field(default_factory=dict)
-    delete: Mapping[str, AttributeValue] = field(default_factory=dict)
-
-    @classmethod
-    def checked(
-        cls,
-        *,
-        set: Mapping[str, Any] | None = None,
-        remove: Iterable[str] = (),
-        add: Mapping[str, Any] | None = None,
-        delete: Mapping[str, Any] | None = None,
-        key_names: frozenset[str],
-    ) -> Update:
-        """Normalise the values and check names: no overlaps, no key attributes."""
-        update = cls(
-            set={name: normalize_value(v) for name, v in (set or {}).items()},
-            remove=tuple(remove),
-            add={name: normalize_value(v) for name, v in (add or {}).items()},
-            delete={name: normalize_value(v) for name, v in (delete or {}).items()},
-        )
-        _check_paths(update.paths(), key_names)
-        for value in update.add.values():
-            _check_operand("ADD", value, ("N", *SET_TYPES))
-        for value in update.delete.values():
-            _check_operand("DELETE", value, SET_TYPES)
-        return update
-
-    def paths(self) -> list[str]:
-        """Every attribute the update names, in action order (repeats kept)."""
-        return [*self.set, *self.remove, *self.add, *self.delete]
-
-    def apply(self, old: Item | None, key: Item) -> Item:
-        """The item after the update; an absent item starts as just its key (an upsert)."""
-        item: Item = dict(old) if old is not None else dict(key)
-        item.update(self.set)
-        for name in self.remove:
-            item.pop(name, None)
-        for name, value in self.add.items():
-            item[name] = _add(item.get(name), value)
-        for name, value in self.delete.items():
-            remaining = _delete(item.get(name), value)
-            if remaining is None:
-                item.pop(name, None)
-            else:
-                item[name] = remaining
-        return item
-
-
-def _check_paths(paths: list[str], key_names: frozenset[str]) -> None:
-    seen: set[str] = set()
-    for name in paths:
-        if name in key_names:
+def check_update(update: UpdateExpression, key_names: frozenset[str]) -> None:
+    """No key attribute written, no two paths overlapping or conflicting."""
+    paths = update.paths()
+    for index, path in enumerate(paths):
+        if path.elements[0] in key_names:
             raise ValidationException(
                 "One or more parameter values were invalid: Cannot update attribute "
-                f"{name}. This attribute is part of the key"
+                f"{path.elements[0]}. This attribute is part of the key"
             )
-        if name in seen:
+        for earlier in paths[:index]:
+            check_apart(earlier, path, "UpdateExpression")
+
+
+def check_apart(one: DocumentPath, two: DocumentPath, what: str) -> None:
+    """Refuse two paths of one expression that overlap or conflict, as DynamoDB does."""
+    for test, word in (
+        (DocumentPath.overlaps, "overlap with"),
+        (DocumentPath.conflicts, "conflict with"),
+    ):
+        if test(one, two):
             raise ValidationException(
-                "Invalid UpdateExpression: Two document paths overlap with each other; must "
-                f"remove or rewrite one of these paths; path one: [{name}], path two: [{name}]"
+                f"Invalid {what}: Two document paths {word} each other; must remove or "
+                f"rewrite one of these paths; path one: {one.described()}, "
+                f"path two: {two.described()}"
             )
-        seen.add(name)
 
 
-def _check_operand(operator: str, value: AttributeValue, allowed: tuple[str, ...]) -> None:
-    kind = value_type(value)
-    if kind not in allowed:
-        raise ValidationException(
-            "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-            f"operator: {operator}, operand type: {_OPERAND_NAMES[kind]}"
-        )
+def apply_update(update: UpdateExpression, old: Item | None, key: Item) -> Item:
+    """The item after ``update``; an absent item starts as just its key (an upsert)."""
+    before: Item = dict(old) if old is not None else dict(key)
+    item = before
+    removes: list[DocumentPath] = []
+    for action in update.actions:
+        if action.clause == "REMOVE":
+            removes.append(action.path)
+            continue
+        assert action.value is not None  # SET, ADD and DELETE carry one
+        if action.clause == "SET":
+            item = document_paths.written(item, action.path, set_value(action.value, before))
+            continue
+        assert isinstance(action.value, Value)
+        current = document_paths.read(item, action.path)
+        if action.clause == "ADD":
+            item = document_paths.written(item, action.path, _add(current, action.value.value))
+            continue
+        remaining = _delete(current, action.value.value)
+        if remaining is None:
+            item = document_paths.removed(item, action.path)
+        else:
+            item = document_paths.written(item, action.path, remaining)
+    for path in sorted(removes, key=_last_index, reverse=True):
+        item = document_paths.removed(item, path)
+    return item
+
+
+def _last_index(path: DocumentPath) -> int:
+    # Later list members go first, so each REMOVE names the member it meant.
+    last = path.elements[-1]
+    return last if isinstance(last, int) else -1
 
 
 def _add(current: AttributeValue | None, value: AttributeValue) -> AttributeValue:
@@ -136,9 +133,9 @@ def _add(current: AttributeValue | None, value: AttributeValue) -> AttributeValu
     if current is None:
         return value
     if value_type(current) != kind:
-        raise ValidationException(_WRONG_TYPE)
+        raise ValidationException(WRONG_TYPE)
     if kind == "N":
-        total = _ARITHMETIC.add(Decimal(current["N"]), Decimal(value["N"]))
+        total = ARITHMETIC.add(Decimal(current["N"]), Decimal(value["N"]))
         return {"N": normalize_number(format(total, "f"))}
     merged = set(current[kind]) | set(value[kind])
     return normalize_value({kind: sorted(merged)})
@@ -149,6 +146,6 @@ def _delete(current: AttributeValue | None, value: AttributeValue) -> AttributeV
     if current is None:
         return None
     if value_type(current) != kind:
-        raise ValidationException(_WRONG_TYPE)
+        raise ValidationException(WRONG_TYPE)
     remaining = set(current[kind]) - set(value[kind])
     return normalize_value({kind: sorted(remaining)}) if remaining else None

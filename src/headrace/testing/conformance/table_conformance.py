@@ -15,10 +15,13 @@ from typing import Any, Protocol
 
 import pytest
 
+from headrace.broker.tables.expressions import parse_expressions
+from headrace.broker.tables.table_reads import ReadOptions
 from headrace.broker.tables.table_seam import TableStorage
 from headrace.clock import FakeClock
 from headrace.config.resources import TableConfig
 from headrace.errors import (
+    ConditionalCheckFailedException,
     InvalidParameterValueException,
     ResourceNotFoundException,
     ValidationException,
@@ -30,7 +33,9 @@ __all__ = [
     "TableStorageContract",
     "TableStorageFactory",
     "TestChangeStream",
+    "TestConditionsAndUpdates",
     "TestItems",
+    "TestQueryAndScan",
     "conformance_tables",
 ]
 
@@ -47,15 +52,27 @@ class TableStorageFactory(Protocol):
 
 
 def conformance_tables() -> dict[str, TableConfig]:
-    """``users`` (id: S, NEW_AND_OLD_IMAGES stream) and ``plain`` (id: S, no stream)."""
+    """``users`` (id: S, NEW_AND_OLD_IMAGES stream), ``plain`` (id: S, no stream) and
+    ``events`` (pk: S, sk: N, no stream)."""
     schema = {
         "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
     }
     streamed = {**schema, "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"}}
+    composite = {
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
+    }
     return {
         "users": TableConfig.from_aws("users", streamed),
         "plain": TableConfig.from_aws("plain", schema),
+        "events": TableConfig.from_aws("events", composite),
     }
 
 
@@ -128,7 +145,7 @@ class TestItems(TableStorageContract):
         summary = await storage.describe_table("plain")
         assert (summary.table_name, summary.item_count) == ("plain", 2)
         assert summary.latest_stream_arn is None
-        assert sorted(await storage.list_tables()) == ["plain", "users"]
+        assert sorted(await storage.list_tables()) == ["events", "plain", "users"]
 
     async def test_bad_key_and_unknown_table(self, storage: TableStorage) -> None:
         """A key of the wrong type is a ValidationException; an undeclared table is
@@ -180,3 +197,83 @@ class TestChangeStream(TableStorageContract):
         clock.advance(24 * 3600)
         assert await changes(storage, "users") == []
         assert await storage.trim() == 1
+
+
+class TestConditionsAndUpdates(TableStorageContract):
+    """ConditionExpression checked inside the write; UpdateExpression on nested paths."""
+
+    async def test_failed_condition_writes_nothing(self, storage: TableStorage) -> None:
+        """A false condition raises ConditionalCheckFailedException; the item and the change
+        stream are as before."""
+        await storage.put_item("users", user("u1", name="Ann"))
+        parsed = parse_expressions(
+            condition="#n = :bo", names={"#n": "name"}, values={":bo": {"S": "Bo"}}
+        )
+        with pytest.raises(ConditionalCheckFailedException):
+            await storage.put_item("users", user("u1", name="Cy"), condition=parsed.condition)
+        with pytest.raises(ConditionalCheckFailedException):
+            await storage.delete_item("users", {"id": {"S": "u1"}}, condition=parsed.condition)
+        assert await storage.get_item("users", {"id": {"S": "u1"}}) == user("u1", name="Ann")
+        assert len(await changes(storage, "users")) == 1
+
+    async def test_update_expression_with_condition(self, storage: TableStorage) -> None:
+        """SET of a nested member and a counter under a passing condition, atomically."""
+        await storage.put_item("users", {**user("u1"), "m": {"M": {"a": {"N": "1"}}}})
+        parsed = parse_expressions(
+            update="SET m.b = :two, hits = if_not_exists(hits, :zero) + :one",
+            condition="m.a = :one",
+            values={":one": {"N": "1"}, ":two": {"N": "2"}, ":zero": {"N": "0"}},
+        )
+        await storage.update_item(
+            "users", {"id": {"S": "u1"}}, update=parsed.update, condition=parsed.condition
+        )
+        item = await storage.get_item("users", {"id": {"S": "u1"}})
+        assert item == {
+            **user("u1"),
+            "m": {"M": {"a": {"N": "1"}, "b": {"N": "2"}}},
+            "hits": {"N": "1"},
+        }
+
+
+class TestQueryAndScan(TableStorageContract):
+    """Query in sort-key order and Scan, paged by Limit and ExclusiveStartKey."""
+
+    @pytest.fixture
+    async def events(self, storage: TableStorage) -> TableStorage:
+        """``events`` holding a/1..a/11 (put out of order) and b/5."""
+        for number in (11, 2, 10, 1, 3, 4, 5, 6, 7, 8, 9):
+            await storage.put_item("events", {"pk": {"S": "a"}, "sk": {"N": str(number)}})
+        await storage.put_item("events", {"pk": {"S": "b"}, "sk": {"N": "5"}})
+        return storage
+
+    async def test_query_pages_in_sort_key_order(self, events: TableStorage) -> None:
+        """Numbers sort numerically; pages of Limit items follow each other without gaps."""
+        parsed = parse_expressions(
+            key_condition="pk = :a AND sk >= :two", values={":a": {"S": "a"}, ":two": {"N": "2"}}
+        )
+        assert parsed.key_condition is not None
+        seen: list[str] = []
+        start = None
+        while True:
+            options = ReadOptions(limit=4, start_key=start)
+            page = await events.query("events", parsed.key_condition, options, forward=False)
+            seen += [item["sk"]["N"] for item in page.items]
+            start = page.last_evaluated_key
+            if start is None:
+                break
+        assert seen == [str(number) for number in range(11, 1, -1)]
+
+    async def test_scan_reads_every_item_once(self, events: TableStorage) -> None:
+        """A paged Scan with a filter reads every item once; Count counts what passed."""
+        parsed = parse_expressions(filter="pk = :b", values={":b": {"S": "b"}})
+        found: list[dict[str, Any]] = []
+        scanned, start = 0, None
+        while True:
+            options = ReadOptions(filter=parsed.filter, limit=5, start_key=start)
+            page = await events.scan("events", options)
+            found += page.items
+            scanned += page.scanned_count
+            start = page.last_evaluated_key
+            if start is None:
+                break
+        assert (scanned, found) == (12, [{"pk": {"S": "b"}, "sk": {"N": "5"}}])

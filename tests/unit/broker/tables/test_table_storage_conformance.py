@@ -14,11 +14,13 @@ from headrace.config.resources import TableConfig
 from headrace.testing.conformance.table_conformance import (
     TableStorageFactory,
     TestChangeStream,
+    TestConditionsAndUpdates,
     TestItems,
+    TestQueryAndScan,
 )
 from headrace.testing.memory_table_storage import MemoryTableStorage
 
-__all__ = ["TestChangeStream", "TestItems"]
+__all__ = ["TestChangeStream", "TestConditionsAndUpdates", "TestItems", "TestQueryAndScan"]
 
 
 @pytest.fixture(params=["sqlite", "memory"])
