@@ -7,7 +7,6 @@ timeouts and backoffs with :class:`FakeClock` instead of sleeping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Protocol
 
@@ -91,6 +90,12 @@ async def wait_or_sleep(clock: Clock, event: asyncio.Event, seconds: float) -> b
     Returns True if the event is set (at once if it already was), False when the time ran
     out. Back-offs sleep through this with their owner's stop event, so a stop ends them
     at once instead of after the rest of the wait.
+
+    A cancellation of the caller always propagates, even one that arrives while the two
+    helper tasks are being wound down: they are awaited through ``asyncio.wait``, which
+    never raises their CancelledError, so the caller's own cannot be mistaken for theirs
+    and swallowed (it was, once: a visibility heartbeat cancelled as its lease set changed
+    kept running, and the delete of a real SQS mapping waited for it forever).
     """
     if event.is_set():
         return True
@@ -98,11 +103,11 @@ async def wait_or_sleep(clock: Clock, event: asyncio.Event, seconds: float) -> b
         return False
     waiter = asyncio.ensure_future(event.wait())
     sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    helpers = {waiter, sleeper}
     try:
-        await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(helpers, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (waiter, sleeper):
+        for task in helpers:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.wait(helpers)
     return event.is_set()

@@ -11,10 +11,13 @@ from headrace.aws.visibility import RETRY_EXTEND_SECONDS, VisibilityKeeper
 from headrace.clock import FakeClock
 from headrace.errors import SourceUnavailable
 from headrace.events import QueueMessage
+from headrace.owned_tasks import OwnedTasks
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
 # The longest a handed-out batch is kept invisible in these tests (window + Timeout + ...).
 BATCH_SECONDS = 10.0
+# Loop turns tried between a lease change and the heartbeat's cancel.
+TURNS = 12
 
 
 class RecordingApi:
@@ -158,3 +161,24 @@ def test_statistics_count_held_and_handed_out() -> None:
     keeper.hand_out([message("b"), message("c")], 4, owner=None)
     stats = keeper.statistics()
     assert (stats.held, stats.handed_out) == (1, 2)
+
+
+async def test_the_heartbeat_ends_when_cancelled_as_its_leases_change() -> None:
+    """The source's close cancels the heartbeat once (``OwnedTasks.aclose``); it must end
+    even when the cancel lands while a new lease wakes its sleep. It once ran on instead,
+    and the delete of a real SQS mapping waited for the source's close for ever."""
+    for turns in range(TURNS):
+        clock, api = FakeClock(), RecordingApi()
+        keeper = VisibilityKeeper(api, clock, batch_seconds=BATCH_SECONDS)  # type: ignore[arg-type]
+        tasks = OwnedTasks()
+        heartbeat = tasks.spawn(keeper.run())
+        keeper.hold([message("held")], 30)  # the heartbeat sleeps until it is due
+        await settle()
+        keeper.hold([message("new")], 30)  # wakes the sleep
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        closing = asyncio.ensure_future(tasks.aclose(cancel=True))
+        await settle()
+        assert heartbeat.done(), f"cancel swallowed after {turns} turns"
+        assert closing.done()
+        await closing
