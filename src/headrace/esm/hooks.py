@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from headrace.esm.lifecycle import MappingState
 from headrace.esm.outcome import BatchOutcome
@@ -68,58 +68,59 @@ class EngineHooks(Protocol):
 class Hooks:
     """Every event to each hook in turn (the order given).
 
-    Each event's listeners are bound once, here: a hook whose method for an event is
-    :class:`EngineHooks`' no-op is left out of that event (one call less per batch).
+    Each event's listeners are bound once, here, as the event's attribute: a hook whose
+    method for an event is :class:`EngineHooks`' no-op is left out of that event; an event
+    with one listener is that listener's bound method itself (no call in between, the
+    hot path's case: only the counters count a batch's records), with several a loop over
+    them, with none a no-op.
     """
 
     __slots__ = (
-        "_batch_invoked",
-        "_batch_received",
-        "_hooks",
-        "_invoke_ended",
-        "_invoke_started",
-        "_problem",
-        "_settled",
-        "_state_changed",
+        "batch_invoked",
+        "batch_received",
+        "invoke_ended",
+        "invoke_started",
+        "problem",
+        "settled",
+        "state_changed",
     )
 
+    batch_received: Callable[..., None]
+    invoke_started: Callable[[], None]
+    invoke_ended: Callable[[], None]
+    batch_invoked: Callable[[int, BatchOutcome], None]
+    settled: Callable[[Settled], None]
+    problem: Callable[[str | None], None]
+    state_changed: Callable[[MappingState, str], None]
+
     def __init__(self, hooks: Sequence[EngineHooks]) -> None:
-        self._hooks = tuple(hooks)
-        self._batch_received = _listeners(self._hooks, "batch_received")
-        self._invoke_started = _listeners(self._hooks, "invoke_started")
-        self._invoke_ended = _listeners(self._hooks, "invoke_ended")
-        self._batch_invoked = _listeners(self._hooks, "batch_invoked")
-        self._settled = _listeners(self._hooks, "settled")
-        self._problem = _listeners(self._hooks, "problem")
-        self._state_changed = _listeners(self._hooks, "state_changed")
+        hooks = tuple(hooks)
+        self.batch_received = _bound(hooks, "batch_received")
+        self.invoke_started = _bound(hooks, "invoke_started")
+        self.invoke_ended = _bound(hooks, "invoke_ended")
+        self.batch_invoked = _bound(hooks, "batch_invoked")
+        self.settled = _bound(hooks, "settled")
+        self.problem = _bound(hooks, "problem")
+        self.state_changed = _bound(hooks, "state_changed")
 
-    def batch_received(self, *, polled: int = 0, filtered_out: int = 0) -> None:
-        for listener in self._batch_received:
-            listener(polled=polled, filtered_out=filtered_out)
 
-    def invoke_started(self) -> None:
-        for listener in self._invoke_started:
-            listener()
+def _bound(hooks: tuple[EngineHooks, ...], event: str) -> Callable[..., None]:
+    """One callable telling ``event`` to the hooks that listen to it, in their order."""
+    listeners = _listeners(hooks, event)
+    if len(listeners) == 1:
+        return listeners[0]
+    if not listeners:
+        return _nothing
 
-    def invoke_ended(self) -> None:
-        for listener in self._invoke_ended:
-            listener()
+    def every(*args: Any, **kwargs: Any) -> None:
+        for listener in listeners:
+            listener(*args, **kwargs)
 
-    def batch_invoked(self, records: int, outcome: BatchOutcome) -> None:
-        for listener in self._batch_invoked:
-            listener(records, outcome)
+    return every
 
-    def settled(self, settled: Settled) -> None:
-        for listener in self._settled:
-            listener(settled)
 
-    def problem(self, text: str | None) -> None:
-        for listener in self._problem:
-            listener(text)
-
-    def state_changed(self, state: MappingState, reason: str) -> None:
-        for listener in self._state_changed:
-            listener(state, reason)
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    """An event no hook listens to."""
 
 
 def _listeners(hooks: tuple[EngineHooks, ...], event: str) -> tuple[Callable[..., None], ...]:

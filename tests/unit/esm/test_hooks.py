@@ -9,10 +9,10 @@ from engine_driving import drain
 from headrace.clock import FakeClock
 from headrace.config.model import EventSourceMappingConfig
 from headrace.esm.engine import Engine, MappingBinding
-from headrace.esm.hooks import EngineHooks, Settled
+from headrace.esm.hooks import EngineHooks, Hooks, Settled
 from headrace.esm.lifecycle import MappingState
 from headrace.esm.mapping_core import MappingRecord
-from headrace.esm.mapping_counters import LastProcessingResult
+from headrace.esm.mapping_counters import LastProcessingResult, MappingCounters
 from headrace.esm.outcome import BatchOutcome, OutcomeKind
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.sources.kinds.sqs_family import SqsRecordShape
@@ -90,3 +90,20 @@ def test_an_invocation_after_a_problem_replaces_it() -> None:
     assert result.text == "OK"
     result.problem(None)
     assert result.text == "OK"
+
+
+def test_each_event_reaches_its_listeners_in_order_and_one_listener_is_called_directly() -> None:
+    """Hooks binds each event once: several listeners hear it in the order given, a single
+    listener is its own bound method (no call in between, the per-batch hot path), and an
+    event nobody listens to is a no-op."""
+    first, second = Recording(), Recording()
+    both = Hooks((first, second))
+    both.settled(Settled(deleted=3))
+    both.batch_received(polled=2)
+    assert first.events == second.events == [("settled", 3), ("received", 2, 0)]
+    counters = MappingCounters()
+    alone = Hooks((counters, LastProcessingResult()))
+    assert alone.settled == counters.settled
+    alone.invoke_started()  # heard by the counters only
+    assert counters.in_flight_batches == 1
+    Hooks(()).problem("nobody listens")  # no listener, no error

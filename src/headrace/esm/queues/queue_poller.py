@@ -180,25 +180,30 @@ class QueuePoller:
         ids = [m.message_id for m in batch.messages]
         outcome = interpret(result, ids, report_batch_item_failures=self.report_batch_item_failures)
         self.hooks.batch_invoked(len(ids), outcome)
-        await self._settle(lane, batch.messages, outcome)
+        settlement = self._settlement(batch.messages, outcome)
+        if settlement is None:
+            return
+        if self.reader.concurrent_settles:
+            self._start_settle(lane, settlement)
+        else:
+            self.hooks.settled(Settled(deleted=await self.reader.settle(settlement)))
 
-    async def _settle(
-        self, lane: int, messages: Sequence[QueueMessage], outcome: BatchOutcome
-    ) -> None:
-        """Settle what the outcome says is done (§4.1.1, §3.5); see :meth:`_start_settle`.
+    def _settlement(
+        self, messages: Sequence[QueueMessage], outcome: BatchOutcome
+    ) -> Settlement | None:
+        """What the outcome says is done (§4.1.1, §3.5); None: nothing to settle.
 
         Failures are left to the source's visibility timeout, or, for a source without
         one, settled as failed so the source can redeliver them.
         """
         if outcome.kind is OutcomeKind.SUCCESS:
-            await self._start_settle(lane, Settlement(succeeded=messages))
-            return
+            return Settlement(succeeded=messages)
         if outcome.kind is OutcomeKind.FAILURE:
             if not self.report_batch_item_failures:
                 self.scaler.on_function_error()
             if self.reader.settle_failures:
-                await self._start_settle(lane, Settlement(succeeded=(), failed=messages))
-            return
+                return Settlement(succeeded=(), failed=messages)
+            return None
         keep = set(outcome.failed_ids)
         if self.reader.fifo:
             pairs = [(m.message_id, m.group_id or "") for m in messages]
@@ -208,20 +213,20 @@ class QueuePoller:
             [m for m in messages if m.message_id in keep] if self.reader.settle_failures else []
         )
         if done or failed:
-            await self._start_settle(lane, Settlement(succeeded=done, failed=failed))
+            return Settlement(succeeded=done, failed=failed)
+        return None
 
-    async def _start_settle(self, lane: int, settlement: Settlement) -> None:
-        """Settle without waiting if the source allows: the lane's next receive runs
-        alongside (the embedded queue: one broker call for both).
+    def _start_settle(self, lane: int, settlement: Settlement) -> None:
+        """Settle without waiting (a source with
+        :class:`~headrace.sources.source_seam.ConcurrentSettle`): the lane's next receive
+        runs alongside (the embedded queue: one broker call for both).
 
         The lane awaits the result after that receive (:meth:`_settled`), so a failed
         settle still surfaces in the lane, and the count is in before the lane notifies.
         Messages stay hidden until then, as they were while the handler ran. A source
-        without :class:`~headrace.sources.source_seam.ConcurrentSettle` is settled here.
+        without concurrent settles is settled before the lane goes on (:meth:`_invoke`).
+        A plain method, not a coroutine: nothing here waits.
         """
-        if not self.reader.concurrent_settles:
-            self.hooks.settled(Settled(deleted=await self.reader.settle(settlement)))
-            return
         assert self.tasks is not None, "a lane runs inside its mapping's task group"
         self._settling[lane] = self.tasks.create_task(_captured(self.reader.settle(settlement)))
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from headrace import arn as arnlib
-from headrace.events import QueueMessage, sqs_record
+from headrace.events import QueueMessage, sqs_records
 from headrace.sources.kinds.kind_seam import Home, PayloadSpec, SourceDefaults
 
 if TYPE_CHECKING:
@@ -50,9 +50,14 @@ class SqsRecordShape:
     source_arn: str
     region: str
     envelope_bytes: int = len(_OPEN) + len(_CLOSE)
+    # The record builder with this queue's ARN and region bound once: called per message,
+    # it is the builder itself, not a method around it.
+    record: Callable[[QueueMessage], Mapping[str, Any]] = field(
+        init=False, repr=False, compare=False
+    )
 
-    def record(self, message: QueueMessage) -> Mapping[str, Any]:
-        return sqs_record(message, self.source_arn, self.region)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "record", sqs_records(self.source_arn, self.region))
 
     # The encoder itself, not a method around it: one Python frame less per message.
     encode = staticmethod(_encode)

@@ -125,3 +125,43 @@ def test_payload_is_the_records_encoded_in_one_go() -> None:
     assert batch.payload() == encode_event(records)
     # The size counts a comma after every record: one more than the payload holds.
     assert batch.size == len(batch.payload()) + 1
+
+
+def test_the_shape_builds_each_record_with_the_queue_bound_once() -> None:
+    """§3.1: the SQS shape's per-message builder (ARN and region bound when the shape is
+    made) gives AWS's record, keys in AWS's order, as sqs_record does."""
+    from headrace.events import MessageAttributeValue, QueueMessage, sqs_record
+
+    message = QueueMessage(
+        "id-1",
+        "1-1",
+        "body",
+        "md5",
+        {"SentTimestamp": "1"},
+        {"k": MessageAttributeValue("String", string_value="v")},
+        "md5attrs",
+    )
+    record = SqsRecordShape(QUEUE_ARN, "eu-west-1").record(message)
+    assert list(record.items()) == [
+        ("messageId", "id-1"),
+        ("receiptHandle", "1-1"),
+        ("body", "body"),
+        ("attributes", {"SentTimestamp": "1"}),
+        (
+            "messageAttributes",
+            {
+                "k": {
+                    "stringValue": "v",
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": "String",
+                }
+            },
+        ),
+        ("md5OfMessageAttributes", "md5attrs"),
+        ("md5OfBody", "md5"),
+        ("eventSource", "aws:sqs"),
+        ("eventSourceARN", QUEUE_ARN),
+        ("awsRegion", "eu-west-1"),
+    ]
+    assert record == sqs_record(message, QUEUE_ARN, "eu-west-1")
