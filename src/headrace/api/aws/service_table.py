@@ -15,7 +15,7 @@ from headrace.api.aws.aws_call import AwsService
 if TYPE_CHECKING:
     from headrace.app import App
 
-SERVICE_MODULES: tuple[str, ...] = ()
+SERVICE_MODULES: tuple[str, ...] = ("headrace.api.aws.sqs_service",)
 
 
 def served_services(app: App) -> list[AwsService]:
