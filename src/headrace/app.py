@@ -105,6 +105,8 @@ class App:
         self.endpoint_port: int | None = None
         # Every mapping's source, opened on create and closed on delete.
         self.sources = MappingSources(config, self.broker, self.clock)
+        # Set once the run stops: what waits on the endpoint (SQS long polls) ends then.
+        self.stopping = asyncio.Event()
         # A stop asked for while starting, applied once the engine exists.
         self._stop_asked = False
         self._force_asked = False
@@ -237,6 +239,7 @@ class App:
                     aws=AwsEndpoint(served_services(self), auth=auth),
                 )
                 await stack.enter_async_context(endpoint)
+                stack.callback(self.stopping.set)  # before the endpoint closes: polls end
                 port = self.endpoint_port = endpoint.port
                 log.info("endpoint on http://%s:%d (/metrics, /status)", options.host, port)
             # A deleted, replaced or truncated data_dir stops the run (DataDirChanged).
@@ -266,6 +269,7 @@ class App:
         """
         self._stop_asked = True
         self._force_asked = self._force_asked or force
+        self.stopping.set()
         if self.engine is not None:
             self.engine.stop(force=force)
 

@@ -132,6 +132,42 @@ class QueueDoesNotExist(AwsError):
     http_status = 400
 
 
+class QueueNameExists(AwsError):
+    """SQS: CreateQueue of an existing name with other attributes (query code
+    QueueAlreadyExists)."""
+
+    code = "QueueNameExists"
+    http_status = 400
+
+
+class InvalidAttributeName(AwsError):
+    """SQS: an attribute name the operation does not know."""
+
+    code = "InvalidAttributeName"
+    http_status = 400
+
+
+class InvalidAttributeValue(AwsError):
+    """SQS: an attribute value out of its range or of the wrong kind."""
+
+    code = "InvalidAttributeValue"
+    http_status = 400
+
+
+class PurgeQueueInProgress(AwsError):
+    """SQS: a second PurgeQueue of one queue within 60 seconds."""
+
+    code = "PurgeQueueInProgress"
+    http_status = 400
+
+
+class InvalidAddress(AwsError):
+    """SQS: a QueueUrl that is not the URL of a queue."""
+
+    code = "InvalidAddress"
+    http_status = 400
+
+
 class InvalidMessageContents(AwsError):
     code = "InvalidMessageContents"
     http_status = 400

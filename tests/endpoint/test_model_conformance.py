@@ -52,6 +52,89 @@ STEPS: list[Step] = [
         "DeleteEventSourceMapping",
         lambda c: {"UUID": c["CreateEventSourceMapping"]["UUID"]},
     ),
+    # SQS
+    ("sqs", "CreateQueue", lambda c: {"QueueName": "made", "Attributes": {"DelaySeconds": "0"}}),
+    ("sqs", "GetQueueUrl", lambda c: {"QueueName": "made"}),
+    ("sqs", "ListQueues", lambda c: {"MaxResults": 10}),
+    (
+        "sqs",
+        "SetQueueAttributes",
+        lambda c: {"QueueUrl": c["GetQueueUrl"]["QueueUrl"], "Attributes": {"DelaySeconds": "0"}},
+    ),
+    (
+        "sqs",
+        "GetQueueAttributes",
+        lambda c: {"QueueUrl": c["GetQueueUrl"]["QueueUrl"], "AttributeNames": ["All"]},
+    ),
+    (
+        "sqs",
+        "SendMessage",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "MessageBody": "one",
+            "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "a"}},
+        },
+    ),
+    (
+        "sqs",
+        "SendMessageBatch",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "Entries": [{"Id": "a", "MessageBody": "two"}, {"Id": "b", "MessageBody": "three"}],
+        },
+    ),
+    (
+        "sqs",
+        "ReceiveMessage",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "MaxNumberOfMessages": 10,
+            "MessageSystemAttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+        },
+    ),
+    (
+        "sqs",
+        "ChangeMessageVisibility",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "ReceiptHandle": c["ReceiveMessage"]["Messages"][0]["ReceiptHandle"],
+            "VisibilityTimeout": 60,
+        },
+    ),
+    (
+        "sqs",
+        "ChangeMessageVisibilityBatch",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "Entries": [
+                {"Id": f"v{i}", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 60}
+                for i, m in enumerate(c["ReceiveMessage"]["Messages"][1:])
+            ]
+            + [{"Id": "bad", "ReceiptHandle": "not-a-handle", "VisibilityTimeout": 1}],
+        },
+    ),
+    (
+        "sqs",
+        "DeleteMessage",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "ReceiptHandle": c["ReceiveMessage"]["Messages"][0]["ReceiptHandle"],
+        },
+    ),
+    (
+        "sqs",
+        "DeleteMessageBatch",
+        lambda c: {
+            "QueueUrl": c["GetQueueUrl"]["QueueUrl"],
+            "Entries": [
+                {"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(c["ReceiveMessage"]["Messages"][1:])
+            ],
+        },
+    ),
+    ("sqs", "PurgeQueue", lambda c: {"QueueUrl": c["GetQueueUrl"]["QueueUrl"]}),
+    ("sqs", "DeleteQueue", lambda c: {"QueueUrl": c["GetQueueUrl"]["QueueUrl"]}),
     # Kinesis
     ("kinesis", "CreateStream", lambda c: {"StreamName": "made", "ShardCount": 1}),
     ("kinesis", "ListStreams", lambda c: {}),

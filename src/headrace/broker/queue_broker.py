@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 
 from headrace.broker import fifo, receiving, sql
 from headrace.broker.queue_api import SqsApi, check_visibility_timeout
-from headrace.broker.queue_catalog import Catalog, Queue, delete_rows, ensure_rows
+from headrace.broker.queue_catalog import (
+    Catalog,
+    Queue,
+    check_same_attributes,
+    created_rows,
+    delete_rows,
+    ensure_rows,
+    remember_created,
+    update_created,
+)
 from headrace.broker.queue_results import (
     BrokerStatistics,
     PeekedMessage,
@@ -73,29 +82,54 @@ class QueueBroker(SqsApi):
         self._resolved: dict[str, Queue] = {}
         with self._db.write() as conn:
             rows = ensure_rows(conn, queues, int(self._clock.time()))
+            created = created_rows(conn, queues)
         self._catalog = Catalog(rows, queues, region=region, account=account)
+        self._catalog.add_created(created)
 
     # -- queues -----------------------------------------------------------------------
 
     @property
     def queue_names(self) -> list[str]:
-        """The declared queues' names."""
+        """The queues' names: the declared ones, then those made through CreateQueue."""
         return self._catalog.names()
 
     def queue(self, queue: str) -> Queue:
-        """The declared queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
+        """The queue ``queue`` names (name or ARN); QueueDoesNotExist otherwise."""
         return self._queue(queue)
 
-    def create_queue(self, name: str, config: QueueConfig) -> Queue:
-        """Declare ``name`` at run time (CreateQueue); the existing queue if already declared.
+    def create_queue(
+        self, name: str, config: QueueConfig, *, given: Collection[str] | None = None
+    ) -> Queue:
+        """CreateQueue: make ``name`` and keep it in the file until deleted.
 
-        Only this broker knows the queue: other processes see the queues of their config.
+        An existing queue is returned if the attributes ``given`` (None: all) match its
+        own, else QueueNameExists. A created queue is catalogued by every broker that opens
+        the file afterwards (``headrace send``, the next ``headrace run``); a broker opened
+        before learns of it when it opens again.
         """
         if name in self._catalog.names():
-            return self._catalog.get(name)
+            existing = self._catalog.get(name)
+            check_same_attributes(existing.config, config, given)
+            return existing
         with self._db.write() as conn:
             rows = ensure_rows(conn, {name: config}, int(self._clock.time()))
-        return self._catalog.add(name, config, rows[name])
+            queue = self._catalog.add(name, config, rows[name])  # raising rolls the row back
+            remember_created(conn, queue.id, config)
+        return queue
+
+    def set_queue_attributes(self, queue: str, config: QueueConfig) -> Queue:
+        """SetQueueAttributes: the queue's attributes become ``config``'s.
+
+        Kept in the file for a queue made through CreateQueue; a declared queue's new
+        attributes last until the next start, which reads them from the config again.
+        """
+        q = self._queue(queue)
+        with self._db.write() as conn:
+            changed = self._catalog.replace(q.name, config)
+            update_created(conn, q.id, config)
+        self._resolved.clear()
+        self._notify(changed.arn)
+        return changed
 
     def delete_queue(self, queue: str) -> None:
         """Delete the queue and its messages (DeleteQueue); QueueDoesNotExist if unknown."""

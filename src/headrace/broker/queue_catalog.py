@@ -3,21 +3,24 @@
 Queues are declared by config; every start re-reads their attributes from it. A queue's
 row (id, CreatedTimestamp, FIFO sequence counter) is created the first time it is seen
 (:func:`ensure_rows` in SQLite; the in-memory backend numbers its own rows). Queues made
-at run time (``create_queue``) are added with :meth:`Catalog.add`.
+at run time (``create_queue``) are added with :meth:`Catalog.add`; their attributes are kept
+in the ``created_queues`` table (:func:`remember_created`) so they are catalogued again at
+every open, beside the config's, until deleted.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from headrace import arn as arnlib
 from headrace.broker.names import validate_queue_name
 from headrace.broker.sql import Target
 from headrace.config.model import QueueConfig
-from headrace.errors import InvalidParameterValue, QueueDoesNotExist
+from headrace.errors import InvalidParameterValue, QueueDoesNotExist, QueueNameExists
 
 # SQS's range for RedrivePolicy.maxReceiveCount.
 MAX_RECEIVE_COUNT_RANGE = range(1, 1001)
@@ -97,6 +100,27 @@ class Catalog:
         self._queues[name] = queue
         return queue
 
+    def add_created(self, created: Mapping[str, tuple[tuple[int, int], QueueConfig]]) -> None:
+        """Catalogue the queues kept from CreateQueue (see :func:`created_rows`).
+
+        Queues without a redrive policy come first, so a policy finds its target; a policy
+        whose target was deleted since is dropped (as SQS keeps such a queue working).
+        """
+        ordered = sorted(created.items(), key=lambda item: item[1][1].redrive_policy is not None)
+        for name, (row, config) in ordered:
+            try:
+                self.add(name, config, row)
+            except InvalidParameterValue:
+                self.add(name, replace(config, redrive_policy=None), row)
+
+    def replace(self, name: str, config: QueueConfig) -> Queue:
+        """Give a catalogued queue new attributes (SetQueueAttributes); return it."""
+        old = self.get(name)
+        bare = Queue(old.id, name, old.arn, config, old.created_at, None)
+        queue = self._with_dead_letter(bare, self._queues)
+        self._queues[name] = queue
+        return queue
+
     def remove(self, name: str) -> None:
         """Forget a queue deleted at run time."""
         self._queues.pop(name, None)
@@ -166,6 +190,57 @@ def check_name(name: str, config: QueueConfig) -> None:
         raise InvalidParameterValue(f"{name}: {problem}")
 
 
+def check_same_attributes(
+    existing: QueueConfig, asked: QueueConfig, given: Collection[str] | None
+) -> None:
+    """CreateQueue of an existing name: QueueNameExists unless the attributes asked for match.
+
+    ``given`` names the CreateQueue attributes the caller set (None: compare them all); as
+    on SQS, an attribute left out does not count as different.
+    """
+    old, new = existing.to_aws(), asked.to_aws()
+    for key in sorted(set(old) | set(new)):
+        if given is not None and key not in given:
+            continue
+        if old.get(key) != new.get(key):
+            raise QueueNameExists(
+                "A queue already exists with the same name and a different value for "
+                f"attribute {key}"
+            )
+
+
+def remember_created(conn: sqlite3.Connection, queue_id: int, config: QueueConfig) -> None:
+    """Keep a queue made through CreateQueue (or its new attributes) in the file."""
+    conn.execute(
+        "INSERT OR REPLACE INTO created_queues (queue_id, attributes) VALUES (?, ?)",
+        (queue_id, json.dumps(config.to_aws(), sort_keys=True)),
+    )
+
+
+def update_created(conn: sqlite3.Connection, queue_id: int, config: QueueConfig) -> None:
+    """New attributes for a queue made through CreateQueue; a declared queue's stay in memory."""
+    conn.execute(
+        "UPDATE created_queues SET attributes = ? WHERE queue_id = ?",
+        (json.dumps(config.to_aws(), sort_keys=True), queue_id),
+    )
+
+
+def created_rows(
+    conn: sqlite3.Connection, declared: Collection[str]
+) -> dict[str, tuple[tuple[int, int], QueueConfig]]:
+    """The queues made through CreateQueue and not declared: ((row id, created_at), config)."""
+    found = conn.execute(
+        "SELECT q.name, q.id, q.created_at, c.attributes FROM queues q "
+        "JOIN created_queues c ON c.queue_id = q.id ORDER BY q.id"
+    ).fetchall()
+    out: dict[str, tuple[tuple[int, int], QueueConfig]] = {}
+    for name, id_, created, attributes in found:
+        if name not in declared:
+            data: dict[str, Any] = json.loads(attributes)
+            out[name] = ((id_, created), QueueConfig.from_aws(name, data))
+    return out
+
+
 def ensure_rows(
     conn: sqlite3.Connection, configs: Mapping[str, QueueConfig], now_s: int
 ) -> dict[str, tuple[int, int]]:
@@ -182,4 +257,5 @@ def delete_rows(conn: sqlite3.Connection, queue_id: int) -> None:
     """Delete a queue's messages, deduplication windows and row (DeleteQueue)."""
     conn.execute("DELETE FROM messages WHERE queue_id = ?", (queue_id,))
     conn.execute("DELETE FROM dedup WHERE queue_id = ?", (queue_id,))
+    conn.execute("DELETE FROM created_queues WHERE queue_id = ?", (queue_id,))
     conn.execute("DELETE FROM queues WHERE id = ?", (queue_id,))

@@ -9,7 +9,7 @@ takes its wake-ups from a :class:`~headrace.broker.wake.Waker`. The hot path
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from headrace.broker.queue_catalog import Queue
@@ -45,7 +45,10 @@ class QueueCore(Protocol):
     """The synchronous operations a queue backend's core provides (see ``QueueBroker``)."""
 
     def queue(self, queue: str) -> Queue: ...
-    def create_queue(self, name: str, config: QueueConfig) -> Queue: ...
+    def create_queue(
+        self, name: str, config: QueueConfig, *, given: Collection[str] | None = None
+    ) -> Queue: ...
+    def set_queue_attributes(self, queue: str, config: QueueConfig) -> Queue: ...
     def delete_queue(self, queue: str) -> None: ...
     @property
     def queue_names(self) -> list[str]: ...
@@ -120,8 +123,13 @@ class ThreadedQueueStorage:
 
     # -- queues ---------------------------------------------------------------------
 
-    def create_queue(self, name: str, config: QueueConfig) -> Awaitable[Queue]:
-        return self._call(self.core.create_queue, name, config)
+    def create_queue(
+        self, name: str, config: QueueConfig, *, given: Collection[str] | None = None
+    ) -> Awaitable[Queue]:
+        return self._call(self.core.create_queue, name, config, given=given)
+
+    def set_queue_attributes(self, queue: str, config: QueueConfig) -> Awaitable[Queue]:
+        return self._call(self.core.set_queue_attributes, queue, config)
 
     def get_queue(self, queue: str) -> Awaitable[Queue]:
         return self._call(self.core.queue, queue)

@@ -16,6 +16,14 @@ __all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "Database"]
 # Bumped when the schema changes incompatibly; an older file is refused, not misread.
 SCHEMA_VERSION = 1
 
+# The attributes of queues made through the endpoint's CreateQueue (JSON of their
+# CreateQueue attributes): they are catalogued from here at every open, beside the config's.
+# Added after schema 1 without a version bump: a file without it gets it when opened.
+_CREATED_QUEUES = """CREATE TABLE IF NOT EXISTS created_queues (
+        queue_id INTEGER PRIMARY KEY,
+        attributes TEXT NOT NULL
+    )"""
+
 # Statements run in order on a new file (see FileSchema).
 _SCHEMA = (
     """CREATE TABLE queues (
@@ -58,6 +66,7 @@ _SCHEMA = (
         expires_at INTEGER NOT NULL,        -- epoch ms the deduplication window ends
         PRIMARY KEY (queue_id, dedup_id)
     ) WITHOUT ROWID""",
+    _CREATED_QUEUES,
 )
 
 
@@ -76,3 +85,10 @@ class Database(SqliteFile):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, _FILE, busy_timeout_s=BUSY_TIMEOUT_S)
+        with self.read() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'created_queues'"
+            ).fetchone()
+        if found is None:  # a file made before created queues were kept
+            with self.write() as conn:
+                conn.execute(_CREATED_QUEUES)

@@ -17,7 +17,7 @@ ARN everywhere; errors are SQS's (:mod:`headrace.errors`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,8 +62,18 @@ class QueueStorage(Protocol):
 
     # -- queues ---------------------------------------------------------------------
 
-    def create_queue(self, name: str, config: QueueConfig) -> Awaitable[Queue]:
-        """CreateQueue: declare ``name``; the existing queue if it is already declared."""
+    def create_queue(
+        self, name: str, config: QueueConfig, *, given: Collection[str] | None = None
+    ) -> Awaitable[Queue]:
+        """CreateQueue: make ``name`` (kept until deleted, where the backend is durable).
+
+        An existing queue is returned if the CreateQueue attributes ``given`` (None: all)
+        match its own; QueueNameExists otherwise.
+        """
+        ...
+
+    def set_queue_attributes(self, queue: str, config: QueueConfig) -> Awaitable[Queue]:
+        """SetQueueAttributes: the queue's attributes become ``config``'s."""
         ...
 
     def get_queue(self, queue: str) -> Awaitable[Queue]:

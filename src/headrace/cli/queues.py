@@ -30,18 +30,19 @@ from headrace.events import MessageAttributeValue
 MAX_PEEK = 2**63 - 1
 
 
-def resolve_queue(config: Config, name_or_arn: str) -> QueueConfig:
-    """The declared queue a name or ARN names; QueueDoesNotExist otherwise (exit 2)."""
-    if name_or_arn.startswith("arn:"):
-        queue = config.queue_by_arn(name_or_arn)
-    else:
-        queue = config.queues.get(name_or_arn)
-    if queue is None:
+async def resolve_queue(
+    storage: SqliteQueueStorage, config: Config, name_or_arn: str
+) -> QueueConfig:
+    """The queue a name or ARN names, declared in the file or made through the endpoint's
+    CreateQueue; QueueDoesNotExist otherwise (exit 2)."""
+    try:
+        return (await storage.get_queue(name_or_arn)).config
+    except QueueDoesNotExist:
         raise QueueDoesNotExist(
             f"The specified queue does not exist: {name_or_arn} is not declared in "
-            f"{config.path.name} (for real AWS queues use the AWS CLI)"
-        )
-    return queue
+            f"{config.path.name} nor created through the endpoint (for real AWS queues use "
+            "the AWS CLI)"
+        ) from None
 
 
 def parse_attribute(text: str) -> tuple[str, MessageAttributeValue]:
@@ -86,11 +87,10 @@ def send(
     parsed = dict(parse_attribute(a) for a in attributes)
     bodies = stdin_bodies() if body == "-" else [utf8_argument(body, "BODY")]
     with cli_errors():
-        target = resolve_queue(config, queue)
         asyncio.run(
             send_bodies(
                 config,
-                target.name,
+                queue,
                 bodies,
                 delay_seconds=delay_seconds,
                 message_attributes=parsed or None,
@@ -126,9 +126,10 @@ async def send_bodies(
     """Send each body as it comes (stdin is read line by line); print each message id."""
     storage = await open_queue_storage(config)
     try:
+        name = (await resolve_queue(storage, config, queue)).name
         for text in bodies:
             result = await storage.send_message(
-                queue,
+                name,
                 text,
                 delay_seconds=delay_seconds,
                 message_attributes=message_attributes,
@@ -170,13 +171,12 @@ def dlq(
     """Show QUEUE's messages without receiving them; --redrive moves them back."""
     config = load(config_flag)
     with cli_errors():
-        target = resolve_queue(config, queue)
-        asyncio.run(show_or_redrive(config, target, redrive, to_queue, as_json, limit))
+        asyncio.run(show_or_redrive(config, queue, redrive, to_queue, as_json, limit))
 
 
 async def show_or_redrive(
     config: Config,
-    target: QueueConfig,
+    queue: str,
     redrive: bool,
     to_queue: str | None,
     as_json: bool,
@@ -185,8 +185,11 @@ async def show_or_redrive(
     """``dlq``'s work on the opened queues: move the messages back, or show them."""
     storage = await open_queue_storage(config)
     try:
+        target = await resolve_queue(storage, config, queue)
         if redrive:
-            source = redrive_source(config, target, to_queue)
+            every = [(await storage.get_queue(n)).config for n in await storage.list_queues()]
+            chosen = await resolve_queue(storage, config, to_queue) if to_queue else None
+            source = redrive_source(config, every, target, chosen)
             moved = await storage.move_messages(target.name, source.name)
             click.echo(f"moved {moved} messages from {target.name} to {source.name}")
             return
@@ -195,16 +198,21 @@ async def show_or_redrive(
         await storage.aclose()
 
 
-def redrive_source(config: Config, dlq_queue: QueueConfig, to_queue: str | None) -> QueueConfig:
-    """The queue whose RedrivePolicy names ``dlq_queue`` (``--to`` picks among several)."""
+def redrive_source(
+    config: Config,
+    queues: Sequence[QueueConfig],
+    dlq_queue: QueueConfig,
+    chosen: QueueConfig | None,
+) -> QueueConfig:
+    """The queue of ``queues`` whose RedrivePolicy names ``dlq_queue`` (``chosen``: the
+    ``--to`` queue, picking among several)."""
     dlq_arn = config.queue_arn(dlq_queue.name)
     sources = [
         q
-        for q in config.queues.values()
+        for q in queues
         if q.redrive_policy is not None and q.redrive_policy.dead_letter_target_arn == dlq_arn
     ]
-    if to_queue is not None:
-        chosen = resolve_queue(config, to_queue)
+    if chosen is not None:
         if chosen not in sources:
             fail(f"{chosen.name}'s RedrivePolicy does not name {dlq_queue.name}")
         return chosen

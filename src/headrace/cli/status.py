@@ -47,7 +47,7 @@ def collect_status(config: Config) -> dict[str, Any]:
     by_uuid = {s.uuid: s for s in snapshots}
     broker = open_queue_broker(config)
     try:
-        depths = {name: broker.queue_depth(name) for name in config.queues}
+        depths = {name: broker.queue_depth(name) for name in broker.queue_names}
     finally:
         broker.close()
     mappings = []

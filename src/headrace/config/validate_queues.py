@@ -64,7 +64,7 @@ def validate_queues(
     """Check every queue, then every RedrivePolicy's target; return the queues that passed."""
     built: dict[str, QueueConfig] = {}
     for name, data in raw.items():
-        queue = _validate_queue(problems.at(f"queues.{name}"), str(name), data)
+        queue = validate_queue(problems.at(f"queues.{name}"), str(name), data)
         if queue is not None:
             built[queue.name] = queue
     for name, queue in list(built.items()):
@@ -75,7 +75,9 @@ def validate_queues(
     return built
 
 
-def _validate_queue(scope: Scope, name: str, data: Any) -> QueueConfig | None:
+def validate_queue(scope: Scope, name: str, data: Any) -> QueueConfig | None:
+    """One queue's attributes (the CreateQueue API checks its requests with this too);
+    None, with its problems in ``scope``, if any is wrong."""
     data = read_entry(scope, data, "queue attributes")
     if data is None:
         return None

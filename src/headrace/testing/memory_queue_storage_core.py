@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from headrace.broker import sql
 from headrace.broker.fifo import DEDUPLICATION_WINDOW_MS, SEQUENCE_NUMBER_DIGITS
 from headrace.broker.queue_api import SqsApi, check_visibility_timeout
-from headrace.broker.queue_catalog import Catalog, Queue
+from headrace.broker.queue_catalog import Catalog, Queue, check_same_attributes
 from headrace.broker.queue_results import (
     BrokerStatistics,
     PeekedMessage,
@@ -115,10 +115,24 @@ class MemoryQueueCore(SqsApi):
     def queue(self, queue: str) -> Queue:
         return self._catalog.get(queue)
 
-    def create_queue(self, name: str, config: QueueConfig) -> Queue:
+    def create_queue(
+        self, name: str, config: QueueConfig, *, given: Collection[str] | None = None
+    ) -> Queue:
         if name in self._catalog.names():
-            return self._catalog.get(name)
-        return self._catalog.add(name, config, self._rows.ensure(name, int(self._clock.time())))
+            existing = self._catalog.get(name)
+            check_same_attributes(existing.config, config, given)
+            return existing
+        row = self._rows.ensure(name, int(self._clock.time()))
+        try:
+            return self._catalog.add(name, config, row)
+        except InvalidParameterValue:
+            self._rows.created.pop(name, None)
+            raise
+
+    def set_queue_attributes(self, queue: str, config: QueueConfig) -> Queue:
+        changed = self._catalog.replace(self.queue(queue).name, config)
+        self.notify(changed.arn)
+        return changed
 
     def delete_queue(self, queue: str) -> None:
         q = self.queue(queue)

@@ -27,7 +27,7 @@ from headrace.broker.queue_results import SendEntry
 from headrace.broker.storage_seam import QueueStorage
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig
-from headrace.errors import InvalidParameterValue, QueueDoesNotExist
+from headrace.errors import InvalidParameterValue, QueueDoesNotExist, QueueNameExists
 from headrace.testing.conformance.queue_conformance_base import (
     ACCOUNT,
     REGION,
@@ -92,6 +92,30 @@ class TestQueueCatalog(QueueStorageContract):
         """A FIFO queue's name must end in .fifo (SQS's rule)."""
         with pytest.raises(InvalidParameterValue):
             await storage.create_queue("bad", QueueConfig(name="bad", fifo_queue=True))
+
+    async def test_create_existing_queue_with_other_attributes_is_queue_name_exists(
+        self, storage: QueueStorage
+    ) -> None:
+        """CreateQueue of an existing name: the same attributes (or none given) return the
+        queue; a different value is SQS's QueueNameExists and changes nothing."""
+        config = QueueConfig(name="extra", visibility_timeout=60)
+        created = await storage.create_queue("extra", config)
+        same = await storage.create_queue("extra", QueueConfig(name="extra"), given=())
+        assert same.arn == created.arn
+        with pytest.raises(QueueNameExists, match="VisibilityTimeout"):
+            await storage.create_queue(
+                "extra", QueueConfig(name="extra"), given=("VisibilityTimeout",)
+            )
+        assert (await storage.get_queue("extra")).config.visibility_timeout == 60
+
+    async def test_set_queue_attributes_changes_the_queue(self, storage: QueueStorage) -> None:
+        """SetQueueAttributes: GetQueueAttributes and later receives use the new values."""
+        await storage.set_queue_attributes(
+            "orders", QueueConfig(name="orders", visibility_timeout=7)
+        )
+        attributes = await storage.get_queue_attributes("orders")
+        assert attributes["VisibilityTimeout"] == "7"
+        assert "RedrivePolicy" not in attributes
 
     async def test_attributes_have_sqs_names_and_counts(self, storage: QueueStorage) -> None:
         """GetQueueAttributes reports the ARN, the counts and the redrive policy as strings."""
