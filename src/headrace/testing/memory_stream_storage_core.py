@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from headrace import arn as arnlib
 from headrace.broker.streams import stream_validation
-from headrace.broker.streams.hashing import Router, even_ranges
+from headrace.broker.streams.hashing import Router
 from headrace.broker.streams.iterators import IteratorRequest, ShardIterator, resolve_start
 from headrace.broker.streams.resharding import plan_uniform_scaling
 from headrace.broker.streams.sequence import parse_shard_id, sequence_number, shard_id
 from headrace.broker.streams.shard_scans import MAX_GET_RECORDS_BYTES
-from headrace.broker.streams.shards import Shard
+from headrace.broker.streams.shards import Shard, first_shards, from_plan
 from headrace.broker.streams.stream_broker import check_scaling, hash_key_of
 from headrace.broker.streams.stream_catalog import Catalog, Stream
 from headrace.broker.streams.stream_results import (
@@ -134,9 +134,9 @@ class MemoryStreamCore:
             arn = arnlib.kinesis_stream(self._region, self._account, name)
             stream = Stream(len(self._held) + 1, name, arn, config, self._now())
             held = _Held(stream, counter=config.shard_count, next_index=config.shard_count)
-            for index, hash_range in enumerate(even_ranges(config.shard_count)):
-                held.shards[index] = Shard(index, hash_range, None, None, index + 1, None, None)
-                held.records[index] = []
+            for shard in first_shards(config.shard_count):
+                held.shards[shard.index] = shard
+                held.records[shard.index] = []
             self._held[name] = held
             self._catalog.add(stream)
 
@@ -145,16 +145,7 @@ class MemoryStreamCore:
 
     def stream_summary(self, stream: str) -> StreamSummary:
         held = self._find(stream)
-        s = held.stream
-        return StreamSummary(
-            stream_name=s.name,
-            stream_arn=s.arn,
-            stream_status="ACTIVE",
-            retention_period_hours=s.config.retention_period_hours,
-            stream_creation_timestamp=s.created_at / 1000,
-            open_shard_count=sum(1 for shard in held.shards.values() if not shard.closed),
-            shard_count=len(held.shards),
-        )
+        return held.stream.summary(list(held.shards.values()))
 
     def list_shards(self, stream: str) -> list[ShardInfo]:
         held = self._find(stream)
@@ -170,22 +161,10 @@ class MemoryStreamCore:
             open_shards, target, counter=held.counter, next_index=held.next_index
         )
         for index, end in plan.closed.items():
-            old = held.shards[index]
-            held.shards[index] = Shard(
-                index, old.hash_range, old.parent, old.adjacent_parent, old.start_counter, end, now
-            )
-        for p in plan.created:
-            closed_at = None if p.end_counter is None else now
-            held.shards[p.index] = Shard(
-                p.index,
-                p.hash_range,
-                p.parent,
-                p.adjacent_parent,
-                p.start_counter,
-                p.end_counter,
-                closed_at,
-            )
-            held.records[p.index] = []
+            held.shards[index] = held.shards[index].closed_with(end, now)
+        for planned in plan.created:
+            held.shards[planned.index] = from_plan(planned, now)
+            held.records[planned.index] = []
         held.counter, held.next_index = plan.counter, plan.next_index
         self._counts.reshards += 1
         self._notify(held.stream.arn)
@@ -322,7 +301,7 @@ class MemoryStreamCore:
         self._counts.records_read += len(taken)
         s = held.stream
         following = ShardIterator(s.name, s.created_at, shard.index, after, now)
-        children = [c.info() for c in held.shards.values() if shard.index in _parents(c)]
+        children = [c.info() for c in held.shards.values() if c.is_child_of(shard.index)]
         return GetRecordsResult(
             records=tuple(_record(r, shard) for r in taken),
             next_shard_iterator=None if ended else following.encode(),
@@ -394,10 +373,6 @@ class _Positions:
     def first_counter_at(self, millis: int) -> int | None:
         found = [r.counter for r in self.held.records.get(self.index, []) if r.arrival >= millis]
         return found[0] if found else None
-
-
-def _parents(shard: Shard) -> tuple[int | None, int | None]:
-    return shard.parent, shard.adjacent_parent
 
 
 def _record(record: _Record, shard: Shard) -> StreamRecord:

@@ -109,16 +109,7 @@ class StreamBroker(ShardReader):
         """DescribeStreamSummary: status, retention, creation time and shard counts."""
         found = self._catalog.get(stream)
         with self._db.read() as conn:
-            kept = shards.load_all(conn, found.id)
-        return StreamSummary(
-            stream_name=found.name,
-            stream_arn=found.arn,
-            stream_status="ACTIVE",
-            retention_period_hours=found.config.retention_period_hours,
-            stream_creation_timestamp=found.created_at / 1000,
-            open_shard_count=sum(1 for shard in kept if not shard.closed),
-            shard_count=len(kept),
-        )
+            return found.summary(shards.load_all(conn, found.id))
 
     def list_shards(self, stream: str) -> list[ShardInfo]:
         """Every shard still kept (open, and closed within the retention period), by id."""
