@@ -1,29 +1,28 @@
 """The in-memory stream core: Kinesis's semantics in lists, on the injected clock.
 
 :class:`MemoryStreamCore` is the synchronous core behind
-:class:`~headrace.testing.memory_stream_storage.MemoryStreamStorage`. It keeps what the
-SQLite stream broker keeps (a counter per stream, shards with hash ranges and lineage,
-records with arrival times) and reuses the broker's pure parts: sequence numbers, hash
-routing, the resharding plan, iterator tokens and request checks. Where a position is
-resolved or a shard read, it follows :mod:`headrace.broker.streams.iterators` and
-:mod:`headrace.broker.streams.shard_scans`.
+:class:`~headrace.testing.memory_stream_storage.MemoryStreamStorage`: it writes, reads,
+trims and reshards the streams that :mod:`headrace.testing.memory_stream_shards` holds
+(what the SQLite stream broker keeps in its tables), and reuses the broker's pure parts:
+sequence numbers, hash routing, the resharding plan, iterator tokens and request checks.
+Where a position is resolved or a shard read, it follows
+:mod:`headrace.broker.streams.iterators` and :mod:`headrace.broker.streams.shard_scans`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from headrace import arn as arnlib
 from headrace.broker.streams import stream_validation
 from headrace.broker.streams.hashing import Router
 from headrace.broker.streams.iterators import IteratorRequest, ShardIterator, resolve_start
 from headrace.broker.streams.resharding import plan_uniform_scaling
-from headrace.broker.streams.sequence import parse_shard_id, sequence_number, shard_id
+from headrace.broker.streams.sequence import sequence_number, shard_id
 from headrace.broker.streams.shard_scans import MAX_GET_RECORDS_BYTES
-from headrace.broker.streams.shards import Shard, first_shards, from_plan
+from headrace.broker.streams.shards import Shard, from_plan
 from headrace.broker.streams.stream_broker import check_scaling, hash_key_of
-from headrace.broker.streams.stream_catalog import Catalog, Stream
+from headrace.broker.streams.stream_catalog import Stream
 from headrace.broker.streams.stream_results import (
     GetRecordsResult,
     PutRecordsEntry,
@@ -39,27 +38,9 @@ from headrace.broker.streams.stream_results import (
 from headrace.broker.streams.stream_writing import Outgoing
 from headrace.clock import Clock
 from headrace.config.resources import StreamConfig
-from headrace.errors import InvalidArgumentException, ResourceNotFoundException
+from headrace.errors import InvalidArgumentException
 from headrace.events import StreamRecord
-
-
-@dataclass(frozen=True, slots=True)
-class _Record:
-    counter: int
-    arrival: int  # epoch ms
-    partition_key: str
-    data: bytes
-
-
-@dataclass(slots=True)
-class _Held:
-    """One stream's state: its counter, next shard index, shards and their records."""
-
-    stream: Stream
-    counter: int
-    next_index: int
-    shards: dict[int, Shard] = field(default_factory=dict)
-    records: dict[int, list[_Record]] = field(default_factory=dict)
+from headrace.testing.memory_stream_shards import HeldRecord, HeldStream, MemoryCatalog
 
 
 @dataclass(slots=True)
@@ -70,28 +51,6 @@ class _Counts:
     records_trimmed: int = 0
     shards_trimmed: int = 0
     reshards: int = 0
-
-
-class _MemoryCatalog(Catalog):
-    """The SQLite catalog's lookups (names, ARNs, Kinesis's errors) over held streams."""
-
-    def __init__(self, *, region: str, account: str) -> None:  # no file: nothing to load
-        self._region = region
-        self._account = account
-        self._streams: dict[str, Stream] = {}
-
-    def add(self, stream: Stream) -> None:
-        self._streams[stream.name] = stream
-
-    def find_shard(self, held: _Held, text: str) -> Shard:
-        index = parse_shard_id(text)
-        where = f"in stream {held.stream.name} under account {self._account}"
-        if index is None:
-            raise ResourceNotFoundException(f"Could not find shard {text} {where}.")
-        found = held.shards.get(index)
-        if found is None:
-            raise ResourceNotFoundException(f"Shard {shard_id(index)} {where} does not exist")
-        return found
 
 
 class MemoryStreamCore:
@@ -107,16 +66,14 @@ class MemoryStreamCore:
         notify: Callable[[str], None],
         iterator_ttl: float | None = None,
     ) -> None:
-        self._region = region
         self._account = account
         self._clock = clock
         self._notify = notify
         self._iterator_ttl = iterator_ttl
-        self._catalog = _MemoryCatalog(region=region, account=account)
-        self._held: dict[str, _Held] = {}
+        self._catalog = MemoryCatalog(region=region, account=account)
         self._counts = _Counts()
         for name, config in streams.items():
-            self._declare(name, config)  # declared names are checked by the config
+            self._catalog.declare_held(name, config, self._now())  # the config checked names
 
     # -- streams ----------------------------------------------------------------------
 
@@ -126,19 +83,8 @@ class MemoryStreamCore:
 
     def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
         stream_validation.check_stream_name(name)
-        self._declare(name, config)
+        self._catalog.declare_held(name, config, self._now())
         return self.stream_summary(name)
-
-    def _declare(self, name: str, config: StreamConfig) -> None:
-        if name not in self._held:
-            arn = arnlib.kinesis_stream(self._region, self._account, name)
-            stream = Stream(len(self._held) + 1, name, arn, config, self._now())
-            held = _Held(stream, counter=config.shard_count, next_index=config.shard_count)
-            for shard in first_shards(config.shard_count):
-                held.shards[shard.index] = shard
-                held.records[shard.index] = []
-            self._held[name] = held
-            self._catalog.add(stream)
 
     def stream_arn(self, stream: str) -> str:
         return self._catalog.get(stream).arn
@@ -149,12 +95,12 @@ class MemoryStreamCore:
 
     def list_shards(self, stream: str) -> list[ShardInfo]:
         held = self._find(stream)
-        return [held.shards[i].info() for i in sorted(held.shards)]
+        return held.infos()
 
     def update_shard_count(self, stream: str, target: int) -> UpdateShardCountResult:
         stream_validation.check_target_shard_count(target)
         held = self._find(stream)
-        open_shards = [(s.index, s.hash_range) for s in held.shards.values() if not s.closed]
+        open_shards = held.open_ranges()
         check_scaling(len(open_shards), target)
         now = self._now()
         plan = plan_uniform_scaling(
@@ -163,8 +109,7 @@ class MemoryStreamCore:
         for index, end in plan.closed.items():
             held.shards[index] = held.shards[index].closed_with(end, now)
         for planned in plan.created:
-            held.shards[planned.index] = from_plan(planned, now)
-            held.records[planned.index] = []
+            held.add(from_plan(planned, now))
         held.counter, held.next_index = plan.counter, plan.next_index
         self._counts.reshards += 1
         self._notify(held.stream.arn)
@@ -178,16 +123,13 @@ class MemoryStreamCore:
     def trim(self, now: float | None = None) -> int:
         millis = self._now() if now is None else int(now * 1000)
         deleted = 0
-        for held in self._held.values():
+        for held in self._catalog.held.values():
             cutoff = held.stream.retention_cutoff(millis)
             for index, records in held.records.items():
                 kept = [r for r in records if r.arrival > cutoff]
                 deleted += len(records) - len(kept)
                 held.records[index] = kept
-            gone = [i for i, s in held.shards.items() if s.closed_at is not None]
-            for index in [i for i in gone if (held.shards[i].closed_at or 0) <= cutoff]:
-                del held.shards[index]
-                self._counts.shards_trimmed += 1
+            self._counts.shards_trimmed += held.forget_closed(cutoff)
         self._counts.records_trimmed += deleted
         return deleted
 
@@ -238,16 +180,16 @@ class MemoryStreamCore:
         """Put checked records (data may depend on the sequence number: a change record)."""
         return self._put(self._find(stream), outgoing)
 
-    def _put(self, held: _Held, records: list[Outgoing]) -> list[PutResult]:
+    def _put(self, held: HeldStream, records: list[Outgoing]) -> list[PutResult]:
         now = self._now()
-        router = Router([(s.index, s.hash_range) for s in held.shards.values() if not s.closed])
+        router = Router(held.open_ranges())
         results = []
         for record in records:
             held.counter += 1
             index = router.shard_for(record.hash_key)
             number = sequence_number(held.counter, index)
             data = record.data if isinstance(record.data, bytes) else record.data(number)
-            held.records[index].append(_Record(held.counter, now, record.partition_key, data))
+            held.records[index].append(HeldRecord(held.counter, now, record.partition_key, data))
             results.append(PutResult(shard_id(index), number))
         self._counts.records_put += len(results)
         self._notify(held.stream.arn)
@@ -287,7 +229,7 @@ class MemoryStreamCore:
             raise InvalidArgumentException("Invalid ShardIterator.")
         shard = self._catalog.find_shard(held, str(position.shard_index))
         live = self._live(held, shard.index, position.after, now)
-        taken: list[_Record] = []
+        taken: list[HeldRecord] = []
         size = 0
         for record in live[:limit]:
             size += len(record.data)
@@ -301,12 +243,11 @@ class MemoryStreamCore:
         self._counts.records_read += len(taken)
         s = held.stream
         following = ShardIterator(s.name, s.created_at, shard.index, after, now)
-        children = [c.info() for c in held.shards.values() if c.is_child_of(shard.index)]
         return GetRecordsResult(
             records=tuple(_record(r, shard) for r in taken),
             next_shard_iterator=None if ended else following.encode(),
             millis_behind_latest=max(0, now - rest[0].arrival) if rest else 0,
-            child_shards=tuple(children) if ended else (),
+            child_shards=tuple(held.children(shard.index)) if ended else (),
         )
 
     def tip(self, stream: str, shard_id: str) -> ShardTip:
@@ -350,11 +291,11 @@ class MemoryStreamCore:
     def _now(self) -> int:
         return int(self._clock.time() * 1000)
 
-    def _find(self, stream: str) -> _Held:
-        return self._held[self._catalog.get(stream).name]
+    def _find(self, stream: str) -> HeldStream:
+        return self._catalog.find(stream)
 
     @staticmethod
-    def _live(held: _Held, index: int, after: int, now: int) -> list[_Record]:
+    def _live(held: HeldStream, index: int, after: int, now: int) -> list[HeldRecord]:
         """The shard's unexpired records after counter ``after``, in order."""
         cutoff = held.stream.retention_cutoff(now)
         return [r for r in held.records.get(index, []) if r.counter > after and r.arrival > cutoff]
@@ -364,7 +305,7 @@ class MemoryStreamCore:
 class _Positions:
     """What resolving an iterator's start reads, from a held stream."""
 
-    held: _Held
+    held: HeldStream
     index: int
 
     def stream_counter(self) -> int:
@@ -375,7 +316,7 @@ class _Positions:
         return found[0] if found else None
 
 
-def _record(record: _Record, shard: Shard) -> StreamRecord:
+def _record(record: HeldRecord, shard: Shard) -> StreamRecord:
     return StreamRecord(
         sequence_number=sequence_number(record.counter, shard.index),
         partition_key=record.partition_key,
