@@ -21,13 +21,17 @@ from headrace.broker.streams.resharding import plan_uniform_scaling
 from headrace.broker.streams.sequence import sequence_number, shard_id
 from headrace.broker.streams.shard_scans import MAX_GET_RECORDS_BYTES
 from headrace.broker.streams.shards import Shard, from_plan
-from headrace.broker.streams.stream_broker import check_scaling, hash_key_of
+from headrace.broker.streams.stream_broker import (
+    check_scaling,
+    outgoing_entries,
+    put_records_result,
+    to_outgoing,
+)
 from headrace.broker.streams.stream_catalog import Stream
 from headrace.broker.streams.stream_results import (
     GetRecordsResult,
     PutRecordsEntry,
     PutRecordsResult,
-    PutRecordsResultEntry,
     PutResult,
     ShardInfo,
     ShardTip,
@@ -152,25 +156,13 @@ class MemoryStreamCore:
             stream_validation.check_ordering_number(
                 sequence_number_for_ordering, held.stream.name, self._account
             )
-        (result,) = self._put(
-            held, [Outgoing(data, partition_key, hash_key_of(partition_key, explicit_hash_key))]
-        )
+        (result,) = self._put(held, [to_outgoing(data, partition_key, explicit_hash_key)])
         return result
 
     def put_records(self, stream: str, entries: Sequence[PutRecordsEntry]) -> PutRecordsResult:
         stream_validation.check_put_records(entries)
         held = self._find(stream)
-        outgoing = [
-            Outgoing(e.data, e.partition_key, hash_key_of(e.partition_key, e.explicit_hash_key))
-            for e in entries
-        ]
-        results = self._put(held, outgoing)
-        return PutRecordsResult(
-            tuple(
-                PutRecordsResultEntry(shard_id=r.shard_id, sequence_number=r.sequence_number)
-                for r in results
-            )
-        )
+        return put_records_result(self._put(held, outgoing_entries(entries)))
 
     def stream(self, stream: str) -> Stream:
         """The held stream a name or ARN names (for a table writing its change records)."""
