@@ -2,16 +2,17 @@
 
 :class:`ThreadedQueueStorage` runs each call of a :class:`QueueCore` through ``call`` (the
 broker thread for SQLite: one hop, as before the seam; inline for the in-memory core) and
-takes its wake-ups from a :class:`~headrace.broker.wake.Waker`. The hot path
+takes its wake-ups from a :class:`~headrace.broker.wake.Waker`, both held by
+:class:`~headrace.broker.core_calls.CoreCalls`. The hot path
 (:meth:`ThreadedQueueStorage.exchange`) hands back the thread's own future.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from typing import Any, ParamSpec, Protocol, TypeVar
+from collections.abc import Awaitable, Collection, Mapping, Sequence
+from typing import Protocol
 
+from headrace.broker.core_calls import CoreCalls
 from headrace.broker.queue_catalog import Queue
 from headrace.broker.queue_results import (
     BatchResult,
@@ -23,22 +24,9 @@ from headrace.broker.queue_results import (
 )
 from headrace.broker.receiving import Exchange
 from headrace.broker.storage_seam import QueueExchange, Receivability
-from headrace.broker.wake import Waker
-from headrace.clock import Clock
 from headrace.config.model import QueueConfig
 from headrace.events import MessageAttributeValue, QueueMessage
 from headrace.statistics import QueueDepth
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-class BrokerCall(Protocol):
-    """Runs a blocking core call off the event loop (``EmbeddedBroker.call``)."""
-
-    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
-        """Run ``fn`` where the core lives."""
-        ...
 
 
 class QueueCore(Protocol):
@@ -91,35 +79,12 @@ class QueueCore(Protocol):
     def close(self) -> None: ...
 
 
-class ThreadedQueueStorage:
+class ThreadedQueueStorage(CoreCalls[QueueCore]):
     """A :class:`QueueCore` as a :class:`~headrace.broker.storage_seam.QueueStorage`.
 
-    ``owns_core`` closes the core (through ``call``) on :meth:`aclose`; the embedded broker
+    ``owns`` closes the core (through ``call``) on :meth:`aclose`; the embedded broker
     closes its own core and passes False.
     """
-
-    def __init__(
-        self,
-        core: QueueCore,
-        *,
-        call: BrokerCall,
-        waker: Waker | Callable[[], Waker],
-        clock: Clock,
-        owns_core: bool = False,
-    ) -> None:
-        self.core = core
-        self._call = call
-        self._waker_or_factory = waker
-        self._clock = clock
-        self._owns_core = owns_core
-
-    @property
-    def waker(self) -> Waker:
-        """The wake-ups of this storage's queues (made on first use if given a factory)."""
-        found = self._waker_or_factory
-        if not isinstance(found, Waker):
-            found = self._waker_or_factory = found()
-        return found
 
     # -- queues ---------------------------------------------------------------------
 
@@ -212,21 +177,10 @@ class ThreadedQueueStorage:
     def receivable(self, queue: str) -> Awaitable[Receivability]:
         return self._call(_receivable, self.core, queue)
 
-    def change_version(self, queue_arn: str) -> int:
-        return self.waker.version(queue_arn)
-
-    def wait_for_change(self, queue_arn: str, version: int, timeout: float) -> Awaitable[bool]:
-        return self.waker.wait(queue_arn, version, timeout, self._clock)
-
     # -- lifecycle ------------------------------------------------------------------
 
     def statistics(self) -> BrokerStatistics:
         return self.core.statistics()
-
-    async def aclose(self) -> None:
-        if self._owns_core:
-            self._owns_core = False
-            await self._call(self.core.close)
 
 
 def _names(core: QueueCore) -> list[str]:
@@ -253,13 +207,3 @@ def _receivable(core: QueueCore, queue: str) -> Receivability:
     if core.has_receivable(queue):
         return Receivability(True)
     return Receivability(False, core.next_visible_at(queue))
-
-
-async def call_inline(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """A :class:`BrokerCall` that runs ``fn`` on the loop itself (in-memory cores)."""
-    return fn(*args, **kwargs)
-
-
-def loop_waker() -> Waker:
-    """A :class:`Waker` on the running loop (a factory for :class:`ThreadedQueueStorage`)."""
-    return Waker(asyncio.get_running_loop())

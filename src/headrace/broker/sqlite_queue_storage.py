@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
+from headrace.broker.core_calls import open_on_thread
 from headrace.broker.queue_broker import QueueBroker
 from headrace.broker.queue_storage_thread import ThreadedQueueStorage
 from headrace.broker.thread import BrokerThread
@@ -26,8 +27,7 @@ class SqliteQueueStorage(ThreadedQueueStorage):
     """A broker file's queues behind the seam; open with :meth:`open`, close with ``aclose``."""
 
     def __init__(self, core: QueueBroker, thread: BrokerThread, waker: Waker, clock: Clock) -> None:
-        super().__init__(core, call=thread.call, waker=waker, clock=clock, owns_core=True)
-        self._thread = thread
+        super().__init__(core, call=thread.call, waker=waker, clock=clock, owns=True, thread=thread)
 
     @classmethod
     async def open(
@@ -47,24 +47,14 @@ class SqliteQueueStorage(ThreadedQueueStorage):
         """
         clock = clock or SystemClock()
         waker = Waker(asyncio.get_running_loop())
-        thread = BrokerThread()
-        notify = None if wake_other_processes else waker.notify_threadsafe
-        try:
-            core = await thread.call(
-                QueueBroker,
-                path,
-                queues,
-                region=region,
-                account=account,
-                clock=clock,
-                notify=notify,
-            )
-        except BaseException:
-            thread.close()
-            raise
+        core, thread = await open_on_thread(
+            "headrace-broker",
+            QueueBroker,
+            path,
+            queues,
+            region=region,
+            account=account,
+            clock=clock,
+            notify=None if wake_other_processes else waker.notify_threadsafe,
+        )
         return cls(core, thread, waker, clock)
-
-    async def aclose(self) -> None:
-        """Close the file, then stop the thread. Safe to call twice."""
-        await super().aclose()
-        self._thread.close()

@@ -11,6 +11,7 @@ stop and the statistics snapshot.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from dataclasses import dataclass, field
 
@@ -68,12 +69,13 @@ class MappingRecord:
         )
 
 
-class MappingCore:
+class MappingCore(abc.ABC):
     """What a queue or stream mapping does the same way; the kind fills in the work.
 
-    ``run()`` returns when ``stop()`` has taken effect. A kind implements
-    :meth:`_run_enabled` (the work, until ``_stopping`` is set), :meth:`_stop_work` (what a
-    stop must interrupt), :meth:`_concurrency` and, if it reports more, :meth:`statistics`.
+    ``run()`` returns when ``stop()`` has taken effect. A kind must implement
+    :meth:`_run_enabled` (the work, until ``_stopping`` is set; abstract, so a kind without
+    it fails at construction), and overrides :meth:`_stop_work` (what a stop must
+    interrupt), :meth:`_concurrency` and, if it reports more, :meth:`statistics`.
     """
 
     # §1.3.4: the StateTransitionReason the kind shows (None: the lifecycle's, SQS's).
@@ -115,8 +117,10 @@ class MappingCore:
             concurrency=self._concurrency(),
         )
 
+    @abc.abstractmethod
     async def _run_enabled(self) -> None:
-        raise NotImplementedError
+        """The enabled mapping's work; returns once ``_stopping`` is set and it has wound
+        down."""
 
     def _stop_work(self) -> None:
         return None

@@ -4,7 +4,8 @@ Everything here is public and stable enough to build tests on (see docs/testing.
 
 - in-memory sources the engine reads: :class:`InMemoryQueueSource` (SQS semantics:
   visibility, receive counts, redrive, FIFO groups) and :class:`InMemoryStreamSource`
-  (Kinesis-like shards), both on an injected clock;
+  (Kinesis-like shards), both on an injected clock, and :class:`CoreOnlyQueue`, a queue
+  with only the source core (receive, settle, close: what a new kind must offer at least);
 - a function fake, :class:`InMemoryFunctionRuntime`, that calls a Python handler in process;
 - in-memory storage backends behind the broker's seams: :class:`MemoryQueueStorage`,
   :class:`MemoryStreamStorage`, :class:`MemoryTableStorage`;
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from headrace.testing.conformance.state_conformance import StateFactory
     from headrace.testing.conformance.stream_conformance import StreamStorageFactory
     from headrace.testing.conformance.table_conformance import TableStorageFactory
+    from headrace.testing.core_only_queue import CoreOnlyQueue
     from headrace.testing.memory_functions import InMemoryFunctionRuntime
     from headrace.testing.memory_queue_source import InMemoryQueueSource
     from headrace.testing.memory_queue_storage import MemoryQueueStorage
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it.
 _ATTRIBUTES = {
+    "CoreOnlyQueue": "headrace.testing.core_only_queue",
     "InMemoryFunctionRuntime": "headrace.testing.memory_functions",
     "InMemoryQueueSource": "headrace.testing.memory_queue_source",
     "InMemoryStreamSource": "headrace.testing.memory_stream_source",
@@ -74,6 +77,7 @@ _SUITES = {
 }
 
 __all__ = [
+    "CoreOnlyQueue",
     "InMemoryFunctionRuntime",
     "InMemoryQueueSource",
     "InMemoryStreamSource",

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from headrace.broker.queue_storage_thread import ThreadedQueueStorage, call_inline, loop_waker
+from headrace.broker.core_calls import call_inline, loop_waker
+from headrace.broker.queue_storage_thread import ThreadedQueueStorage
 from headrace.clock import Clock, SystemClock
 from headrace.config.model import QueueConfig
 from headrace.testing.memory_queue_storage_core import MemoryQueueCore
@@ -39,7 +40,7 @@ class MemoryQueueStorage(ThreadedQueueStorage):
         core = MemoryQueueCore(
             queues or {}, region=region, account=account, clock=clock, notify=self._notify
         )
-        super().__init__(core, call=call_inline, waker=loop_waker, clock=clock, owns_core=True)
+        super().__init__(core, call=call_inline, waker=loop_waker, clock=clock, owns=True)
 
     def _notify(self, queue_arn: str) -> None:
         # Called inside a storage call, so on the loop: the waker can be made here.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from headrace.broker.queue_storage_thread import call_inline, loop_waker
+from headrace.broker.core_calls import call_inline, loop_waker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from headrace import arn as arnlib
-from headrace.broker.queue_storage_thread import call_inline, loop_waker
+from headrace.broker.core_calls import call_inline, loop_waker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.expression_nodes import Condition, UpdateExpression

@@ -82,7 +82,7 @@ class EmbeddedStreamBackend:
         )
         await exits.enter_async_context(streams)
         self.source = source = streams.stream_source("clicks")
-        self._broker = streams.storage.broker
+        self._broker = streams.storage.core
         self.shape: RecordShape = KinesisShape(source.arn, REGION, ROLE_ARN)
 
     def put(self, key: str, value: str) -> None:

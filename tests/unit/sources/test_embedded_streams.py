@@ -65,7 +65,7 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBroker, EmbeddedS
 
 def put(streams: EmbeddedStreams, *items: tuple[str, str]) -> None:
     """Put records with a separate StreamBroker, as `headrace put` would."""
-    broker = streams.storage.broker
+    broker = streams.storage.core
     for data, key in items:
         broker.put_record("clicks", data.encode(), key)
 
@@ -77,7 +77,7 @@ async def test_reads_report_the_tip_only_when_nothing_is_left(
     _, streams = parts
     source = streams.stream_source("clicks")
     shard = (await source.list_shards())[0].shard_id
-    broker = streams.storage.broker
+    broker = streams.storage.core
     for _ in range(3):
         broker.put_record("clicks", b"x", "k", explicit_hash_key="0")
     iterator = await source.iterator(shard, StreamStart("TRIM_HORIZON"))
@@ -107,7 +107,7 @@ async def test_latest_sequence_number_and_records_after(
     """§7.1 LATEST resolution and the drain check's question, on the embedded stream."""
     _, streams = parts
     source = streams.stream_source("clicks")
-    broker = streams.storage.broker
+    broker = streams.storage.core
     result = broker.put_record("clicks", b"x", "k", explicit_hash_key="0")
     shard = result.shard_id
     assert await source.latest_sequence_number(shard) == result.sequence_number

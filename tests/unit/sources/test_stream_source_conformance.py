@@ -90,7 +90,7 @@ def embedded_stream(data_dir: Path) -> StreamSourceFactory:
             source = streams.stream_source("clicks")
 
             async def put(label: str) -> None:
-                streams.storage.broker.put_record("clicks", label.encode(), "key")
+                streams.storage.core.put_record("clicks", label.encode(), "key")
 
             try:
                 yield StreamUnderTest(source, put=put, label=data_label)

@@ -1,6 +1,9 @@
-"""Shard rows: read, create, close and expire the shards of a stream.
+"""Shards: what one is, how a stream's first ones and a reshard's are made, and their rows.
 
-Every function runs one statement (or a few) inside the caller's transaction. A shard's
+:class:`Shard`, :func:`first_shards` and :func:`from_plan` are the bookkeeping both stream
+backends share (the in-memory one keeps the shards in a dict). The row functions read,
+insert, close and expire the shards of a stream; each runs one statement (or a few) inside
+the caller's transaction. A shard's
 starting and ending sequence numbers are its opening and closing counter values (see
 :mod:`headrace.broker.streams.sequence`), so every record of a shard sorts strictly between
 them.
@@ -8,10 +11,11 @@ them.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from dataclasses import dataclass
 
-from headrace.broker.streams.hashing import HashKeyRange
+from headrace.broker.streams.hashing import HashKeyRange, even_ranges
 from headrace.broker.streams.resharding import PlannedShard
 from headrace.broker.streams.sequence import sequence_number, shard_id
 from headrace.broker.streams.stream_results import ShardInfo
@@ -41,6 +45,14 @@ class Shard:
     def closed(self) -> bool:
         return self.end_counter is not None
 
+    def is_child_of(self, index: int) -> bool:
+        """Whether this shard names shard ``index`` as its parent or adjacent parent."""
+        return index in (self.parent, self.adjacent_parent)
+
+    def closed_with(self, counter: int, now: int) -> Shard:
+        """This shard closed at ``now``: it takes no more records; ``counter`` ends it."""
+        return dataclasses.replace(self, end_counter=counter, closed_at=now)
+
     def info(self) -> ShardInfo:
         """The shard as ListShards describes it."""
         return ShardInfo(
@@ -56,6 +68,29 @@ class Shard:
                 None if self.end_counter is None else sequence_number(self.end_counter, self.index)
             ),
         )
+
+
+def first_shards(count: int) -> list[Shard]:
+    """A new stream's shards: ``count`` even hash ranges, no parents; shard ``i`` starts at
+    counter ``i + 1`` (the stream's counter starts at ``count``)."""
+    return [
+        Shard(index, hash_range, None, None, index + 1, None, None)
+        for index, hash_range in enumerate(even_ranges(count))
+    ]
+
+
+def from_plan(planned: PlannedShard, now: int) -> Shard:
+    """The shard a reshard made (closed at ``now`` if it is a temporary one)."""
+    closed_at = None if planned.end_counter is None else now
+    return Shard(
+        planned.index,
+        planned.hash_range,
+        planned.parent,
+        planned.adjacent_parent,
+        planned.start_counter,
+        planned.end_counter,
+        closed_at,
+    )
 
 
 def _shard(row: tuple[int, str, str, int | None, int | None, int, int | None, int | None]) -> Shard:
@@ -87,15 +122,11 @@ def load_one(conn: sqlite3.Connection, stream_id: int, index: int) -> Shard | No
 
 def children(conn: sqlite3.Connection, stream_id: int, index: int) -> list[Shard]:
     """The shards that name ``index`` as a parent or adjacent parent."""
-    return [
-        shard
-        for shard in load_all(conn, stream_id)
-        if index in (shard.parent, shard.adjacent_parent)
-    ]
+    return [shard for shard in load_all(conn, stream_id) if shard.is_child_of(index)]
 
 
-def create(conn: sqlite3.Connection, stream_id: int, shard: PlannedShard, now: int) -> None:
-    """Insert a shard a reshard made (closed at ``now`` if it is a temporary one)."""
+def insert(conn: sqlite3.Connection, stream_id: int, shard: Shard) -> None:
+    """Insert a new shard (a stream's first, or one a reshard made)."""
     conn.execute(
         f"INSERT INTO shards (stream_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -107,19 +138,8 @@ def create(conn: sqlite3.Connection, stream_id: int, shard: PlannedShard, now: i
             shard.adjacent_parent,
             shard.start_counter,
             shard.end_counter,
-            None if shard.end_counter is None else now,
+            shard.closed_at,
         ),
-    )
-
-
-def create_initial(
-    conn: sqlite3.Connection, stream_id: int, index: int, hash_range: HashKeyRange, counter: int
-) -> None:
-    """Insert one of a new stream's first shards (no parents)."""
-    conn.execute(
-        "INSERT INTO shards (stream_id, shard, start_hash, end_hash, start_counter) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (stream_id, index, str(hash_range.start), str(hash_range.end), counter),
     )
 
 

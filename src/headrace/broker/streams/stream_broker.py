@@ -121,16 +121,7 @@ class StreamBroker(ShardReader):
         """DescribeStreamSummary: status, retention, creation time and shard counts."""
         found = self._catalog.get(stream)
         with self._db.read() as conn:
-            kept = shards.load_all(conn, found.id)
-        return StreamSummary(
-            stream_name=found.name,
-            stream_arn=found.arn,
-            stream_status="ACTIVE",
-            retention_period_hours=found.config.retention_period_hours,
-            stream_creation_timestamp=found.created_at / 1000,
-            open_shard_count=sum(1 for shard in kept if not shard.closed),
-            shard_count=len(kept),
-        )
+            return found.summary(shards.load_all(conn, found.id))
 
     def list_shards(self, stream: str) -> list[ShardInfo]:
         """Every shard still kept (open, and closed within the retention period), by id."""
@@ -163,8 +154,7 @@ class StreamBroker(ShardReader):
             stream_validation.check_ordering_number(
                 sequence_number_for_ordering, found.name, self._account
             )
-        outgoing = Outgoing(data, partition_key, hash_key_of(partition_key, explicit_hash_key))
-        (result,) = self._put(found, [outgoing])
+        (result,) = self._put(found, [to_outgoing(data, partition_key, explicit_hash_key)])
         return result
 
     def put_records(self, stream: str, entries: Sequence[PutRecordsEntry]) -> PutRecordsResult:
@@ -176,17 +166,7 @@ class StreamBroker(ShardReader):
         """
         stream_validation.check_put_records(entries)
         found = self._catalog.get(stream)
-        outgoing = [
-            Outgoing(e.data, e.partition_key, hash_key_of(e.partition_key, e.explicit_hash_key))
-            for e in entries
-        ]
-        results = self._put(found, outgoing)
-        return PutRecordsResult(
-            tuple(
-                PutRecordsResultEntry(shard_id=r.shard_id, sequence_number=r.sequence_number)
-                for r in results
-            )
-        )
+        return put_records_result(self._put(found, outgoing_entries(entries)))
 
     def _put(self, stream: Stream, outgoing: list[Outgoing]) -> list[PutResult]:
         now = self._now()
@@ -258,6 +238,26 @@ class StreamBroker(ShardReader):
 def hash_key_of(partition_key: str, explicit: str | None) -> int:
     """The hash key a record is routed by: its explicit one, else its partition key's MD5."""
     return partition_key_hash(partition_key) if explicit is None else explicit_hash_key(explicit)
+
+
+def to_outgoing(data: bytes, partition_key: str, explicit: str | None) -> Outgoing:
+    """A checked record to write, with the hash key it is routed by."""
+    return Outgoing(data, partition_key, hash_key_of(partition_key, explicit))
+
+
+def outgoing_entries(entries: Sequence[PutRecordsEntry]) -> list[Outgoing]:
+    """PutRecords' checked entries to write, each routed by its own key."""
+    return [to_outgoing(e.data, e.partition_key, e.explicit_hash_key) for e in entries]
+
+
+def put_records_result(results: Sequence[PutResult]) -> PutRecordsResult:
+    """PutRecords' answer: each entry's shard and sequence number, in order."""
+    return PutRecordsResult(
+        tuple(
+            PutRecordsResultEntry(shard_id=r.shard_id, sequence_number=r.sequence_number)
+            for r in results
+        )
+    )
 
 
 def check_scaling(current: int, target: int) -> None:

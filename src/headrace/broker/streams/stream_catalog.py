@@ -14,13 +14,13 @@ count reshards.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from headrace import arn as arnlib
 from headrace.broker.streams import sequence, shards
-from headrace.broker.streams.hashing import even_ranges
 from headrace.broker.streams.resharding import ReshardPlan, plan_uniform_scaling
+from headrace.broker.streams.stream_results import StreamSummary
 from headrace.config.resources import StreamConfig
 from headrace.errors import ResourceNotFoundException
 
@@ -48,6 +48,19 @@ class Stream:
     def retention_cutoff(self, now: int) -> int:
         """The arrival time (epoch ms) at or before which a record has expired."""
         return now - self.config.retention_period_hours * _HOUR_MS
+
+    def summary(self, kept: Sequence[shards.Shard]) -> StreamSummary:
+        """DescribeStreamSummary, given the shards still kept (open, and closed within the
+        retention period)."""
+        return StreamSummary(
+            stream_name=self.name,
+            stream_arn=self.arn,
+            stream_status="ACTIVE",
+            retention_period_hours=self.config.retention_period_hours,
+            stream_creation_timestamp=self.created_at / 1000,
+            open_shard_count=sum(1 for shard in kept if not shard.closed),
+            shard_count=len(kept),
+        )
 
 
 class Catalog:
@@ -179,8 +192,8 @@ def _create(conn: sqlite3.Connection, name: str, shard_count: int, now: int) -> 
     )
     stream_id = cursor.lastrowid
     assert stream_id is not None
-    for index, hash_range in enumerate(even_ranges(shard_count)):
-        shards.create_initial(conn, stream_id, index, hash_range, counter=index + 1)
+    for shard in shards.first_shards(shard_count):
+        shards.insert(conn, stream_id, shard)
     return stream_id
 
 
@@ -199,7 +212,7 @@ def reshard(conn: sqlite3.Connection, stream_id: int, target: int, now: int) -> 
     for index, end_counter in plan.closed.items():
         shards.close(conn, stream_id, index, end_counter, now)
     for planned in plan.created:
-        shards.create(conn, stream_id, planned, now)
+        shards.insert(conn, stream_id, shards.from_plan(planned, now))
     conn.execute(
         "UPDATE streams SET counter = ?, next_shard = ?, generation = generation + 1 WHERE id = ?",
         (plan.counter, plan.next_index, stream_id),

@@ -9,11 +9,11 @@ broker's notifications. :meth:`ThreadedStreamStorage.open` opens a file on a pri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from headrace.broker.queue_storage_thread import BrokerCall
+from headrace.broker.core_calls import CoreCalls, open_on_thread
 from headrace.broker.streams.stream_broker import StreamBroker
 from headrace.broker.streams.stream_results import (
     GetRecordsResult,
@@ -27,7 +27,6 @@ from headrace.broker.streams.stream_results import (
     UpdateShardCountResult,
 )
 from headrace.broker.streams.stream_seam import ShardBatch
-from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import StreamConfig
@@ -73,38 +72,13 @@ class StreamCore(Protocol):
     def close(self) -> None: ...
 
 
-class ThreadedStreamStorage:
+class ThreadedStreamStorage(CoreCalls[StreamCore]):
     """The streams of one :class:`StreamCore`, each call run through ``call``.
 
     ``owns`` closes the core (and stops ``thread``, if given) on :meth:`aclose`: a storage
     made by :meth:`open`; the engine's :class:`EmbeddedStreams` closes its own. ``waker``
     may be a factory, called on first use (in-memory cores made outside a loop).
     """
-
-    def __init__(
-        self,
-        broker: StreamCore,
-        *,
-        call: BrokerCall,
-        waker: Waker | Callable[[], Waker],
-        clock: Clock,
-        owns: bool = False,
-        thread: BrokerThread | None = None,
-    ) -> None:
-        self.broker = broker
-        self._call = call
-        self._waker_or_factory = waker
-        self._clock = clock
-        self._owns = owns
-        self._thread = thread
-
-    @property
-    def waker(self) -> Waker:
-        """The wake-ups of this storage's streams."""
-        found = self._waker_or_factory
-        if not isinstance(found, Waker):
-            found = self._waker_or_factory = found()
-        return found
 
     @classmethod
     async def open(
@@ -122,48 +96,44 @@ class ThreadedStreamStorage:
         ``wake_other_processes`` the ``headrace run`` of ``path``'s folder (the CLI)."""
         clock = clock or SystemClock()
         waker = Waker(asyncio.get_running_loop())
-        thread = BrokerThread(name="headrace-streams")
-        try:
-            broker = await thread.call(
-                StreamBroker,
-                path,
-                streams,
-                region=region,
-                account=account,
-                clock=clock,
-                notify=None if wake_other_processes else waker.notify_threadsafe,
-                iterator_ttl=iterator_ttl,
-            )
-        except BaseException:
-            thread.close()
-            raise
+        broker, thread = await open_on_thread(
+            "headrace-streams",
+            StreamBroker,
+            path,
+            streams,
+            region=region,
+            account=account,
+            clock=clock,
+            notify=None if wake_other_processes else waker.notify_threadsafe,
+            iterator_ttl=iterator_ttl,
+        )
         return cls(broker, call=thread.call, waker=waker, clock=clock, owns=True, thread=thread)
 
     # -- streams --------------------------------------------------------------------
 
     def create_stream(self, name: str, config: StreamConfig) -> Awaitable[StreamSummary]:
-        return self._call(self.broker.create_stream, name, config)
+        return self._call(self.core.create_stream, name, config)
 
     def delete_stream(self, stream: str) -> Awaitable[None]:
-        return self._call(self.broker.delete_stream, stream)
+        return self._call(self.core.delete_stream, stream)
 
     def list_streams(self) -> Awaitable[list[str]]:
-        return self._call(_names, self.broker)
+        return self._call(_names, self.core)
 
     def stream_arn(self, stream: str) -> str:
-        return self.broker.stream_arn(stream)
+        return self.core.stream_arn(stream)
 
     def describe_stream_summary(self, stream: str) -> Awaitable[StreamSummary]:
-        return self._call(self.broker.stream_summary, stream)
+        return self._call(self.core.stream_summary, stream)
 
     def list_shards(self, stream: str) -> Awaitable[list[ShardInfo]]:
-        return self._call(self.broker.list_shards, stream)
+        return self._call(self.core.list_shards, stream)
 
     def update_shard_count(self, stream: str, target: int) -> Awaitable[UpdateShardCountResult]:
-        return self._call(self.broker.update_shard_count, stream, target)
+        return self._call(self.core.update_shard_count, stream, target)
 
     def trim(self) -> Awaitable[int]:
-        return self._call(self.broker.trim)
+        return self._call(self.core.trim)
 
     # -- records --------------------------------------------------------------------
 
@@ -177,7 +147,7 @@ class ThreadedStreamStorage:
         sequence_number_for_ordering: str | None = None,
     ) -> Awaitable[PutResult]:
         return self._call(
-            self.broker.put_record,
+            self.core.put_record,
             stream,
             data,
             partition_key,
@@ -188,7 +158,7 @@ class ThreadedStreamStorage:
     def put_records(
         self, stream: str, entries: Sequence[PutRecordsEntry]
     ) -> Awaitable[PutRecordsResult]:
-        return self._call(self.broker.put_records, stream, entries)
+        return self._call(self.core.put_records, stream, entries)
 
     def get_shard_iterator(
         self,
@@ -200,7 +170,7 @@ class ThreadedStreamStorage:
         timestamp: float | None = None,
     ) -> Awaitable[str]:
         return self._call(
-            self.broker.get_shard_iterator,
+            self.core.get_shard_iterator,
             stream,
             shard_id,
             iterator_type,
@@ -209,38 +179,23 @@ class ThreadedStreamStorage:
         )
 
     def get_records(self, iterator: str, limit: int) -> Awaitable[GetRecordsResult]:
-        return self._call(self.broker.get_records, iterator, limit)
+        return self._call(self.core.get_records, iterator, limit)
 
     def read_shard(self, stream: str, iterator: str, limit: int) -> Awaitable[ShardBatch]:
-        return self._call(_read, self.broker, stream, iterator, limit)
+        return self._call(_read, self.core, stream, iterator, limit)
 
     def shard_tip(self, stream: str, shard_id: str) -> Awaitable[ShardTip]:
-        return self._call(self.broker.tip, stream, shard_id)
+        return self._call(self.core.tip, stream, shard_id)
 
     def has_records_after(
         self, stream: str, shard_id: str, sequence_number: str | None
     ) -> Awaitable[bool]:
-        return self._call(self.broker.has_records_after, stream, shard_id, sequence_number)
-
-    # -- waiting --------------------------------------------------------------------
-
-    def change_version(self, stream_arn: str) -> int:
-        return self.waker.version(stream_arn)
-
-    def wait_for_change(self, stream_arn: str, version: int, timeout: float) -> Awaitable[bool]:
-        return self.waker.wait(stream_arn, version, timeout, self._clock)
+        return self._call(self.core.has_records_after, stream, shard_id, sequence_number)
 
     # -- lifecycle ------------------------------------------------------------------
 
     def statistics(self) -> StreamBrokerStatistics:
-        return self.broker.statistics()
-
-    async def aclose(self) -> None:
-        if self._owns:
-            self._owns = False
-            await self._call(self.broker.close)
-            if self._thread is not None:
-                self._thread.close()
+        return self.core.statistics()
 
 
 def _names(broker: StreamCore) -> list[str]:

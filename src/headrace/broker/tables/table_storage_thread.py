@@ -1,8 +1,9 @@
 """A :class:`TableBroker` behind the async ``TableStorage`` seam (``table_seam.py``).
 
-:class:`ThreadedTableStorage` runs each call on one broker thread, and reads the tables'
-change streams through a ``ThreadedStreamStorage`` over the same file on the same thread
-(tables open first: they fix the streams' labels).
+:class:`ThreadedTableStorage` runs each call on one broker thread (through
+:class:`~headrace.broker.core_calls.CoreCalls`), and reads the tables' change streams
+through a ``ThreadedStreamStorage`` over the same file on the same thread (tables open
+first: they fix the streams' labels).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from headrace.broker.core_calls import CoreCalls, open_on_thread
 from headrace.broker.streams.stream_broker import StreamBroker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
@@ -44,7 +46,6 @@ class _StreamsOpener:
     region: str
     account: str
     clock: Clock
-    waker: Waker
     notify: Callable[[str], None] | None
 
     def __call__(self) -> StreamBroker:
@@ -58,19 +59,21 @@ class _StreamsOpener:
         )
 
 
-class ThreadedTableStorage:
+class ThreadedTableStorage(CoreCalls[TableBroker]):
     """The tables of one file and their change streams; open with :meth:`open`.
 
     The change streams are opened on the first :meth:`change_stream` call: a write needs
     only the tables.
     """
 
-    def __init__(self, broker: TableBroker, opener: _StreamsOpener, thread: BrokerThread) -> None:
-        self.broker = broker
+    def __init__(
+        self, broker: TableBroker, opener: _StreamsOpener, thread: BrokerThread, waker: Waker
+    ) -> None:
+        super().__init__(
+            broker, call=thread.call, waker=waker, clock=opener.clock, owns=True, thread=thread
+        )
         self._opener = opener
-        self._thread = thread
         self._changes: ThreadedStreamStorage | None = None
-        self._closed = False
 
     @classmethod
     async def open(
@@ -88,31 +91,27 @@ class ThreadedTableStorage:
         clock = clock or SystemClock()
         waker = Waker(asyncio.get_running_loop())
         notify = None if wake_other_processes else waker.notify_threadsafe
-        thread = BrokerThread(name="headrace-tables")
-        try:
-            broker = await thread.call(
-                TableBroker,
-                path,
-                tables,
-                region=region,
-                account=account,
-                clock=clock,
-                notify=notify,
-            )
-        except BaseException:
-            thread.close()
-            raise
-        opener = _StreamsOpener(path, tables, region, account, clock, waker, notify)
-        return cls(broker, opener, thread)
+        broker, thread = await open_on_thread(
+            "headrace-tables",
+            TableBroker,
+            path,
+            tables,
+            region=region,
+            account=account,
+            clock=clock,
+            notify=notify,
+        )
+        opener = _StreamsOpener(path, tables, region, account, clock, notify)
+        return cls(broker, opener, thread, waker)
 
     def list_tables(self) -> Awaitable[list[str]]:
-        return self._thread.call(_names, self.broker)
+        return self._call(_names, self.core)
 
     def describe_table(self, table: str) -> Awaitable[TableSummary]:
-        return self._thread.call(self.broker.describe_table, table)
+        return self._call(self.core.describe_table, table)
 
     def get_item(self, table: str, key: Mapping[str, Any]) -> Awaitable[Item | None]:
-        return self._thread.call(self.broker.get_item, table, key)
+        return self._call(self.core.get_item, table, key)
 
     def put_item(
         self,
@@ -122,8 +121,8 @@ class ThreadedTableStorage:
         condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        return self._thread.call(
-            self.broker.put_item, table, item, condition=condition, return_values=return_values
+        return self._call(
+            self.core.put_item, table, item, condition=condition, return_values=return_values
         )
 
     def update_item(
@@ -139,8 +138,8 @@ class ThreadedTableStorage:
         condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        return self._thread.call(
-            self.broker.update_item,
+        return self._call(
+            self.core.update_item,
             table,
             key,
             update=update,
@@ -160,8 +159,8 @@ class ThreadedTableStorage:
         condition: Condition | None = None,
         return_values: str = "NONE",
     ) -> Awaitable[WriteResult]:
-        return self._thread.call(
-            self.broker.delete_item, table, key, condition=condition, return_values=return_values
+        return self._call(
+            self.core.delete_item, table, key, condition=condition, return_values=return_values
         )
 
     def query(
@@ -172,10 +171,10 @@ class ThreadedTableStorage:
         *,
         forward: bool = True,
     ) -> Awaitable[ReadPage]:
-        return self._thread.call(self.broker.query, table, key_condition, options, forward=forward)
+        return self._call(self.core.query, table, key_condition, options, forward=forward)
 
     def scan(self, table: str, options: ReadOptions = EVERYTHING) -> Awaitable[ReadPage]:
-        return self._thread.call(self.broker.scan, table, options)
+        return self._call(self.core.scan, table, options)
 
     def batch_write_item(
         self,
@@ -184,36 +183,33 @@ class ThreadedTableStorage:
         puts: Sequence[Mapping[str, Any]] = (),
         deletes: Sequence[Mapping[str, Any]] = (),
     ) -> Awaitable[BatchWriteResult]:
-        return self._thread.call(self.broker.batch_write_item, table, puts=puts, deletes=deletes)
+        return self._call(self.core.batch_write_item, table, puts=puts, deletes=deletes)
 
     async def change_stream(self, table: str) -> ChangeStream:
-        arn = await self._thread.call(self.broker.stream_arn, table)
+        arn = await self._call(self.core.stream_arn, table)
         if arn is None:
             raise InvalidParameterValueException(
                 f"Table {table} has no stream: set StreamSpecification on it under tables:"
             )
         if self._changes is None:
-            streams = await self._thread.call(self._opener)
+            streams = await self._call(self._opener)
             self._changes = ThreadedStreamStorage(
-                streams, call=self._thread.call, waker=self._opener.waker, clock=self._opener.clock
+                streams, call=self._call, waker=self.waker, clock=self._clock, owns=True
             )
         return ChangeStream(self._changes, table_stream_name(table), arn)
 
     def trim(self) -> Awaitable[int]:
-        return self._thread.call(self.broker.trim)
+        return self._call(self.core.trim)
 
     def statistics(self) -> TableBrokerStatistics:
-        return self.broker.statistics()
+        return self.core.statistics()
 
     async def aclose(self) -> None:
         """Close both brokers, then stop the thread. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        await self._thread.call(self.broker.close)
+        await self._close_core()
         if self._changes is not None:
-            await self._thread.call(self._changes.broker.close)
-        self._thread.close()
+            await self._changes.aclose()
+        self._stop_thread()
 
 
 def _names(broker: TableBroker) -> list[str]:

@@ -7,9 +7,8 @@ settle it with successes and failures (it redelivers the failures itself), close
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from engine_driving import drain
@@ -20,58 +19,13 @@ from headrace.esm.engine import Engine
 from headrace.esm.queues.queue_build import build_queue_mapping
 from headrace.esm.queues.queue_mapping import QueueMapping
 from headrace.esm.queues.queue_reader import read_queue, return_now
-from headrace.events import QueueMessage
 from headrace.sources.kinds.sqs_family import SqsRecordShape
-from headrace.sources.source_seam import Settlement, capabilities
+from headrace.sources.source_seam import capabilities
+from headrace.testing import CoreOnlyQueue
 from headrace.testing.memory_functions import InMemoryFunctionRuntime
 from headrace.testing.memory_queue_source import InMemoryQueueSource
 
 ARN = "arn:aws:sqs:us-east-1:000000000000:plain"
-
-
-@dataclass
-class CoreOnlyQueue:
-    """Pending messages in a deque; a failed settle puts them back at the end (a nack)."""
-
-    arn: str = ARN
-    pending: deque[QueueMessage] = field(default_factory=deque)
-    in_flight: dict[str, QueueMessage] = field(default_factory=dict)
-    deliveries: Counter[str] = field(default_factory=Counter)
-    done: list[str] = field(default_factory=list)
-    nacked: list[str] = field(default_factory=list)
-
-    def send(self, body: str) -> None:
-        message_id = f"id-{len(self.deliveries) + len(self.pending) + len(self.in_flight)}"
-        self.pending.append(
-            QueueMessage(
-                message_id=message_id,
-                receipt_handle="",  # this kind has none; the engine must not need one
-                body=body,
-                md5_of_body=hashlib.md5(body.encode()).hexdigest(),
-                attributes={},
-            )
-        )
-
-    async def receive_batch(self, max_items: int, *, wait_seconds: float) -> list[QueueMessage]:
-        batch = []
-        while self.pending and len(batch) < max_items:
-            message = self.pending.popleft()
-            self.in_flight[message.message_id] = message
-            self.deliveries[message.body] += 1
-            batch.append(message)
-        return batch
-
-    async def settle(self, settlement: Settlement) -> int:
-        for message in settlement.succeeded:
-            del self.in_flight[message.message_id]
-            self.done.append(message.body)
-        for message in settlement.failed:
-            self.pending.append(self.in_flight.pop(message.message_id))
-            self.nacked.append(message.body)
-        return len(settlement.succeeded)
-
-    async def aclose(self) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -107,19 +61,19 @@ def run_over(
 
 
 def test_the_fake_has_only_the_core() -> None:
-    assert capabilities(CoreOnlyQueue()) == {"core"}
+    assert capabilities(CoreOnlyQueue(ARN)) == {"core"}
 
 
 async def test_a_mapping_drains_a_core_only_source() -> None:
     """§4.1.1: every message is invoked once and settled as a success; nothing is lost."""
-    source = CoreOnlyQueue()
+    source = CoreOnlyQueue(ARN)
     bodies = [f"m{i}" for i in range(25)]
     for body in bodies:
         source.send(body)
     engine, mapping, runtime, clock = run_over(source, lambda event, context: None, BatchSize=10)
     result = await drain(engine, clock, step=1.0, limit=200)
     assert result.drained
-    assert sorted(source.done) == sorted(bodies)
+    assert sorted(source.acked) == sorted(bodies)
     assert source.nacked == []
     assert set(source.deliveries.values()) == {1}
     invoked = [r["body"] for event in runtime.invocations for r in event["Records"]]
@@ -130,7 +84,7 @@ async def test_a_mapping_drains_a_core_only_source() -> None:
 async def test_partial_batch_failures_are_settled_as_failures() -> None:
     """§3.5.5: reported messages are not settled as done; a source without visibility
     timeouts is told they failed and redelivers them; the rest are done. Nothing is lost."""
-    source = CoreOnlyQueue()
+    source = CoreOnlyQueue(ARN)
     for body in ("a", "b", "c", "d"):
         source.send(body)
     failed_once: set[str] = set()
@@ -149,7 +103,7 @@ async def test_partial_batch_failures_are_settled_as_failures() -> None:
     result = await drain(engine, clock, step=1.0, limit=200)
     assert result.drained
     assert sorted(source.nacked) == ["b", "d"]
-    assert sorted(source.done) == ["a", "b", "c", "d"]
+    assert sorted(source.acked) == ["a", "b", "c", "d"]
     assert source.deliveries == Counter({"a": 1, "b": 2, "c": 1, "d": 2})
     first = [r["body"] for r in runtime.invocations[0]["Records"]]
     assert first == ["a", "b", "c", "d"]
@@ -158,7 +112,7 @@ async def test_partial_batch_failures_are_settled_as_failures() -> None:
 async def test_a_function_error_settles_the_whole_batch_as_failed() -> None:
     """§4.1.1: on an error nothing is done; the core-only source is told every message
     failed, redelivers them, and the retry succeeds."""
-    source = CoreOnlyQueue()
+    source = CoreOnlyQueue(ARN)
     for body in ("x", "y"):
         source.send(body)
     calls: list[list[str]] = []
@@ -173,13 +127,13 @@ async def test_a_function_error_settles_the_whole_batch_as_failed() -> None:
     assert result.drained
     assert calls[0] == ["x", "y"]
     assert sorted(source.nacked) == ["x", "y"]
-    assert sorted(source.done) == ["x", "y"]
+    assert sorted(source.acked) == ["x", "y"]
 
 
 async def test_the_reader_falls_back_on_the_core_where_a_capability_is_absent() -> None:
     """Checked once at build: no visibility (failures are settled), no FIFO groups, settles
     before the next receive; a stop's hand-back settles the messages as failed."""
-    source = CoreOnlyQueue()
+    source = CoreOnlyQueue(ARN)
     source.send("m")
     reader = read_queue(source, FakeClock())
     assert (reader.visibility_timeout, reader.settle_failures) == (None, True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from demo_queue_kind import DEMO_QUEUE, PREFIX, QUEUES, DemoQueue, DemoQueueKind
+from demo_queue_kind import DEMO_QUEUE, PREFIX, QUEUES, DemoQueueKind
 
 from headrace.app import App, RunOptions
 from headrace.config.load import load_config
@@ -23,6 +23,7 @@ from headrace.errors import InvalidParameterValueException
 from headrace.sources.kinds import kind_table
 from headrace.sources.kinds.kind_seam import ResolvedSource, Unresolved
 from headrace.sources.source_seam import capabilities
+from headrace.testing import CoreOnlyQueue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -46,10 +47,10 @@ def handle(event, context):
 
 
 @pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoQueue]:
+def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreOnlyQueue]:
     """The demo kind registered in the kind table, and its queue (emptied after)."""
     monkeypatch.setattr(kind_table, "SOURCE_KINDS", (*kind_table.SOURCE_KINDS, DEMO_QUEUE))
-    queue = QUEUES.setdefault(ARN, DemoQueue(ARN))
+    queue = QUEUES.setdefault(ARN, CoreOnlyQueue(ARN))
     try:
         yield queue
     finally:
@@ -84,7 +85,7 @@ def invoked(root: Path) -> list[str]:
 
 
 async def test_a_core_only_kind_drains_through_app_with_a_partial_failure(
-    demo: DemoQueue, tmp_path: Path
+    demo: CoreOnlyQueue, tmp_path: Path
 ) -> None:
     """§3.5.5: with ReportBatchItemFailures only the reported message comes back (the
     source is told it failed and redelivers it); the rest are done once; nothing is lost,
@@ -104,7 +105,7 @@ async def test_a_core_only_kind_drains_through_app_with_a_partial_failure(
     assert demo.nacked == ["bad"]
     assert sorted(demo.acked) == sorted(bodies)
     assert not demo.pending
-    assert not demo.unacked
+    assert not demo.in_flight
     assert demo.deliveries["bad"] == 2
     assert {body: n for body, n in demo.deliveries.items() if body != "bad"} == dict.fromkeys(
         bodies[:-1], 1
@@ -114,7 +115,7 @@ async def test_a_core_only_kind_drains_through_app_with_a_partial_failure(
 
 
 async def test_a_core_only_kind_with_nothing_to_read_drains_at_once(
-    demo: DemoQueue, tmp_path: Path
+    demo: CoreOnlyQueue, tmp_path: Path
 ) -> None:
     """An empty source: the mapping's first receive comes back empty, and the run ends."""
     app = App(load_config(project(tmp_path)))
