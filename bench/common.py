@@ -20,8 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 HANDLERS = BENCH / "handlers"
@@ -112,6 +110,8 @@ class TreeSampler:
 
 def tree_usage(pid: int) -> tuple[int, float]:
     """(summed RSS bytes, summed CPU seconds) of a live process tree; (0, 0) if gone."""
+    import psutil  # the bench venv's: imported here so the pure helpers load in the dev venv
+
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]

@@ -41,6 +41,7 @@ class Project:
     root: Path
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     streams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     mappings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -71,6 +72,8 @@ class Project:
         }
         if self.streams:
             document["streams"] = self.streams
+        if self.tables:
+            document["tables"] = self.tables
         self.config_path.write_text(yaml.safe_dump(document, sort_keys=False))
         return self.config_path
 

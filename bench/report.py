@@ -15,7 +15,17 @@ from typing import Any
 from bench.common import BENCH, ROOT, Row
 
 HISTORY = BENCH / "history.md"
-PACKAGES = ("headrace", "msgspec", "celery", "kombu", "dramatiq", "redis", "ministack")
+PACKAGES = (
+    "headrace",
+    "msgspec",
+    "celery",
+    "kombu",
+    "dramatiq",
+    "redis",
+    "ministack",
+    "moto",
+    "boto3",
+)
 
 
 def _cpu_model() -> str:
@@ -154,6 +164,17 @@ def _failures_ratio(rows: list[Row]) -> tuple[str, bool | None]:
     return f"{100 * failing / ours:.0f} % of the drain", failing >= 0.8 * ours
 
 
+def _api_ratio(case: str, key: str, at_least: float) -> Check:
+    def check(rows: list[Row]) -> tuple[str, bool | None]:
+        ours = _value(_find(rows, case, "headrace"), key)
+        theirs = _value(_find(rows, case, "moto"), key)
+        if not ours or not theirs:
+            return "not measured", None
+        return f"{ours / theirs:.1f}×", ours / theirs >= at_least
+
+    return check
+
+
 TARGETS: list[tuple[str, Check]] = [
     (
         "queue drain ≥ 25,000 msgs/s",
@@ -195,6 +216,19 @@ TARGETS: list[tuple[str, Check]] = [
         "failures: the DLQ holds exactly the poison messages",
         _measure("failures", "headrace", "dlq_exact", bool),
     ),
+    (
+        "endpoint send_message_batch ≥ 10,000 msgs/s",
+        _measure("api_send", "headrace", "msgs_per_s", lambda v: v >= 10_000),
+    ),
+    ("endpoint send_message_batch ≥ 50× moto", _api_ratio("api_send", "msgs_per_s", 50)),
+    (
+        "create mapping → first delivery, cold function: p50 ≤ 100 ms",
+        _measure("api_first_delivery", "headrace, cold", "p50_ms", lambda v: v <= 100),
+    ),
+    (
+        "create mapping → first delivery, warm function: p50 ≤ 100 ms",
+        _measure("api_first_delivery", "headrace, warm", "p50_ms", lambda v: v <= 100),
+    ),
 ]
 
 
@@ -213,6 +247,43 @@ def _stream_ratio(rows: list[Row]) -> list[str]:
     if not ours or not theirs:
         return []
     return [f"headrace ÷ MiniStack's Kinesis mapping: {ours / theirs:.1f}×.", ""]
+
+
+API_RATE_KEYS = {
+    "api_send": ["threads", "msgs", "msgs_per_s", "server_cpu_s", "msgs_per_server_cpu_s"],
+    "api_put": ["threads", "items", "items_per_s", "server_cpu_s", "items_per_server_cpu_s"],
+}
+
+
+def _api_ratio_line(rows: list[Row], case: str, key: str, what: str) -> str:
+    measured, _ = _api_ratio(case, key, 0)(rows)
+    return f"headrace ÷ moto, {what}: {measured}."
+
+
+def api_tables(rows: list[Row]) -> list[str]:
+    """Section 6: the endpoint's boto3 calls beside moto's, and create → first delivery."""
+    return [
+        "boto3 `send_message_batch` (10 × ~200 B):",
+        "",
+        *simple_table(rows, "api_send", API_RATE_KEYS["api_send"]),
+        "",
+        _api_ratio_line(rows, "api_send", "msgs_per_s", "send_message_batch"),
+        "",
+        "boto3 `put_item` on a table with a stream:",
+        "",
+        *simple_table(rows, "api_put", API_RATE_KEYS["api_put"]),
+        "",
+        _api_ratio_line(rows, "api_put", "items_per_s", "put_item"),
+        "",
+        "create_event_source_mapping → the handler starts on the message the queue held:",
+        "",
+        *simple_table(
+            rows,
+            "api_first_delivery",
+            ["samples", "p50_ms", "p95_ms", "max_ms", "create_call_p50_ms"],
+        ),
+        "",
+    ]
 
 
 def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: list[str]) -> None:
@@ -270,6 +341,9 @@ def write_results(rows: list[Row], path: Path, seconds: float, machine_lines: li
             ["messages", "poison", "msgs_per_s", "all_settled_s", "dlq_count", "dlq_exact"],
         ),
         "",
+        "## 6. The endpoint's AWS APIs (boto3), beside moto's server",
+        "",
+        *api_tables(rows),
     ]
     failed = [r for r in rows if not r.values]
     if failed:

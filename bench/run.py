@@ -56,6 +56,7 @@ CASES = (
         "fifo_failures", ("--fifo-messages", "10000", "--messages", "100000"), 400, "FIFO, failures"
     ),
     Case("idle", ("--seconds", "30"), 240, "idle cost"),
+    Case("aws_api", ("--seconds", "5", "--samples", "20"), 300, "AWS APIs beside moto"),
 )
 REDIS_PORT = 6379
 # A private Redis, when the local one is not running: a port nobody else uses here.
