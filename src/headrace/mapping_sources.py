@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from headrace.broker.embedded import EmbeddedBroker
+from headrace.broker.queue_broker import QueueBroker
 from headrace.clock import Clock
 from headrace.config.kinds import SourceKind, Unresolved, kind_for
-from headrace.config.model import Config, EventSourceMappingConfig
+from headrace.config.model import Config, EventSourceMappingConfig, QueueConfig
 from headrace.errors import InvalidParameterValueException
 from headrace.esm.streams.destinations import DestinationSender
 from headrace.sources.kinds.opening import OpenedSource
@@ -34,6 +36,9 @@ from headrace.state.sqlite_state import SqliteCheckpoints, open_sqlite_checkpoin
 if TYPE_CHECKING:
     from headrace.sources.embedded_streams import EmbeddedStreams
 
+# The embedded streams' file in data_dir (``headrace.broker.streams.STREAMS_FILE_NAME``,
+# not imported: a queue-only run never loads the stream brokers).
+STREAMS_FILE = "streams.sqlite3"
 # The endpoint's hold on the streams file, among the mapping UUIDs that use it.
 ENDPOINT_USER = "endpoint"
 
@@ -95,20 +100,20 @@ class MappingSources:
         if mapping.function_name not in self.config.functions:
             # §1.6.2; before the source, whose record shape may name the function.
             raise InvalidParameterValueException("Function does not exist")
-        kind = kind_for(self.config, mapping)
+        config = await self.resources()
+        kind = kind_for(config, mapping)
         if kind is None:
             raise InvalidParameterValueException(
                 f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
                 "DynamoDB stream ARN"
             )
-        if not kind.built(self.config, mapping.event_source_arn):
-            raise InvalidParameterValueException(
-                _not_found(kind, self.config, mapping.event_source_arn)
-            )
+        if not kind.built(config, mapping.event_source_arn):
+            raise InvalidParameterValueException(_not_found(kind, config, mapping.event_source_arn))
         entry = OpenMapping(kind, contextlib.AsyncExitStack())
         self.opened[mapping.uuid] = entry
         try:
-            entry.source = await kind.open(_Opening(self, entry.stack, mapping.uuid), mapping)
+            opening = _Opening(self, config, entry.stack, mapping.uuid)
+            entry.source = await kind.open(opening, mapping)
             if kind.defaults.is_stream:
                 await self._open_stream_parts(mapping, entry)
         except BaseException:
@@ -149,6 +154,24 @@ class MappingSources:
             await self.close(uuid)
         await self.close(ENDPOINT_USER)
 
+    async def resources(self) -> Config:
+        """The config with the resources a mapping can name now: the queue broker's
+        catalog (the file's queues as SetQueueAttributes left them, those CreateQueue made,
+        none DeleteQueue removed) and the streams CreateStream made (read from the streams
+        file; the file's win a name in both). Source kinds resolve and open ARNs against it
+        as against the file."""
+        queues = await self.broker.call(_catalogued_queues, self.broker.queues)
+        config = dataclasses.replace(self.config, queues=queues)
+        path = self.config.data_dir / STREAMS_FILE
+        if not path.exists():
+            return config
+        from headrace.broker.streams.created_streams import read_created_streams
+
+        created = await asyncio.to_thread(read_created_streams, path)
+        if not created:
+            return config
+        return dataclasses.replace(config, streams={**created, **self.config.streams})
+
     async def endpoint_streams(self) -> EmbeddedStreams:
         """The streams file for the AWS endpoint: opened on its first need, kept open until
         :meth:`aclose` (mappings come and go meanwhile without closing it)."""
@@ -180,6 +203,11 @@ class MappingSources:
             await stack.enter_async_context(streams)
             self.streams, self._streams_users.stack = streams, stack
         return self.streams
+
+
+def _catalogued_queues(queues: QueueBroker) -> dict[str, QueueConfig]:
+    """Every queue of the broker's catalog with its attributes (on the broker thread)."""
+    return {name: queues.queue(name).config for name in queues.queue_names}
 
 
 def _not_found(kind: SourceKind, config: Config, arn: str) -> str:
@@ -218,12 +246,9 @@ class _Opening:
     the shared embedded streams."""
 
     sources: MappingSources
+    config: Config  # with the resources made through the endpoint
     stack: contextlib.AsyncExitStack
     uuid: str
-
-    @property
-    def config(self) -> Config:
-        return self.sources.config
 
     @property
     def clock(self) -> Clock:

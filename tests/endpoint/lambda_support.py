@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -97,10 +97,16 @@ async def settled(lam: Any, uuid: str, state: str = "Enabled") -> dict[str, Any]
         found.update(await call(lam.get_event_source_mapping, UUID=uuid))
         return found["State"] == state
 
+    await wait_until(check, lambda: f"mapping {uuid} stayed {found.get('State')}, not {state}")
+    return found
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], failure: Callable[[], str]) -> None:
+    """:func:`wait_for` for a condition that awaits (a boto3 call off the loop); the
+    AssertionError's text is ``failure()`` when the wait runs out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT
     while not await check():
         if loop.time() > deadline:
-            raise AssertionError(f"mapping {uuid} stayed {found.get('State')}, not {state}")
+            raise AssertionError(failure())
         await asyncio.sleep(0.02)
-    return found

@@ -5,6 +5,11 @@ Long polls wait for what can make a message receivable, never on a timer: a send
 visibility change (the storage's ``wait_for_change``; with SQLite also from other
 processes), the moment the next delayed or in-flight message becomes visible, or the end
 of the wait, whichever comes first. Waits use the injected clock.
+
+A queue deleted while a mapping reads it (DeleteQueue) is not an error of the engine: the
+source's reads raise :class:`~headrace.errors.SourceUnavailable` with Lambda's words for a
+missing queue (§1.6.11), which the mapping shows as its problem while it retries; a queue
+made again under the name is read again.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from headrace.broker.queue_api import check_visibility_timeout
 from headrace.clock import Clock
+from headrace.errors import QueueDoesNotExist, SourceUnavailable
 from headrace.events import QueueMessage
 from headrace.owned_tasks import OwnedTasks
 from headrace.sources.combining import CallCombiner, CombinedAnswer
+from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
 from headrace.sources.queue_core import SqsCore
 from headrace.statistics import QueueDepth
 
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 # The broker's time resolution: a wait for the next visible message is never shorter, so
 # a message due within the current millisecond cannot make a poll spin.
 MIN_WAIT_S = 0.001
+# SQS's code for a missing queue, as Lambda names it (§1.6.11).
+NON_EXISTENT_QUEUE = "AWS.SimpleQueueService.NonExistentQueue"
 
 
 @dataclass(slots=True)
@@ -99,7 +108,10 @@ class EmbeddedQueueSource(SqsCore):
         deadline = self._clock.monotonic() + wait_seconds
         while True:
             version = self._storage.change_version(self.arn)
-            poll = await self._combiner.receive(max_messages, visibility_timeout)
+            try:
+                poll = await self._combiner.receive(max_messages, visibility_timeout)
+            except QueueDoesNotExist as exc:
+                raise self._missing() from exc
             self._counts.receives += 1
             if poll.messages:
                 self._counts.messages_received += len(poll.messages)
@@ -128,7 +140,10 @@ class EmbeddedQueueSource(SqsCore):
             ready, next_at = False, look[1]
             self._counts.looks_saved += 1
         else:
-            look_now = await self._storage.receivable(self.arn)
+            try:
+                look_now = await self._storage.receivable(self.arn)
+            except QueueDoesNotExist:
+                return True  # the receive that follows tells the mapping (SourceUnavailable)
             ready, next_at = look_now.ready, look_now.next_visible_at
         return ready or await self._wait(version, deadline, next_at)
 
@@ -136,7 +151,10 @@ class EmbeddedQueueSource(SqsCore):
         """Delete by receipt handle; return how many were deleted (stale handles are not)."""
         if not messages:
             return 0
-        deleted = sum(await self._combiner.delete([m.receipt_handle for m in messages]))
+        try:
+            deleted = sum(await self._combiner.delete([m.receipt_handle for m in messages]))
+        except QueueDoesNotExist as exc:
+            raise self._missing() from exc
         self._counts.messages_deleted += deleted
         return deleted
 
@@ -144,10 +162,23 @@ class EmbeddedQueueSource(SqsCore):
         """Set the remaining visibility timeout of in-flight messages; others are left."""
         if messages:
             handles = [m.receipt_handle for m in messages]
-            await self._storage.change_visibility(self.arn, handles, timeout)
+            try:
+                await self._storage.change_visibility(self.arn, handles, timeout)
+            except QueueDoesNotExist as exc:
+                raise self._missing() from exc
 
     async def depth(self) -> QueueDepth:
-        return await self._storage.queue_depth(self.arn)
+        """The queue's depth; nothing once the queue is deleted (it holds nothing)."""
+        try:
+            return await self._storage.queue_depth(self.arn)
+        except QueueDoesNotExist:
+            return QueueDepth(0, 0, 0)
+
+    def _missing(self) -> SourceUnavailable:
+        """The queue is gone (DeleteQueue): Lambda's words for it (§1.6.11)."""
+        return SourceUnavailable(
+            QUEUE_NOT_FOUND, source_arn=self.arn, code=NON_EXISTENT_QUEUE, transient=False
+        )
 
     def statistics(self) -> EmbeddedQueueStatistics:
         c = self._counts

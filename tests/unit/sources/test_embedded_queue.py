@@ -15,8 +15,15 @@ import pytest
 from headrace.broker import EmbeddedBroker
 from headrace.clock import FakeClock
 from headrace.config.model import QueueConfig, RedrivePolicy
-from headrace.errors import BrokerError, DataDirInUse, InvalidParameterValue, QueueDoesNotExist
+from headrace.errors import (
+    BrokerError,
+    DataDirInUse,
+    InvalidParameterValue,
+    QueueDoesNotExist,
+    SourceUnavailable,
+)
 from headrace.sources.embedded_queue import EmbeddedQueueSource, open_embedded_queue
+from headrace.sources.kinds.sqs_family import QUEUE_NOT_FOUND
 from headrace.sources.source_seam import QueueSource
 from headrace.statistics import QueueDepth
 
@@ -355,3 +362,32 @@ async def test_failed_start_releases_everything(tmp_path: Path) -> None:
         await embedded.start()
     with pytest.raises(BrokerError):
         embedded.call(print)
+
+
+async def test_a_deleted_queue_is_unavailable_not_an_engine_error(tmp_path: Path) -> None:
+    """DeleteQueue of the queue a source reads (§1.6.11): a receive raises
+    SourceUnavailable with Lambda's NonExistentQueue words (the mapping shows it as its
+    problem and retries), wait_visible lets that receive run, depth is empty; a queue made
+    again under the name is read again."""
+    clock = FakeClock()
+    async with EmbeddedBroker(tmp_path, {}, region=REGION, account=ACCOUNT, clock=clock) as broker:
+        await broker.call(broker.queues.create_queue, "made", QueueConfig(name="made"))
+        source = open_embedded_queue(broker, arn("made"))
+        await send(broker, "made", "before")
+        (received,) = await source.receive(1, wait_seconds=0)
+        await broker.call(broker.queues.delete_queue, "made")
+        with pytest.raises(SourceUnavailable) as missing:
+            await source.receive(1, wait_seconds=0)
+        assert str(missing.value) == QUEUE_NOT_FOUND
+        assert missing.value.code == "AWS.SimpleQueueService.NonExistentQueue"
+        assert not missing.value.transient
+        with pytest.raises(SourceUnavailable):
+            await source.delete([received])
+        with pytest.raises(SourceUnavailable):
+            await source.change_visibility([received], 0)
+        assert await source.wait_visible(0) is True
+        assert await source.depth() == QueueDepth(0, 0, 0)
+        await broker.call(broker.queues.create_queue, "made", QueueConfig(name="made"))
+        await send(broker, "made", "after")
+        assert [m.body for m in await source.receive(1, wait_seconds=0)] == ["after"]
+        await source.aclose()

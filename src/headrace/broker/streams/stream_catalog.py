@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from headrace import arn as arnlib
 from headrace.broker.streams import sequence, shards
+from headrace.broker.streams.created_streams import CREATED_STREAMS, load_created_streams
 from headrace.broker.streams.resharding import ReshardPlan, plan_uniform_scaling
 from headrace.broker.streams.stream_results import StreamSummary
 from headrace.config.resources import StreamConfig
@@ -26,13 +27,6 @@ from headrace.errors import ResourceNotFoundException
 
 # Milliseconds in an hour, for RetentionPeriodHours.
 _HOUR_MS = 3_600_000
-# The streams created at run time, declared again at every open until deleted. Made here
-# (not in the file's schema) so files written before it gain it on their next open.
-_CREATED_STREAMS = """CREATE TABLE IF NOT EXISTS created_streams (
-    name TEXT PRIMARY KEY,
-    shard_count INTEGER NOT NULL,
-    retention_period_hours INTEGER NOT NULL
-)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +74,9 @@ class Catalog:
         self._streams: dict[str, Stream] = {}
         for name, config in streams.items():
             self._streams[name] = self._declare(conn, name, config, now)
-        conn.execute(_CREATED_STREAMS)
-        created = conn.execute(
-            "SELECT name, shard_count, retention_period_hours FROM created_streams ORDER BY name"
-        ).fetchall()
-        for name, shard_count, retention in created:
+        conn.execute(CREATED_STREAMS)
+        for name, config in load_created_streams(conn).items():
             if name not in self._streams:
-                config = StreamConfig(
-                    name=name, shard_count=shard_count, retention_period_hours=retention
-                )
                 self._streams[name] = self._declare(conn, name, config, now)
 
     def _declare(

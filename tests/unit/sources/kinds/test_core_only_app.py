@@ -144,6 +144,7 @@ async def test_a_kind_words_its_own_not_found_at_create(
     config = load_config(project(tmp_path))
     monkeypatch.setattr(kind_table, "SOURCE_KINDS", (MissingDemoKind(),))
     app = App(config)
-    with pytest.raises(InvalidParameterValueException, match=f"Demo queue not found: {ARN}"):
-        await app.sources.open(config.event_source_mappings[0])
+    async with app.broker:  # the run's: sources resolve against the queues it has
+        with pytest.raises(InvalidParameterValueException, match=f"Demo queue not found: {ARN}"):
+            await app.sources.open(config.event_source_mappings[0])
     assert app.sources.opened == {}
