@@ -133,6 +133,10 @@ class MemoryStreamCore:
         self._declare(name, config)
         return self.stream_summary(name)
 
+    def attach_stream(self, config: StreamConfig) -> None:
+        """Hold a table's change stream made by CreateTable (as ``StreamBroker``'s)."""
+        self._declare(config.name, config)
+
     def _declare(self, name: str, config: StreamConfig) -> None:
         if name not in self._held:
             arn = arnlib.kinesis_stream(self._region, self._account, name)

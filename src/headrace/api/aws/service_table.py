@@ -19,6 +19,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "headrace.api.aws.lambda_service",
     "headrace.api.aws.kinesis_service",
     "headrace.api.aws.dynamodb_streams_service",
+    "headrace.api.aws.dynamodb_service",
 )
 
 

@@ -2,22 +2,29 @@
 
 :class:`ThreadedTableStorage` runs each call on one broker thread, and reads the tables'
 change streams through a ``ThreadedStreamStorage`` over the same file on the same thread
-(tables open first: they fix the streams' labels).
+(tables open first: they fix the streams' labels): its own, opened on first need, or the
+run's embedded streams (:meth:`ThreadedTableStorage.beside`), which then learn the change
+streams of tables CreateTable makes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from headrace.broker.streams.stream_broker import StreamBroker
-from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+from headrace.broker.streams.stream_storage_thread import StreamCore, ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.expression_nodes import Condition, UpdateExpression
-from headrace.broker.tables.naming import table_stream_configs, table_stream_name
+from headrace.broker.tables.naming import (
+    table_stream_config,
+    table_stream_configs,
+    table_stream_name,
+)
 from headrace.broker.tables.table_broker import TableBroker
 from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
@@ -32,7 +39,7 @@ from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
-from headrace.errors import InvalidParameterValueException
+from headrace.errors import InvalidParameterValueException, ResourceNotFoundException
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +47,16 @@ class _StreamsOpener:
     """How to open the change streams of the tables' file, on first use."""
 
     path: Path
-    tables: Mapping[str, TableConfig]
     region: str
     account: str
     clock: Clock
     waker: Waker
     notify: Callable[[str], None] | None
 
-    def __call__(self) -> StreamBroker:
+    def __call__(self, tables: Mapping[str, TableConfig]) -> StreamBroker:
         return StreamBroker(
             self.path,
-            table_stream_configs(self.tables),
+            table_stream_configs(tables),
             region=self.region,
             account=self.account,
             clock=self.clock,
@@ -65,12 +71,28 @@ class ThreadedTableStorage:
     only the tables.
     """
 
-    def __init__(self, broker: TableBroker, opener: _StreamsOpener, thread: BrokerThread) -> None:
+    def __init__(
+        self,
+        broker: TableBroker,
+        opener: _StreamsOpener | None,
+        thread: BrokerThread,
+        *,
+        changes: ThreadedStreamStorage | None = None,
+    ) -> None:
         self.broker = broker
         self._opener = opener
         self._thread = thread
-        self._changes: ThreadedStreamStorage | None = None
+        self._changes = changes
         self._closed = False
+
+    @classmethod
+    def beside(
+        cls, broker: TableBroker, thread: BrokerThread, changes: ThreadedStreamStorage
+    ) -> ThreadedTableStorage:
+        """The tables of ``broker`` (open on ``thread``) whose change streams are read
+        through ``changes``, a stream storage on the same file and thread that its owner
+        closes, with the thread; :meth:`aclose` closes only ``broker``."""
+        return cls(broker, None, thread, changes=changes)
 
     @classmethod
     async def open(
@@ -102,7 +124,7 @@ class ThreadedTableStorage:
         except BaseException:
             thread.close()
             raise
-        opener = _StreamsOpener(path, tables, region, account, clock, waker, notify)
+        opener = _StreamsOpener(path, region, account, clock, waker, notify)
         return cls(broker, opener, thread)
 
     def list_tables(self) -> Awaitable[list[str]]:
@@ -110,6 +132,20 @@ class ThreadedTableStorage:
 
     def describe_table(self, table: str) -> Awaitable[TableSummary]:
         return self._thread.call(self.broker.describe_table, table)
+
+    async def create_table(self, config: TableConfig) -> TableSummary:
+        summary = await self._thread.call(self.broker.create_table, config)
+        if self._changes is not None and config.has_stream:
+            stream = table_stream_config(config)
+            await self._thread.call(self._changes.broker.attach_stream, stream)
+        return summary
+
+    async def delete_table(self, table: str) -> TableSummary:
+        summary = await self._thread.call(self.broker.delete_table, table)
+        if self._changes is not None and summary.latest_stream_arn is not None:
+            name = table_stream_name(summary.table_name)
+            await self._thread.call(_forget_stream, self._changes.broker, name)
+        return summary
 
     def get_item(self, table: str, key: Mapping[str, Any]) -> Awaitable[Item | None]:
         return self._thread.call(self.broker.get_item, table, key)
@@ -193,9 +229,12 @@ class ThreadedTableStorage:
                 f"Table {table} has no stream: set StreamSpecification on it under tables:"
             )
         if self._changes is None:
-            streams = await self._thread.call(self._opener)
+            opener = self._opener
+            assert opener is not None  # only storages made ``beside`` streams have none
+            tables = await self._thread.call(self.broker.table_configs)
+            streams = await self._thread.call(opener, tables)
             self._changes = ThreadedStreamStorage(
-                streams, call=self._thread.call, waker=self._opener.waker, clock=self._opener.clock
+                streams, call=self._thread.call, waker=opener.waker, clock=opener.clock
             )
         return ChangeStream(self._changes, table_stream_name(table), arn)
 
@@ -211,6 +250,8 @@ class ThreadedTableStorage:
             return
         self._closed = True
         await self._thread.call(self.broker.close)
+        if self._opener is None:
+            return  # the streams and the thread are their owner's
         if self._changes is not None:
             await self._thread.call(self._changes.broker.close)
         self._thread.close()
@@ -218,3 +259,9 @@ class ThreadedTableStorage:
 
 def _names(broker: TableBroker) -> list[str]:
     return broker.table_names
+
+
+def _forget_stream(streams: StreamCore, name: str) -> None:
+    """Drop a deleted table's change stream from ``streams`` (gone from the file already)."""
+    with contextlib.suppress(ResourceNotFoundException):
+        streams.delete_stream(name)
