@@ -255,7 +255,9 @@ class App:
         path = self.config.data_dir / STATE_FILE_NAME
         registry = await asyncio.to_thread(open_sqlite_mappings, path)
         stack.push_async_callback(registry.aclose)
-        self.control = MappingControl(self.config, engine, registry)
+        self.control = MappingControl(
+            self.config, engine, registry, resources=self.sources.resources
+        )
         await self.control.restore()
 
     def stop(self, *, force: bool = False) -> None:

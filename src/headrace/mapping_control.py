@@ -22,7 +22,7 @@ import asyncio
 import builtins
 import logging
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from headrace.config.model import Config, EventSourceMappingConfig
@@ -39,12 +39,25 @@ log = logging.getLogger("headrace")
 class MappingControl:
     """Create, update, delete, get and list mappings of one running engine."""
 
-    def __init__(self, config: Config, engine: Engine, registry: MappingRegistry) -> None:
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        registry: MappingRegistry,
+        *,
+        resources: Callable[[], Awaitable[Config]] | None = None,
+    ) -> None:
         self.config = config
         self.engine = engine
         self.registry = registry
+        self._resources = resources
         self._from_file = frozenset(m.uuid for m in config.event_source_mappings)
         self._lock = asyncio.Lock()
+
+    async def resources(self) -> Config:
+        """What requests are checked against: the file's resources and those made through
+        the endpoint (:meth:`headrace.mapping_sources.MappingSources.resources`)."""
+        return self.config if self._resources is None else await self._resources()
 
     async def restore(self) -> None:
         """Create again every mapping made through the API before (after the file's).
@@ -58,7 +71,7 @@ class MappingControl:
                 await self.registry.delete(stored.uuid)  # the file wins at every start
                 continue
             try:
-                config = check_request(self.config, stored.config, self._configs())
+                config = check_request(await self.resources(), stored.config, self._configs())
                 await self.engine.create(config)
             except ResourceConflictException:
                 # The file's mapping of the same function and source is back: it wins.
@@ -71,7 +84,7 @@ class MappingControl:
         Disabled (§1.4.3)."""
         async with self._lock:
             data = {**fields, "UUID": str(uuidlib.uuid4())}
-            config = check_request(self.config, data, self._configs())
+            config = check_request(await self.resources(), data, self._configs())
             described = await self.engine.create(config)
             await self._keep(described)
             return described
@@ -83,7 +96,7 @@ class MappingControl:
         async with self._lock:
             current = self.engine.get(uuid)
             merged = {**current.config.to_aws(), **changes}
-            checked = check_request(self.config, merged, self._configs()).to_aws()
+            checked = check_request(await self.resources(), merged, self._configs()).to_aws()
             # A cleared FilterCriteria, ScalingConfig or MetricsConfig is absent from
             # to_aws(); an empty one clears it in the engine too.
             wanted = {key: checked.get(key, {}) for key in changes if key in MUTABLE_FIELDS}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,9 @@ from headrace.state.sqlite_state import SqliteCheckpoints, open_sqlite_checkpoin
 if TYPE_CHECKING:
     from headrace.sources.embedded_streams import EmbeddedStreams
 
+# The embedded streams' file in data_dir (``headrace.broker.streams.STREAMS_FILE_NAME``,
+# not imported: a queue-only run never loads the stream brokers).
+STREAMS_FILE = "streams.sqlite3"
 # The endpoint's hold on the streams file, among the mapping UUIDs that use it.
 ENDPOINT_USER = "endpoint"
 
@@ -95,20 +99,20 @@ class MappingSources:
         if mapping.function_name not in self.config.functions:
             # §1.6.2; before the source, whose record shape may name the function.
             raise InvalidParameterValueException("Function does not exist")
-        kind = kind_for(self.config, mapping)
+        config = await self.resources()
+        kind = kind_for(config, mapping)
         if kind is None:
             raise InvalidParameterValueException(
                 f"{mapping.event_source_arn}: not an SQS queue, Kinesis stream or "
                 "DynamoDB stream ARN"
             )
-        if not kind.built(self.config, mapping.event_source_arn):
-            raise InvalidParameterValueException(
-                _not_found(kind, self.config, mapping.event_source_arn)
-            )
+        if not kind.built(config, mapping.event_source_arn):
+            raise InvalidParameterValueException(_not_found(kind, config, mapping.event_source_arn))
         entry = OpenMapping(kind, contextlib.AsyncExitStack())
         self.opened[mapping.uuid] = entry
         try:
-            entry.source = await kind.open(_Opening(self, entry.stack, mapping.uuid), mapping)
+            opening = _Opening(self, config, entry.stack, mapping.uuid)
+            entry.source = await kind.open(opening, mapping)
             if kind.defaults.is_stream:
                 await self._open_stream_parts(mapping, entry)
         except BaseException:
@@ -148,6 +152,20 @@ class MappingSources:
         for uuid in list(self.opened):
             await self.close(uuid)
         await self.close(ENDPOINT_USER)
+
+    async def resources(self) -> Config:
+        """The config with the resources made through the endpoint that a mapping can name
+        (tables CreateTable made, read from the streams file); the file's win a name in
+        both. Source kinds resolve and open ARNs against it as against the file."""
+        path = self.config.data_dir / STREAMS_FILE
+        if not path.exists():
+            return self.config
+        from headrace.broker.tables.created_tables import read_created_tables
+
+        created = await asyncio.to_thread(read_created_tables, path)
+        if not created:
+            return self.config
+        return dataclasses.replace(self.config, tables={**created, **self.config.tables})
 
     async def endpoint_streams(self) -> EmbeddedStreams:
         """The streams file for the AWS endpoint: opened on its first need, kept open until
@@ -218,12 +236,9 @@ class _Opening:
     the shared embedded streams."""
 
     sources: MappingSources
+    config: Config  # with the resources made through the endpoint
     stack: contextlib.AsyncExitStack
     uuid: str
-
-    @property
-    def config(self) -> Config:
-        return self.sources.config
 
     @property
     def clock(self) -> Clock:
