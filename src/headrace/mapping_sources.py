@@ -157,20 +157,24 @@ class MappingSources:
     async def resources(self) -> Config:
         """The config with the resources a mapping can name now: the queue broker's
         catalog (the file's queues as SetQueueAttributes left them, those CreateQueue made,
-        none DeleteQueue removed) and the streams CreateStream made (read from the streams
-        file; the file's win a name in both). Source kinds resolve and open ARNs against it
-        as against the file."""
+        none DeleteQueue removed) and the streams CreateStream and tables CreateTable made
+        (read from the streams file; the file's win a name in both). Source kinds resolve
+        and open ARNs against it as against the file."""
         queues = await self.broker.call(_catalogued_queues, self.broker.queues)
         config = dataclasses.replace(self.config, queues=queues)
         path = self.config.data_dir / STREAMS_FILE
         if not path.exists():
             return config
         from headrace.broker.streams.created_streams import read_created_streams
+        from headrace.broker.tables.created_tables import read_created_tables
 
-        created = await asyncio.to_thread(read_created_streams, path)
-        if not created:
-            return config
-        return dataclasses.replace(config, streams={**created, **self.config.streams})
+        streams = await asyncio.to_thread(read_created_streams, path)
+        tables = await asyncio.to_thread(read_created_tables, path)
+        return dataclasses.replace(
+            config,
+            streams={**streams, **self.config.streams},
+            tables={**tables, **self.config.tables},
+        )
 
     async def endpoint_streams(self) -> EmbeddedStreams:
         """The streams file for the AWS endpoint: opened on its first need, kept open until

@@ -158,6 +158,87 @@ STEPS: list[Step] = [
     ),
     ("kinesis", "GetRecords", lambda c: {"ShardIterator": c["GetShardIterator"]["ShardIterator"]}),
     ("kinesis", "DeleteStream", lambda c: {"StreamName": "made"}),
+    # DynamoDB
+    (
+        "dynamodb",
+        "CreateTable",
+        lambda c: {
+            "TableName": "made",
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        },
+    ),
+    ("dynamodb", "DescribeTable", lambda c: {"TableName": "made"}),
+    ("dynamodb", "ListTables", lambda c: {"Limit": 10}),
+    (
+        "dynamodb",
+        "PutItem",
+        lambda c: {
+            "TableName": "made",
+            "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "blob": {"B": b"\x00\x01"}},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    (
+        "dynamodb",
+        "GetItem",
+        lambda c: {"TableName": "made", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}},
+    ),
+    (
+        "dynamodb",
+        "UpdateItem",
+        lambda c: {
+            "TableName": "made",
+            "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+            "UpdateExpression": "SET #n = if_not_exists(#n, :zero) + :one",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {"#n": "count"},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    (
+        "dynamodb",
+        "BatchWriteItem",
+        lambda c: {
+            "RequestItems": {
+                "made": [
+                    {"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": str(i)}}}}
+                    for i in range(2, 5)
+                ]
+            }
+        },
+    ),
+    (
+        "dynamodb",
+        "Query",
+        lambda c: {
+            "TableName": "made",
+            "KeyConditionExpression": "pk = :p AND sk > :s",
+            "ExpressionAttributeValues": {":p": {"S": "a"}, ":s": {"N": "1"}},
+            "ScanIndexForward": False,
+            "Limit": 2,
+        },
+    ),
+    ("dynamodb", "Scan", lambda c: {"TableName": "made", "ProjectionExpression": "pk, sk"}),
+    (
+        "dynamodb",
+        "DeleteItem",
+        lambda c: {
+            "TableName": "made",
+            "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    ("dynamodb", "DeleteTable", lambda c: {"TableName": "made"}),
     # DynamoDB Streams (the file's table "items" has a stream)
     ("dynamodbstreams", "ListStreams", lambda c: {"TableName": "items"}),
     (

@@ -53,9 +53,9 @@ async def test_the_readme_boto3_example_delivers(tmp_path: Path) -> None:
         "Environment": {"Variables": {"LOG": str(log)}},
     }
     async with running_headrace(tmp_path, {"functions": {"process-orders": function}}) as running:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("AWS_")
-        } | environment(running.url)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | environment(
+            running.url
+        )
         script = tmp_path / "example.py"
         script.write_text(example.group(1))
         done = await asyncio.to_thread(

@@ -65,6 +65,11 @@ class CoreCalls(Generic[C]):
         self._thread = thread
 
     @property
+    def clock(self) -> Clock:
+        """The clock its waits run on."""
+        return self._clock
+
+    @property
     def waker(self) -> Waker:
         """The wake-ups of this storage's queues or streams (made on first use if given a
         factory)."""

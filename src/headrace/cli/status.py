@@ -18,7 +18,7 @@ from headrace.cli.common import (
     open_queue_broker,
     pick_config,
 )
-from headrace.cli.streams import stream_status
+from headrace.cli.streams import stream_status, table_status
 from headrace.config.kinds import kind_for
 from headrace.config.model import Config
 from headrace.esm.lifecycle import MappingState
@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 
 def collect_status(config: Config) -> dict[str, Any]:
     """Every mapping's state and counters, every queue's depth and its DLQ's depth, and
-    every Kinesis stream (declared or made through the endpoint) with its shard counts."""
+    every Kinesis stream and DynamoDB table (declared or made through the endpoint)."""
     engine, snapshots = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
@@ -74,6 +74,7 @@ def collect_status(config: Config) -> dict[str, Any]:
         "EventSourceMappings": mappings,
         "Queues": {name: depth_fields(d) for name, d in depths.items()},
         "Streams": stream_status(config),
+        "Tables": table_status(config),
     }
 
 
@@ -167,6 +168,9 @@ def render_status(report: dict[str, Any]) -> str:
             f"{n} ({s.get('OpenShardCount', s['ShardCount'])} open)" for n, s in streams.items()
         )
         lines.append("streams (shards): " + ", ".join(shown))
+    tables = report.get("Tables") or {}
+    if tables:
+        lines.append("tables: " + ", ".join(tables))
     return "\n".join(lines)
 
 

@@ -36,7 +36,6 @@ from headrace.cli.common import (
     utf8_argument,
 )
 from headrace.config.model import Config
-from headrace.config.resources import TableConfig
 from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import ResourceNotFoundException, ValidationException
 
@@ -91,17 +90,50 @@ def stream_status(config: Config) -> dict[str, dict[str, Any]]:
     }
 
 
-def resolve_table(config: Config, name_or_arn: str) -> TableConfig:
-    """The declared table a name, table ARN or stream ARN names; ResourceNotFoundException."""
+def table_status(config: Config) -> dict[str, dict[str, Any]]:
+    """Every table of the data_dir (declared or made by CreateTable), by name, as
+    ``headrace status --json`` shows it. Reads the streams file only if it exists."""
+    from headrace.broker.streams import STREAMS_FILE_NAME
+    from headrace.broker.tables import TableBroker
+
+    path = config.data_dir / STREAMS_FILE_NAME
+    if not path.exists():
+        return {name: {} for name in sorted(config.tables)}
+    broker = TableBroker(path, config.tables, region=config.region, account=config.account)
+    try:
+        summaries = [broker.describe_table(name) for name in sorted(broker.table_names)]
+    finally:
+        broker.close()
+    out: dict[str, dict[str, Any]] = {}
+    for summary in summaries:
+        entry: dict[str, Any] = {"TableArn": summary.table_arn, "ItemCount": summary.item_count}
+        if summary.latest_stream_arn is not None:
+            entry["LatestStreamArn"] = summary.latest_stream_arn
+        out[summary.table_name] = entry
+    return out
+
+
+def resolve_table(config: Config, name_or_arn: str) -> str:
+    """The table a name, table ARN or stream ARN names: a declared table's name, else the
+    name for the streams file to find (a table the endpoint's CreateTable made). An ARN of
+    another region or account, or of anything but a table, is ResourceNotFoundException."""
+    from headrace.broker.tables import table_name
+
     if name_or_arn.startswith("arn:"):
         table = config.table_by_arn(name_or_arn)
-    else:
-        table = config.tables.get(name_or_arn)
-    if table is None:
-        raise ResourceNotFoundException(
-            f"Requested resource not found: Table: {name_or_arn} not found"
-        )
-    return table
+        if table is not None:
+            return table.name
+        if not config.is_local(name_or_arn, "dynamodb"):
+            raise ResourceNotFoundException(
+                f"Requested resource not found: Table: {name_or_arn} not found"
+            )
+        try:
+            return table_name(name_or_arn)
+        except ValueError:
+            raise ResourceNotFoundException(
+                f"Requested resource not found: Table: {name_or_arn} not found"
+            ) from None
+    return name_or_arn
 
 
 def read_lines(argument: str) -> Iterable[bytes]:
@@ -232,7 +264,7 @@ def open_table(config_flag: Path | None, name_or_arn: str) -> Iterator[tuple[Tab
             )
         )
         try:
-            yield TableSession(runner, storage), target.name
+            yield TableSession(runner, storage), target
         finally:
             runner.run(storage.aclose())
 

@@ -29,6 +29,7 @@ from headrace.config.problems import (
     validation_message,
 )
 from headrace.config.resources import StreamConfig, TableConfig
+from headrace.config.validate_mappings import first_problem
 
 # Kinesis: stream names are 1-128 of these characters.
 STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
@@ -111,6 +112,18 @@ def validate_tables(problems: Problems, raw: Mapping[str, Any]) -> dict[str, Tab
         if scope.count() == before:
             built[str(name)] = TableConfig.from_aws(str(name), entry)
     return built
+
+
+def check_table_request(name: str, data: Mapping[str, Any]) -> TableConfig:
+    """CreateTable's request checked as a table of the file is (the same checks and
+    texts), the first problem raised as DynamoDB's ValidationException; the other
+    CreateTable members are accepted and not used."""
+    problems = Problems(file="")
+    entry = {key: value for key, value in data.items() if key in TABLE_KEYS}
+    built = validate_tables(problems, {name: entry})
+    if problems.found:
+        raise first_problem(problems.found)
+    return built[name]
 
 
 def _key_schema(scope: Scope, entry: Mapping[str, Any]) -> list[str] | None:

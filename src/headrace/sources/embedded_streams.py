@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from headrace.broker.streams import STREAMS_FILE_NAME, StreamBroker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
-from headrace.broker.tables import TableBroker, table_stream_configs, table_stream_name
+from headrace.broker.tables import TableBroker, table_stream_configs
+from headrace.broker.tables.table_storage_thread import ThreadedTableStorage
 from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
 from headrace.clock import Clock
 from headrace.config.resources import StreamConfig, TableConfig
-from headrace.errors import BrokerError, InvalidParameterValueException
+from headrace.errors import BrokerError
 from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 if TYPE_CHECKING:
@@ -110,7 +111,8 @@ class EmbeddedStreams:
         self._thread: BrokerThread | None = None
         self._broker: StreamBroker | None = None
         self._storage: ThreadedStreamStorage | None = None
-        self._table_arns: dict[str, str] = {}
+        self._table_broker: TableBroker | None = None
+        self._tables_storage: ThreadedTableStorage | None = None
 
     async def __aenter__(self) -> EmbeddedStreams:
         await self.start()
@@ -123,8 +125,8 @@ class EmbeddedStreams:
         """Open the file on its own broker thread (tables first: they fix stream labels)."""
         self._thread = BrokerThread(name="headrace-streams")
         try:
-            self._table_arns = await self._thread.call(self._open_tables)
-            configs = {**self._streams, **table_stream_configs(self._tables)}
+            tables = await self._thread.call(self._open_tables)
+            configs = {**self._streams, **table_stream_configs(tables)}
             self._broker = await self._thread.call(
                 StreamBroker,
                 self._path,
@@ -138,6 +140,10 @@ class EmbeddedStreams:
             self._storage = ThreadedStreamStorage(
                 self._broker, call=self._thread.call, waker=self._waker, clock=self._clock
             )
+            assert self._table_broker is not None
+            self._tables_storage = ThreadedTableStorage.beside(
+                self._table_broker, self._thread, self._storage
+            )
         except BaseException:
             await self.aclose()
             raise
@@ -147,24 +153,39 @@ class EmbeddedStreams:
         storage = self.storage
         return EmbeddedStreamSource(storage, name, storage.stream_arn(name))
 
-    def table_source(self, table: str) -> EmbeddedStreamSource:
-        """The change stream of declared table ``table`` (its ARN is the table-stream ARN)."""
-        storage = self.storage
-        arn = self._table_arns.get(table)
-        if arn is None:
-            raise InvalidParameterValueException(
-                f"Table {table} has no stream: set StreamSpecification on it under tables:"
-            )
-        return EmbeddedStreamSource(storage, table_stream_name(table), arn)
+    async def table_source(self, table: str) -> EmbeddedStreamSource:
+        """The change stream of table ``table`` (declared, or made by CreateTable) as a
+        source (its ARN is the table-stream ARN)."""
+        change = await self.tables.change_stream(table)
+        return EmbeddedStreamSource(change.storage, change.stream_name, change.stream_arn)
+
+    async def table_stream_arns(self) -> dict[str, str]:
+        """The tables that have a change stream (declared, or made by CreateTable), each
+        with its stream ARN."""
+        return await self.thread.call(_stream_arns, self.tables.core)
 
     @property
-    def table_stream_arns(self) -> dict[str, str]:
-        """The declared tables that have a change stream, each with its stream ARN."""
-        return dict(self._table_arns)
+    def tables(self) -> ThreadedTableStorage:
+        """The file's tables (declared and CreateTable's) as
+        :class:`~headrace.broker.tables.table_seam.TableStorage`, their change streams
+        read through :attr:`storage`."""
+        if self._tables_storage is None:
+            raise BrokerError("the embedded streams are not started (use `async with`)")
+        return self._tables_storage
+
+    @property
+    def thread(self) -> BrokerThread:
+        if self._thread is None:
+            raise BrokerError("the embedded streams are not started (use `async with`)")
+        return self._thread
 
     async def aclose(self) -> None:
         """Close the file and stop the thread. Safe to call twice."""
         self._storage = None
+        self._tables_storage = None
+        if self._table_broker is not None and self._thread is not None:
+            await self._thread.call(self._table_broker.close)
+            self._table_broker = None
         if self._broker is not None and self._thread is not None:
             await self._thread.call(self._broker.close)
             self._broker = None
@@ -179,10 +200,9 @@ class EmbeddedStreams:
             raise BrokerError("the embedded streams are not started (use `async with`)")
         return self._storage
 
-    def _open_tables(self) -> dict[str, str]:
-        if not self._tables:
-            return {}
-        tables = TableBroker(
+    def _open_tables(self) -> dict[str, TableConfig]:
+        """Open the tables (kept open for the endpoint); every table's config."""
+        self._table_broker = TableBroker(
             self._path,
             self._tables,
             region=self._region,
@@ -190,11 +210,12 @@ class EmbeddedStreams:
             clock=self._clock,
             notify=self._waker.notify_threadsafe,
         )
-        try:
-            arns = {name: tables.stream_arn(name) for name in self._tables}
-        finally:
-            tables.close()
-        return {name: arn for name, arn in arns.items() if arn is not None}
+        return self._table_broker.table_configs()
+
+
+def _stream_arns(tables: TableBroker) -> dict[str, str]:
+    arns = {name: tables.stream_arn(name) for name in tables.table_names}
+    return {name: arn for name, arn in arns.items() if arn is not None}
 
 
 class EmbeddedQueueDestination:

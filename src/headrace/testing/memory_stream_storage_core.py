@@ -90,6 +90,10 @@ class MemoryStreamCore:
         self._catalog.declare_held(name, config, self._now())
         return self.stream_summary(name)
 
+    def attach_stream(self, config: StreamConfig) -> None:
+        """Hold a table's change stream made by CreateTable (as ``StreamBroker``'s)."""
+        self._catalog.declare_held(config.name, config, self._now())
+
     def delete_stream(self, stream: str) -> None:
         name = self._catalog.find(stream).stream.name
         arn = self._catalog.drop_held(name).stream.arn

@@ -25,6 +25,7 @@ from headrace.broker.tables.keys import TableKeys
 from headrace.broker.tables.naming import (
     stream_label,
     table_stream_arn,
+    table_stream_config,
     table_stream_configs,
     table_stream_name,
 )
@@ -43,7 +44,7 @@ from headrace.broker.tables.table_seam import ChangeStream
 from headrace.broker.tables.table_writing import Applied, WriteRequest, apply_changes
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
-from headrace.errors import InvalidParameterValueException
+from headrace.errors import InvalidParameterValueException, ResourceInUseException
 from headrace.testing.memory_queue_storage import DEFAULT_ACCOUNT, DEFAULT_REGION
 from headrace.testing.memory_stream_storage_core import MemoryStreamCore
 
@@ -72,9 +73,17 @@ class _MemoryTableCatalog(TableCatalog):
         self._account = account
         self._tables = tables
 
+    def hold(self, table: Table) -> None:
+        self._tables[table.name] = table
+
+    def drop(self, name: str) -> None:
+        del self._tables[name]
+
 
 class MemoryTableCore(TableApi):
     """Declared tables held in memory; change records go to ``streams``."""
+
+    _catalog: _MemoryTableCatalog
 
     def __init__(
         self,
@@ -94,7 +103,31 @@ class MemoryTableCore(TableApi):
         for number, (name, config) in enumerate(tables.items(), start=1):
             held[name] = self._table(number, config, now, region, account)
             self._items[name] = _Items()
-        self._catalog = _MemoryTableCatalog(held, region=region, account=account)
+        self._catalog: _MemoryTableCatalog = _MemoryTableCatalog(
+            held, region=region, account=account
+        )
+        self._region, self._account, self._next_id = region, account, len(held) + 1
+
+    def create_table(self, config: TableConfig) -> TableSummary:
+        if config.name in self._catalog.names():
+            raise ResourceInUseException(f"Table already exists: {config.name}")
+        if config.has_stream:
+            self._streams.attach_stream(table_stream_config(config))
+        now = int(self._clock.time() * 1000)
+        table = self._table(self._next_id, config, now, self._region, self._account)
+        self._next_id += 1
+        self._catalog.hold(table)
+        self._items[config.name] = _Items()
+        return self.describe_table(config.name)
+
+    def delete_table(self, table: str) -> TableSummary:
+        summary = self.describe_table(table)
+        found = self._catalog.get(table)
+        if found.stream is not None:
+            self._streams.delete_stream(found.stream.name)
+        self._catalog.drop(found.name)
+        del self._items[found.name]
+        return summary
 
     def _table(self, id_: int, config: TableConfig, now: int, region: str, account: str) -> Table:
         stream, context = None, None
@@ -181,6 +214,12 @@ class MemoryTableStorage:
 
     async def describe_table(self, table: str) -> TableSummary:
         return self.core.describe_table(table)
+
+    async def create_table(self, config: TableConfig) -> TableSummary:
+        return self.core.create_table(config)
+
+    async def delete_table(self, table: str) -> TableSummary:
+        return self.core.delete_table(table)
 
     async def get_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
         return self.core.get_item(table, key)

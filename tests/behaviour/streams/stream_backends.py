@@ -107,7 +107,7 @@ class EmbeddedTableBackend:
             clock=clock,
         )
         await exits.enter_async_context(streams)
-        self.source = streams.table_source("items")
+        self.source = await streams.table_source("items")
         self.shape = DynamoDBShape(decode=dynamodb_event_record)
         self._tables = TableBroker(
             tmp / "streams.sqlite3",

@@ -67,7 +67,7 @@ async def test_a_table_write_after_a_burst_wakes_its_poller_within_a_second(
 ) -> None:
     """Every round: another process writes many queues then one table item; the table
     stream's waiting poller is woken within a second (never left to its 30 s recheck)."""
-    source = streams.table_source("users")
+    source = await streams.table_source("users")
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         str(CHILD),

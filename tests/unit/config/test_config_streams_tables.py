@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from config_docs import Loaded, Problems, base_document
 
 from headrace.config import (
@@ -161,3 +162,26 @@ def test_unused_table_keys_are_accepted(loaded: Loaded) -> None:
     """design: CreateTable keys the embedded table does not use are accepted."""
     document = with_table(**users(BillingMode="PAY_PER_REQUEST"))
     assert loaded(document).tables["users"].stream_specification is None
+
+
+def test_create_table_requests_are_checked_as_file_tables() -> None:
+    """CreateTable's request passes the file's table checks: a good one gives the table's
+    config (other CreateTable members accepted and unused); a bad one raises the first
+    problem as DynamoDB's ValidationException with the file check's text."""
+    from headrace.config.validate_streams import check_table_request
+    from headrace.errors import ValidationException
+
+    keys = {
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+    }
+    request = {"TableName": "orders", "BillingMode": "PAY_PER_REQUEST", "SSESpecification": {}}
+    config = check_table_request("orders", {**request, **keys})
+    assert (config.name, config.has_stream) == ("orders", False)
+    with pytest.raises(ValidationException, match="not defined in AttributeDefinitions"):
+        check_table_request(
+            "orders",
+            {**keys, "AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}]},
+        )
+    with pytest.raises(ValidationException, match="tableName"):
+        check_table_request("x", keys)

@@ -165,7 +165,7 @@ async def test_a_table_stream_mapping_gets_dynamodb_records(
 ) -> None:
     """§3.3: a table's change stream delivers DynamoDB records carrying the stream ARN."""
     _, streams = parts
-    source = streams.table_source("users")
+    source = await streams.table_source("users")
     tables = TableBroker(
         tmp_path / "streams.sqlite3", {"users": USERS}, region=REGION, account=ACCOUNT
     )

@@ -104,7 +104,7 @@ def embedded_table_stream(data_dir: Path) -> StreamSourceFactory:
     @contextlib.asynccontextmanager
     async def open_stream() -> AsyncIterator[StreamUnderTest]:
         async with embedded_streams(data_dir) as streams:
-            source = streams.table_source("users")
+            source = await streams.table_source("users")
             # A separate writer on the same file, as `headrace put-item` would be.
             tables = TableBroker(
                 data_dir / "streams.sqlite3", {"users": USERS}, region=REGION, account=ACCOUNT

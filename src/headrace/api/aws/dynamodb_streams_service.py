@@ -51,9 +51,10 @@ class DynamoDbStreamsService(AwsService):
         self._app = app
 
     async def _storage(self) -> tuple[StreamStorage, dict[str, str]]:
-        """The streams storage and the tables' stream ARNs (table name → ARN)."""
+        """The streams storage and the tables' stream ARNs (table name → ARN), the file's
+        tables and those CreateTable made."""
         streams = await self._app.sources.endpoint_streams()
-        return streams.storage, streams.table_stream_arns
+        return streams.storage, await streams.table_stream_arns()
 
     async def list_streams(self, call: AwsCall) -> dict[str, Any]:
         params = call.params
@@ -97,16 +98,15 @@ class DynamoDbStreamsService(AwsService):
             first = _internal_shard(str(start), arn)
             shards = [s for s in shards if s.shard_id > first]
         page = shards[:limit]
-        config = self._app.config.tables[table]
-        spec = config.stream_specification
+        described = await (await self._app.sources.endpoint_streams()).tables.describe_table(table)
         description: dict[str, Any] = {
             "StreamArn": arn,
             "StreamLabel": arn.rsplit("/", 1)[1],
             "StreamStatus": "ENABLED",
-            "StreamViewType": spec.stream_view_type if spec else "NEW_AND_OLD_IMAGES",
+            "StreamViewType": described.stream_view_type or "NEW_AND_OLD_IMAGES",
             "CreationRequestDateTime": summary.stream_creation_timestamp,
             "TableName": table,
-            "KeySchema": [key.to_aws() for key in config.key_schema],
+            "KeySchema": list(described.key_schema),
             "Shards": [_shard(s.to_aws(), arn) for s in page],
         }
         if len(shards) > limit:

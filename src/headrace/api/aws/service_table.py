@@ -20,6 +20,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "headrace.api.aws.kinesis_service",
     "headrace.api.aws.dynamodb_streams_service",
     "headrace.api.aws.sqs_service",
+    "headrace.api.aws.dynamodb_service",
 )
 
 

@@ -102,6 +102,13 @@ class StreamBroker(ShardReader):
             self._catalog.declare(conn, name, config, self._now())
         return self.stream_summary(name)
 
+    def attach_stream(self, config: StreamConfig) -> None:
+        """Know a stream another broker of the file made since this one opened (a table's
+        change stream, made by CreateTable with its table); not remembered as a created
+        stream, its table is."""
+        with self._db.write() as conn:
+            self._catalog.declare(conn, config.name, config, self._now(), remember=False)
+
     def delete_stream(self, stream: str) -> None:
         """DeleteStream, done at once: the stream (name or ARN), its shards and records go.
 

@@ -100,13 +100,22 @@ class Catalog:
         return Stream(stream_id, name, stream_arn, config, created_at)
 
     def declare(
-        self, conn: sqlite3.Connection, name: str, config: StreamConfig, now: int
+        self,
+        conn: sqlite3.Connection,
+        name: str,
+        config: StreamConfig,
+        now: int,
+        *,
+        remember: bool = True,
     ) -> Stream:
-        """Declare one more stream at run time (CreateStream), remembered until deleted;
-        the known one if declared."""
+        """Declare one more stream at run time (CreateStream), remembered until deleted
+        (``remember``; a table's change stream is remembered with its table instead); the
+        known one if declared."""
         found = self._streams.get(name)
-        if found is None:
-            found = self._streams[name] = self._declare(conn, name, config, now)
+        if found is not None:
+            return found
+        found = self._streams[name] = self._declare(conn, name, config, now)
+        if remember:
             conn.execute(
                 "INSERT OR REPLACE INTO created_streams "
                 "(name, shard_count, retention_period_hours) VALUES (?, ?, ?)",

@@ -121,6 +121,10 @@ class TableApi(ABC):
             latest_stream_arn=None if context is None else context.stream_arn,
             latest_stream_label=None if context is None else found.stream_label,
             stream_view_type=None if context is None else context.view_type,
+            key_schema=tuple(key.to_aws() for key in found.config.key_schema),
+            attribute_definitions=tuple(
+                definition.to_aws() for definition in found.config.attribute_definitions
+            ),
         )
 
     def statistics(self) -> TableBrokerStatistics:

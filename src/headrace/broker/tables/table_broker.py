@@ -20,6 +20,7 @@ from headrace.broker.tables import table_store
 from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.table_api import MAX_BATCH_WRITE_ITEMS, TableApi, TableCounters
 from headrace.broker.tables.table_catalog import Table, TableCatalog
+from headrace.broker.tables.table_results import TableSummary
 from headrace.broker.tables.table_writing import Applied, WriteRequest, apply_writes
 from headrace.broker.wake import Notifier
 from headrace.clock import Clock, SystemClock
@@ -99,6 +100,32 @@ class TableBroker(TableApi):
             self._notify(table.stream_context.stream_arn)
         self._sweep.after_write(now)
         return applied
+
+    # -- tables -----------------------------------------------------------------------
+
+    def create_table(self, config: TableConfig) -> TableSummary:
+        """CreateTable at run time: the table (and its change stream, if ``config`` has a
+        StreamSpecification) is kept in the file until :meth:`delete_table`; every broker
+        opened on the file later declares it too. ResourceInUseException if it exists."""
+        with self._db.write() as conn:
+            self._catalog.create(conn, config, self._now())
+        return self.describe_table(config.name)
+
+    def delete_table(self, table: str) -> TableSummary:
+        """DeleteTable, done at once: the table (name or ARN), its items and change stream
+        go; a table the file declares comes back at the next open. Returns its last
+        description. ResourceNotFoundException if there is no such table."""
+        summary = self.describe_table(table)
+        found = self._catalog.get(table)
+        with self._db.write() as conn:
+            self._catalog.forget(conn, found)
+        if found.stream_context is not None:
+            self._notify(found.stream_context.stream_arn)
+        return summary
+
+    def table_configs(self) -> dict[str, TableConfig]:
+        """Every table of the file: the declared ones and those CreateTable made."""
+        return self._catalog.configs()
 
     # -- housekeeping -----------------------------------------------------------------
 

@@ -87,6 +87,9 @@ class TableSummary:
     latest_stream_arn: str | None
     latest_stream_label: str | None
     stream_view_type: str | None
+    # KeySchema and AttributeDefinitions as DynamoDB describes them.
+    key_schema: tuple[dict[str, str], ...] = ()
+    attribute_definitions: tuple[dict[str, str], ...] = ()
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,6 +98,8 @@ class TableSummary:
             "TableStatus": "ACTIVE",
             "CreationDateTime": self.creation_date_time,
             "ItemCount": self.item_count,
+            "KeySchema": list(self.key_schema),
+            "AttributeDefinitions": list(self.attribute_definitions),
         }
         if self.latest_stream_arn is not None:
             out["StreamSpecification"] = {

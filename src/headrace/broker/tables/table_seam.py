@@ -26,6 +26,7 @@ from headrace.broker.tables.table_results import (
     TableSummary,
     WriteResult,
 )
+from headrace.config.resources import TableConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +42,22 @@ class TableStorage(Protocol):
     """Tables with DynamoDB item semantics and DynamoDB Streams change records."""
 
     def list_tables(self) -> Awaitable[list[str]]:
-        """The declared tables' names."""
+        """The tables' names: the declared ones and those CreateTable made."""
         ...
 
     def describe_table(self, table: str) -> Awaitable[TableSummary]:
         """DescribeTable's facts: ARN, creation time, item count, stream ARN and label."""
+        ...
+
+    def create_table(self, config: TableConfig) -> Awaitable[TableSummary]:
+        """CreateTable: a table (and its change stream) kept until :meth:`delete_table`,
+        that later opens of the storage declare too; ResourceInUseException if the name
+        is taken."""
+        ...
+
+    def delete_table(self, table: str) -> Awaitable[TableSummary]:
+        """DeleteTable: the table, its items and change stream go at once; its last
+        description. A table the file declares comes back at the next open."""
         ...
 
     def get_item(self, table: str, key: Mapping[str, Any]) -> Awaitable[Item | None]:

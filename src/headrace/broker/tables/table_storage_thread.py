@@ -3,23 +3,30 @@
 :class:`ThreadedTableStorage` runs each call on one broker thread (through
 :class:`~headrace.broker.core_calls.CoreCalls`), and reads the tables' change streams
 through a ``ThreadedStreamStorage`` over the same file on the same thread (tables open
-first: they fix the streams' labels).
+first: they fix the streams' labels): its own, opened on first need, or the run's embedded
+streams (:meth:`ThreadedTableStorage.beside`), which then learn the change streams of tables
+CreateTable makes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headrace.broker.core_calls import CoreCalls, open_on_thread
+from headrace.broker.core_calls import BrokerCall, CoreCalls, open_on_thread
 from headrace.broker.streams.stream_broker import StreamBroker
-from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
+from headrace.broker.streams.stream_storage_thread import StreamCore, ThreadedStreamStorage
 from headrace.broker.tables.attribute_values import Item
 from headrace.broker.tables.expression_nodes import Condition, UpdateExpression
-from headrace.broker.tables.naming import table_stream_configs, table_stream_name
+from headrace.broker.tables.naming import (
+    table_stream_config,
+    table_stream_configs,
+    table_stream_name,
+)
 from headrace.broker.tables.table_broker import TableBroker
 from headrace.broker.tables.table_reads import EVERYTHING, ReadOptions
 from headrace.broker.tables.table_results import (
@@ -34,7 +41,7 @@ from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
 from headrace.clock import Clock, SystemClock
 from headrace.config.resources import TableConfig
-from headrace.errors import InvalidParameterValueException
+from headrace.errors import InvalidParameterValueException, ResourceNotFoundException
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +49,15 @@ class _StreamsOpener:
     """How to open the change streams of the tables' file, on first use."""
 
     path: Path
-    tables: Mapping[str, TableConfig]
     region: str
     account: str
     clock: Clock
     notify: Callable[[str], None] | None
 
-    def __call__(self) -> StreamBroker:
+    def __call__(self, tables: Mapping[str, TableConfig]) -> StreamBroker:
         return StreamBroker(
             self.path,
-            table_stream_configs(self.tables),
+            table_stream_configs(tables),
             region=self.region,
             account=self.account,
             clock=self.clock,
@@ -67,13 +73,35 @@ class ThreadedTableStorage(CoreCalls[TableBroker]):
     """
 
     def __init__(
-        self, broker: TableBroker, opener: _StreamsOpener, thread: BrokerThread, waker: Waker
+        self,
+        broker: TableBroker,
+        opener: _StreamsOpener | None,
+        *,
+        call: BrokerCall,
+        waker: Waker,
+        clock: Clock,
+        thread: BrokerThread | None = None,
+        changes: ThreadedStreamStorage | None = None,
     ) -> None:
-        super().__init__(
-            broker, call=thread.call, waker=waker, clock=opener.clock, owns=True, thread=thread
-        )
+        super().__init__(broker, call=call, waker=waker, clock=clock, owns=True, thread=thread)
         self._opener = opener
-        self._changes: ThreadedStreamStorage | None = None
+        self._changes = changes
+
+    @classmethod
+    def beside(
+        cls, broker: TableBroker, thread: BrokerThread, changes: ThreadedStreamStorage
+    ) -> ThreadedTableStorage:
+        """The tables of ``broker`` (open on ``thread``) whose change streams are read
+        through ``changes``, a stream storage on the same file and thread that its owner
+        closes, with the thread; :meth:`aclose` closes only ``broker``."""
+        return cls(
+            broker,
+            None,
+            call=thread.call,
+            waker=changes.waker,
+            clock=changes.clock,
+            changes=changes,
+        )
 
     @classmethod
     async def open(
@@ -101,14 +129,28 @@ class ThreadedTableStorage(CoreCalls[TableBroker]):
             clock=clock,
             notify=notify,
         )
-        opener = _StreamsOpener(path, tables, region, account, clock, notify)
-        return cls(broker, opener, thread, waker)
+        opener = _StreamsOpener(path, region, account, clock, notify)
+        return cls(broker, opener, call=thread.call, waker=waker, clock=clock, thread=thread)
 
     def list_tables(self) -> Awaitable[list[str]]:
         return self._call(_names, self.core)
 
     def describe_table(self, table: str) -> Awaitable[TableSummary]:
         return self._call(self.core.describe_table, table)
+
+    async def create_table(self, config: TableConfig) -> TableSummary:
+        summary = await self._call(self.core.create_table, config)
+        if self._changes is not None and config.has_stream:
+            stream = table_stream_config(config)
+            await self._call(self._changes.core.attach_stream, stream)
+        return summary
+
+    async def delete_table(self, table: str) -> TableSummary:
+        summary = await self._call(self.core.delete_table, table)
+        if self._changes is not None and summary.latest_stream_arn is not None:
+            name = table_stream_name(summary.table_name)
+            await self._call(_forget_stream, self._changes.core, name)
+        return summary
 
     def get_item(self, table: str, key: Mapping[str, Any]) -> Awaitable[Item | None]:
         return self._call(self.core.get_item, table, key)
@@ -192,7 +234,10 @@ class ThreadedTableStorage(CoreCalls[TableBroker]):
                 f"Table {table} has no stream: set StreamSpecification on it under tables:"
             )
         if self._changes is None:
-            streams = await self._call(self._opener)
+            opener = self._opener
+            assert opener is not None  # only storages made ``beside`` streams have none
+            tables = await self._call(self.core.table_configs)
+            streams = await self._call(opener, tables)
             self._changes = ThreadedStreamStorage(
                 streams, call=self._call, waker=self.waker, clock=self._clock, owns=True
             )
@@ -207,6 +252,8 @@ class ThreadedTableStorage(CoreCalls[TableBroker]):
     async def aclose(self) -> None:
         """Close both brokers, then stop the thread. Safe to call twice."""
         await self._close_core()
+        if self._opener is None:
+            return  # the streams and the thread are their owner's
         if self._changes is not None:
             await self._changes.aclose()
         self._stop_thread()
@@ -214,3 +261,9 @@ class ThreadedTableStorage(CoreCalls[TableBroker]):
 
 def _names(broker: TableBroker) -> list[str]:
     return broker.table_names
+
+
+def _forget_stream(streams: StreamCore, name: str) -> None:
+    """Drop a deleted table's change stream from ``streams`` (gone from the file already)."""
+    with contextlib.suppress(ResourceNotFoundException):
+        streams.delete_stream(name)

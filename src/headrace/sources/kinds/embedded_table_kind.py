@@ -41,7 +41,7 @@ class EmbeddedTableKind(family.DynamoDBKindBase):
 
         table = ctx.config.table_by_arn(mapping.event_source_arn)
         assert table is not None  # validated
-        source = (await ctx.embedded_streams()).table_source(table.name)
+        source = await (await ctx.embedded_streams()).table_source(table.name)
         return OpenedSource(source, DynamoDBShape(decode=dynamodb_event_record))
 
 

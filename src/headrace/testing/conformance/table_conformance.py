@@ -23,6 +23,7 @@ from headrace.config.resources import TableConfig
 from headrace.errors import (
     ConditionalCheckFailedException,
     InvalidParameterValueException,
+    ResourceInUseException,
     ResourceNotFoundException,
     ValidationException,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "TableStorageFactory",
     "TestChangeStream",
     "TestConditionsAndUpdates",
+    "TestCreateAndDeleteTables",
     "TestItems",
     "TestQueryAndScan",
     "conformance_tables",
@@ -154,6 +156,54 @@ class TestItems(TableStorageContract):
             await storage.get_item("users", {"id": {"N": "1"}})
         with pytest.raises(ResourceNotFoundException):
             await storage.put_item("nope", user("u1"))
+
+
+class TestCreateAndDeleteTables(TableStorageContract):
+    """CreateTable and DeleteTable at run time, with the created table's change stream."""
+
+    async def test_created_table_takes_items_and_records(self, storage: TableStorage) -> None:
+        """A created table is listed and described (key schema, stream ARN) and takes
+        writes whose change records its stream carries (§3.3); its name cannot be taken
+        again (ResourceInUseException), nor a declared table's."""
+        config = TableConfig.from_aws("orders", _streamed_schema())
+        summary = await storage.create_table(config)
+        assert summary.table_name == "orders"
+        assert summary.key_schema == ({"AttributeName": "id", "KeyType": "HASH"},)
+        assert summary.latest_stream_arn is not None
+        assert "orders" in await storage.list_tables()
+        await storage.put_item("orders", user("o1"))
+        records = await changes(storage, "orders")
+        assert [r["eventName"] for r in records] == ["INSERT"]
+        assert records[0]["eventSourceARN"] == summary.latest_stream_arn
+        with pytest.raises(ResourceInUseException):
+            await storage.create_table(config)
+        with pytest.raises(ResourceInUseException):
+            await storage.create_table(TableConfig.from_aws("users", _streamed_schema()))
+
+    async def test_deleted_table_is_gone_with_its_items(self, storage: TableStorage) -> None:
+        """DeleteTable answers the table's last description; then it is not listed, its
+        items and change stream are gone, and it can be created again empty."""
+        config = TableConfig.from_aws("orders", _streamed_schema())
+        await storage.create_table(config)
+        await storage.put_item("orders", user("o1"))
+        deleted = await storage.delete_table("orders")
+        assert (deleted.table_name, deleted.item_count) == ("orders", 1)
+        assert "orders" not in await storage.list_tables()
+        with pytest.raises(ResourceNotFoundException):
+            await storage.get_item("orders", {"id": {"S": "o1"}})
+        with pytest.raises(ResourceNotFoundException):
+            await storage.delete_table("orders")
+        await storage.create_table(config)
+        assert (await storage.describe_table("orders")).item_count == 0
+        assert await changes(storage, "orders") == []
+
+
+def _streamed_schema() -> dict[str, Any]:
+    return {
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+    }
 
 
 class TestChangeStream(TableStorageContract):

@@ -15,12 +15,19 @@ from headrace.testing.conformance.table_conformance import (
     TableStorageFactory,
     TestChangeStream,
     TestConditionsAndUpdates,
+    TestCreateAndDeleteTables,
     TestItems,
     TestQueryAndScan,
 )
 from headrace.testing.memory_table_storage import MemoryTableStorage
 
-__all__ = ["TestChangeStream", "TestConditionsAndUpdates", "TestItems", "TestQueryAndScan"]
+__all__ = [
+    "TestChangeStream",
+    "TestConditionsAndUpdates",
+    "TestCreateAndDeleteTables",
+    "TestItems",
+    "TestQueryAndScan",
+]
 
 
 @pytest.fixture(params=["sqlite", "memory"])
