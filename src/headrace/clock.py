@@ -10,6 +10,8 @@ import asyncio
 import time
 from typing import Protocol
 
+from headrace.owned_tasks import cancel_and_wait
+
 
 class Clock(Protocol):
     """Wall time (epoch seconds), monotonic time, and sleeping."""
@@ -92,10 +94,9 @@ async def wait_or_sleep(clock: Clock, event: asyncio.Event, seconds: float) -> b
     at once instead of after the rest of the wait.
 
     A cancellation of the caller always propagates, even one that arrives while the two
-    helper tasks are being wound down: they are awaited through ``asyncio.wait``, which
-    never raises their CancelledError, so the caller's own cannot be mistaken for theirs
-    and swallowed (it was, once: a visibility heartbeat cancelled as its lease set changed
-    kept running, and the delete of a real SQS mapping waited for it forever).
+    helper tasks are being wound down (:func:`~headrace.owned_tasks.cancel_and_wait`; it
+    was swallowed once: a visibility heartbeat cancelled as its lease set changed kept
+    running, and the delete of a real SQS mapping waited for it forever).
     """
     if event.is_set():
         return True
@@ -107,7 +108,5 @@ async def wait_or_sleep(clock: Clock, event: asyncio.Event, seconds: float) -> b
     try:
         await asyncio.wait(helpers, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in helpers:
-            task.cancel()
-        await asyncio.wait(helpers)
+        await cancel_and_wait(helpers)
     return event.is_set()

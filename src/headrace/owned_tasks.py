@@ -10,12 +10,15 @@ started outlives it (issue 9: every task in a group).
 It is cheap enough for a per-batch call: one set insert, finished entries dropped in bulk
 now and then; a future (a broker thread's answer) is tracked as it is, without a task of
 its own.
+
+:func:`cancel_and_wait` is the one way to end a helper task a coroutine started and must
+see finished: the caller's own cancellation is never taken for the helper's.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -70,3 +73,25 @@ class OwnedTasks:
                     future.cancel()
             await asyncio.wait(running)
         self._running.clear()
+
+
+async def cancel_and_wait(tasks: Collection[asyncio.Future[Any]]) -> None:
+    """Cancel ``tasks`` and wait until every one has finished.
+
+    A task that failed (with anything but its cancellation) has its exception raised here,
+    the first in ``tasks``' order, as awaiting it would. A cancellation of the caller always
+    propagates, wherever it lands: the tasks are awaited through ``asyncio.wait``, which
+    never raises their CancelledError, so the caller's own cannot be mistaken for theirs.
+    (``task.cancel()`` then ``await task`` under ``suppress(CancelledError)`` swallows a
+    cancel of the caller that arrives during the await: a delete of a real SQS mapping
+    once hung on exactly that.) A cancelled caller leaves the tasks cancelled, maybe not
+    yet finished.
+    """
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error

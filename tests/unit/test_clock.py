@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.cancel_turns import cancel_on_turn
+
 from headrace.clock import FakeClock, wait_or_sleep
 
 # More loop turns than wait_or_sleep takes to wind down its helpers after a wake-up.
@@ -50,11 +52,7 @@ async def test_a_cancel_as_the_event_wakes_the_wait_is_not_swallowed() -> None:
         waiting = asyncio.create_task(wait_or_sleep(clock, event, 10.0))
         await started(clock)
         event.set()
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        delivered = waiting.cancel()
-        await asyncio.wait({waiting})
-        assert waiting.cancelled() or not delivered, f"cancel swallowed after {turns} turns"
+        await cancel_on_turn(waiting, turns)
 
 
 async def test_a_cancel_as_the_time_runs_out_is_not_swallowed() -> None:
@@ -64,8 +62,4 @@ async def test_a_cancel_as_the_time_runs_out_is_not_swallowed() -> None:
         waiting = asyncio.create_task(wait_or_sleep(clock, event, 10.0))
         await started(clock)
         clock.advance(10.0)
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        delivered = waiting.cancel()
-        await asyncio.wait({waiting})
-        assert waiting.cancelled() or not delivered, f"cancel swallowed after {turns} turns"
+        await cancel_on_turn(waiting, turns)

@@ -25,6 +25,7 @@ from headrace.broker.datadir import ENGINE_LOCK_NAME
 from headrace.broker.sqlite_open import SQLITE_HEADER_BYTES
 from headrace.clock import Clock
 from headrace.errors import DataDirChanged
+from headrace.owned_tasks import cancel_and_wait
 
 log = logging.getLogger("headrace")
 
@@ -82,9 +83,7 @@ async def watching(data_dir: Path, clock: Clock, stop: Callable[[], None]) -> As
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait([task])
         if found:
             raise DataDirChanged(found[0])
 

@@ -84,6 +84,7 @@ class Engine:
         self._progress = asyncio.Event()
         self._live: dict[str, LiveMapping] = {}
         self._group: asyncio.TaskGroup | None = None
+        self._ended = False  # run() has returned or raised: no change takes effect any more
         self.forced = False
         for binding in bindings:
             self._add(LiveMapping(binding.mapping.config, binding, binding.mapping.record))
@@ -161,8 +162,15 @@ class Engine:
         return [live.describe() for live in self._live.values()]
 
     async def settled(self, uuid: str) -> None:
-        """Wait until the mapping's last change took effect (or it is gone)."""
-        while uuid in self._live and not self._live[uuid].settled:
+        """Wait until the mapping's last change took effect, it is gone, or the engine's
+        :meth:`run` has ended (stopped, or its task group failed).
+
+        Returns in every one of these cases, without saying which: once the run has ended
+        no change takes effect any more (a delete cut short by the stop leaves the mapping
+        Deleting), so a caller that must know reads :meth:`get`. Before :meth:`run` starts
+        it waits (the run brings the mapping in line).
+        """
+        while not self._ended and uuid in self._live and not self._live[uuid].settled:
             self._progress.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._progress.wait(), DRAIN_RECHECK_SECONDS)
@@ -190,20 +198,25 @@ class Engine:
     async def run(self, *, until_drained: bool = False, timeout: float | None = None) -> RunResult:
         """Run every mapping; return when stopped, drained (if asked) or timed out."""
         outcome: dict[str, bool] = {"drained": False, "timed_out": False}
-        async with asyncio.TaskGroup() as group:
-            self._group = group
-            for live in list(self._live.values()):
-                self._reconcile(live)
-            watchers = []
-            if until_drained:
-                watchers.append(group.create_task(self._watch_drain(outcome)))
-            if timeout is not None:
-                watchers.append(group.create_task(self._watch_timeout(timeout, outcome)))
-            await self._stop.wait()
-            self._group = None
-            self._stop_all()
-            for watcher in watchers:
-                watcher.cancel()
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                for live in list(self._live.values()):
+                    self._reconcile(live)
+                watchers = []
+                if until_drained:
+                    watchers.append(group.create_task(self._watch_drain(outcome)))
+                if timeout is not None:
+                    watchers.append(group.create_task(self._watch_timeout(timeout, outcome)))
+                await self._stop.wait()
+                self._group = None
+                self._stop_all()
+                for watcher in watchers:
+                    watcher.cancel()
+        finally:
+            # A failed group ends here too, without a stop: settled() must not wait on.
+            self._ended = True
+            self._progress.set()
         return RunResult(
             drained=outcome["drained"], timed_out=outcome["timed_out"], forced=self.forced
         )

@@ -30,6 +30,7 @@ from headrace.functions.function_seam import FunctionStatistics, InvocationResul
 from headrace.functions.limiter import ConcurrencyLimiter
 from headrace.functions.memguard import MemoryGuard
 from headrace.functions.worker import WorkerProcess
+from headrace.owned_tasks import cancel_and_wait
 
 # Idle workers are checked this often, at most (a fraction of idle_seconds otherwise).
 _MAX_REAP_INTERVAL = 30.0
@@ -209,10 +210,7 @@ class ProcessFunctionRuntime:
     async def aclose(self) -> None:
         """Stop every worker; invocations still running are killed (they end CRASHED)."""
         self._closed = True
-        for task in self._housekeeping:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._housekeeping)
         for worker in self._workers:
             if worker not in self._idle:
                 worker.kill()  # busy: its invocation sees the worker die and ends CRASHED

@@ -31,6 +31,7 @@ from headrace.functions.framing import (
 from headrace.functions.function_seam import InvocationResult, InvocationStatus
 from headrace.functions.group import ProcessGroup
 from headrace.functions.logpump import LogPump
+from headrace.owned_tasks import cancel_and_wait
 
 # Lambda's limit for the init phase (importing the handler module), seconds; a function
 # whose Timeout is longer gets its Timeout instead.
@@ -277,6 +278,4 @@ class WorkerProcess:
         await self._wait_exit()
         self._group.close()
         if not self._pump_task.done():
-            self._pump_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump_task
+            await cancel_and_wait([self._pump_task])

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.cancel_turns import cancel_on_turn
 
 from headrace.broker.datadir import ENGINE_LOCK_NAME
 from headrace.broker.datadir_watch import DATA_DIR_CHECK_S, DataDirWatch, watching
 from headrace.clock import FakeClock
 from headrace.errors import DataDirChanged
 
+# More loop turns than the watch takes to wind down once the body ended.
+TURNS = 8
 # A valid-looking SQLite file: the watch only looks at identity and size.
 HEADER = b"SQLite format 3\x00" + bytes(84)
 
@@ -118,3 +121,21 @@ async def test_a_failure_caused_by_the_change_is_reported_as_the_change(data_dir
 
     with pytest.raises(DataDirChanged, match="was deleted"):
         await engine()
+
+
+async def test_a_cancel_as_the_watch_winds_down_is_not_swallowed(data_dir: Path) -> None:
+    """The engine's task is cancelled on every loop turn after its body ended, including
+    the turns where the watch task is being cancelled and awaited: whenever the cancel was
+    delivered, the task ends cancelled (it was once taken for the watch's own and dropped)."""
+
+    async def engine(clock: FakeClock, body_done: asyncio.Event) -> None:
+        async with watching(data_dir, clock, lambda: None):
+            await body_done.wait()
+
+    for turns in range(TURNS):
+        body_done = asyncio.Event()
+        running = asyncio.create_task(engine(FakeClock(), body_done))
+        for _ in range(2):
+            await asyncio.sleep(0)  # the body waits, the watch sleeps on the clock
+        body_done.set()
+        await cancel_on_turn(running, turns)

@@ -303,12 +303,14 @@ async def test_no_task_outlives_the_engine() -> None:
 
 
 class RecordingOpener:
-    """A SourceOpener that records its calls; ``refuse`` makes open raise."""
+    """A SourceOpener that records its calls; ``refuse`` makes open raise, ``fail_close``
+    makes close raise."""
 
     def __init__(self, rig: LiveRig) -> None:
         self.rig = rig
         self.calls: list[tuple[str, str]] = []
         self.refuse: Exception | None = None
+        self.fail_close: Exception | None = None
         self.running_at_close: list[bool] = []
 
     async def open(self, config: Any) -> None:
@@ -321,6 +323,8 @@ class RecordingOpener:
         # Whether a build of this mapping still ran when its source was closed.
         live = self.rig.engine._live.get(uuid)
         self.running_at_close.append(live is not None and live.task is not None)
+        if self.fail_close is not None:
+            raise self.fail_close
 
 
 def opener_rig() -> tuple[LiveRig, RecordingOpener]:
@@ -328,6 +332,18 @@ def opener_rig() -> tuple[LiveRig, RecordingOpener]:
     opener = RecordingOpener(rig)
     rig.engine = Engine(factory=rig.binding, sources=opener, clock=rig.clock)
     return rig, opener
+
+
+async def delete_with_a_batch_in_flight(rig: LiveRig) -> tuple[str, asyncio.Event]:
+    """Start ``rig``, create a queue mapping, keep a batch in flight, delete the mapping:
+    its UUID (Deleting) and the event that lets the batch finish."""
+    rig.handlers["process"], release = held()
+    rig.start()
+    uuid = await rig.create()
+    rig.queue.send("m")
+    await rig.turn(1)
+    rig.engine.delete(uuid)
+    return uuid, release
 
 
 async def test_a_source_that_cannot_open_refuses_the_create_and_keeps_nothing() -> None:
@@ -359,12 +375,7 @@ async def test_delete_closes_the_source_once_the_batch_in_flight_finished() -> N
     """§1.4.7: Deleting until the in-flight batch finished; only then is the source closed,
     and until then a create of the same mapping is a conflict."""
     rig, opener = opener_rig()
-    rig.handlers["process"], release = held()
-    rig.start()
-    uuid = await rig.create()
-    rig.queue.send("m")
-    await rig.turn(1)
-    rig.engine.delete(uuid)
+    uuid, release = await delete_with_a_batch_in_flight(rig)
     await rig.turn()
     assert ("close", uuid) not in opener.calls
     assert rig.state(uuid) is MappingState.DELETING
@@ -444,3 +455,58 @@ async def test_undrained_names_the_mappings_still_at_work() -> None:
     await rig.engine.settled(uuid)
     assert await rig.engine.undrained() == []
     await rig.stop()
+
+
+async def test_settled_returns_once_a_stop_cut_a_delete_short() -> None:
+    """§1.4.7: a stop while a delete waits for its in-flight batch cancels the delete (the
+    mapping stays Deleting); ``settled`` returns once the run has ended instead of
+    waiting for a change that can no longer take effect."""
+    rig = LiveRig()
+    uuid, release = await delete_with_a_batch_in_flight(rig)
+    waiting = asyncio.create_task(rig.engine.settled(uuid))
+    await rig.turn()
+    rig.engine.stop()
+    await rig.turn()
+    assert not waiting.done(), "the run goes on while the batch in flight finishes"
+    release.set()
+    await rig.turn()
+    assert rig.task is not None
+    assert rig.task.done()
+    assert waiting.done(), "settled() waited on after the engine stopped"
+    await waiting
+    assert rig.state(uuid) is MappingState.DELETING
+
+
+async def test_settled_returns_once_the_engine_group_failed() -> None:
+    """A run whose task group fails (here: closing a deleted mapping's source raised) ends
+    without a stop; ``settled`` on the mapping left Deleting returns rather than waits."""
+    rig, opener = opener_rig()
+    opener.fail_close = RuntimeError("close failed")
+    rig.start()
+    uuid = await rig.create()
+    await rig.turn()
+    waiting = asyncio.create_task(rig.engine.settled(uuid))
+    rig.engine.delete(uuid)
+    await rig.turn()
+    assert rig.task is not None
+    assert rig.task.done()
+    with pytest.raises(ExceptionGroup):
+        rig.task.result()
+    assert waiting.done(), "settled() waited on after the engine's group failed"
+    await waiting
+    assert rig.state(uuid) is MappingState.DELETING
+
+
+async def test_settled_after_the_run_ended_returns_at_once() -> None:
+    """A mapping that can no longer settle (created after the run ended, so never started)
+    does not make ``settled`` wait."""
+    rig = LiveRig()
+    rig.start()
+    await rig.turn()
+    await rig.stop()
+    uuid = await rig.create()
+    assert rig.state(uuid) is MappingState.CREATING
+    waiting = asyncio.create_task(rig.engine.settled(uuid))
+    await rig.turn()
+    assert waiting.done(), "settled() waited on after the run had ended"
+    await waiting

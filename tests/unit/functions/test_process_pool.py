@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from tests.cancel_turns import cancel_on_turn
 
 from headrace.clock import FakeClock
 from headrace.functions.function_seam import InvocationStatus
@@ -134,6 +135,19 @@ async def test_aclose_kills_running_invocations(make_runtime, tmp_path):
     result = await task
     assert result.status is InvocationStatus.CRASHED
     assert result.error["errorMessage"].endswith("signal: killed")
+
+
+async def test_a_cancel_while_aclose_ends_the_housekeeping_is_not_swallowed(make_runtime):
+    """aclose() is cancelled on each of the first loop turns (the reaper and memory guard,
+    asleep on the clock, being cancelled and awaited): whenever the cancel was delivered,
+    aclose ends cancelled (it was once taken for a housekeeping task's own and dropped).
+    The fixture closes each runtime fully afterwards."""
+    for turns in range(3):
+        runtime = make_runtime("handlers.echo", clock=FakeClock())
+        async with runtime.reserve() as slot:
+            await slot.invoke(b"{}")  # the first worker starts the housekeeping
+        closing = asyncio.create_task(runtime.aclose())
+        await cancel_on_turn(closing, turns)
 
 
 async def test_reserve_after_aclose_is_refused(make_runtime):

@@ -128,7 +128,11 @@ class StreamMapping(MappingCore):
         return replace(super().statistics(), shards=shards)
 
     async def _stoppable(self, step: Coroutine[Any, Any, None]) -> bool:
-        """Run ``step``; False if a stop cancelled it (it is then abandoned)."""
+        """Run ``step``; False if a stop cancelled it (it is then abandoned).
+
+        Only the stop's cancel of the step is absorbed: a cancel of this task (a forced
+        stop, a failing group) propagates even when it lands as the stop's does.
+        """
         if self._stopping.is_set():
             step.close()
             return False
@@ -136,7 +140,7 @@ class StreamMapping(MappingCore):
         try:
             await self._step
         except asyncio.CancelledError:
-            if not self._stopping.is_set() or not self._step.cancelled():
+            if not self._stopping.is_set() or not self._step.cancelled() or _cancelling():
                 raise
             return False
         finally:
@@ -203,3 +207,9 @@ class StreamMapping(MappingCore):
             await self.ctx.checkpoints.save_now({poller.shard_id: SHARD_END})
             self._positions[poller.shard_id] = SHARD_END
             self._wake.set()
+
+
+def _cancelling() -> bool:
+    """Whether a cancel of the running task itself is pending (not just of what it awaits)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -6,9 +6,16 @@ import asyncio
 from typing import Any
 
 from engine_driving import finished
-from stream_harness import MakeStreamHarness, data_of, settle
+from stream_harness import STREAM_ARN, MakeStreamHarness, data_of, settle
+from tests.cancel_turns import cancel_on_turn
 
+from headrace.clock import FakeClock
 from headrace.esm.streams.invocation import RETRY_BACKOFF
+from headrace.sources.source_seam import StreamShard
+from headrace.testing.memory_stream_source import InMemoryStreamSource
+
+# Loop turns tried between a stop and the forced cancel that follows it.
+TURNS = 8
 
 
 def ok(event: dict[str, Any], context: Any) -> None:
@@ -59,3 +66,28 @@ async def test_stop_ends_a_retry_back_off_at_once(
     assert harness.mapping.statistics().shards[0].state == "Retrying"
     harness.engine.stop()
     await finished(task)
+
+
+class UnlistableSource(InMemoryStreamSource):
+    """A stream that cannot be listed yet: a real source retries a missing stream until it
+    appears, so the mapping's listing step runs until a stop cancels it."""
+
+    async def list_shards(self) -> list[StreamShard]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_forced_cancel_as_a_stop_ends_the_listing_is_not_swallowed(
+    make_stream_harness: MakeStreamHarness,
+) -> None:
+    """A graceful stop cancels the step listing the shards; the mapping's task is then
+    cancelled (a forced stop) on each following loop turn: whenever that cancel was
+    delivered, the task ends cancelled. It was once taken for the step's own cancel by
+    the stop, and the forced stop ran on as a graceful one."""
+    for turns in range(TURNS):
+        source = UnlistableSource(STREAM_ARN, clock=FakeClock(), shard_count=1)
+        mapping = make_stream_harness(ok, source=source).mapping
+        running = asyncio.create_task(mapping.run())
+        await settle()  # loaded, listing the shards
+        mapping.stop()
+        await cancel_on_turn(running, turns)
