@@ -255,6 +255,30 @@ async def test_get_records_errors(tmp_path: Path) -> None:
             await call(unchecked, "put_record", StreamName="one", Data=b"x", PartitionKey="")
 
 
+async def test_a_record_without_partition_key_is_a_validation_error(tmp_path: Path) -> None:
+    """PutRecord and PutRecords without a PartitionKey (required by AWS; botocore's model no
+    longer marks it required, so boto3 sends such a request) are ValidationException, not
+    a 500 (found by tests/endpoint/test_endpoint_fuzz.py)."""
+    async with running_headrace(tmp_path, {"streams": {"one": {}}}) as running:
+        kinesis = running.client("kinesis")
+        with pytest.raises(kinesis.exceptions.ValidationException, match="'partitionKey'"):
+            await call(kinesis, "put_record", StreamName="one", Data=b"x")
+        records = [{"Data": b"x", "PartitionKey": "k"}, {"Data": b"y"}]
+        with pytest.raises(
+            kinesis.exceptions.ValidationException, match=r"records\.1\.partitionKey"
+        ):
+            await call(kinesis, "put_records", StreamName="one", Records=records)
+        iterator = await call(
+            kinesis,
+            "get_shard_iterator",
+            StreamName="one",
+            ShardId="shardId-000000000000",
+            ShardIteratorType="TRIM_HORIZON",
+        )
+        got = await call(kinesis, "get_records", ShardIterator=iterator["ShardIterator"])
+        assert got["Records"] == []  # the refused batch put nothing
+
+
 async def test_api_streams_survive_a_restart_and_work_with_the_cli(tmp_path: Path) -> None:
     """A stream made by CreateStream is kept after a restart with its records, takes
     `headrace put`, and shows in `headrace status`; a deleted one stays deleted."""

@@ -175,7 +175,7 @@ class KinesisService(AwsService):
         result = await storage.put_record(
             self._stream(params),
             params["Data"],
-            params["PartitionKey"],
+            self._partition_key(params, "PartitionKey"),
             explicit_hash_key=params.get("ExplicitHashKey"),
             sequence_number_for_ordering=params.get("SequenceNumberForOrdering"),
         )
@@ -186,14 +186,22 @@ class KinesisService(AwsService):
         entries = [
             PutRecordsEntry(
                 data=entry["Data"],
-                partition_key=entry["PartitionKey"],
+                partition_key=self._partition_key(entry, f"Records.{n}.PartitionKey"),
                 explicit_hash_key=entry.get("ExplicitHashKey"),
             )
-            for entry in params["Records"]
+            for n, entry in enumerate(params["Records"])
         ]
         storage = await self._storage()
         result = await storage.put_records(self._stream(params), entries)
         return {**result.to_aws(), **_NONE}
+
+    def _partition_key(self, params: dict[str, Any], path: str) -> str:
+        """The record's PartitionKey. Required by AWS, though botocore's model (which the
+        wire layer checks required members against) no longer marks it so."""
+        key = params.get("PartitionKey")
+        if key is None:
+            raise self.missing_parameter(path)
+        return str(key)
 
     async def get_shard_iterator(self, call: AwsCall) -> dict[str, Any]:
         params = call.params
