@@ -47,7 +47,9 @@ async def test_create_describe_list_and_delete_a_stream(tmp_path: Path) -> None:
 
 async def test_create_stream_errors(tmp_path: Path) -> None:
     """A stream that exists: ResourceInUseException; a bad name or shard count:
-    ValidationException; on-demand mode needs no ShardCount (four shards)."""
+    ValidationException; a shard count past the account's quota (500):
+    LimitExceededException, not a 500 (a huge one was, found by the endpoint
+    fuzz); on-demand mode needs no ShardCount (four shards)."""
     async with running_headrace(tmp_path, STREAMS) as running:
         kinesis = running.client("kinesis")
         with pytest.raises(kinesis.exceptions.ResourceInUseException, match="already exists"):
@@ -57,6 +59,11 @@ async def test_create_stream_errors(tmp_path: Path) -> None:
         unchecked = running.client("kinesis", parameter_validation=False)
         with pytest.raises(kinesis.exceptions.ValidationException, match="shardCount"):
             await call(unchecked, "create_stream", StreamName="zero", ShardCount=0)
+        for count in (501, 10**30):
+            with pytest.raises(kinesis.exceptions.LimitExceededException, match="shard limit"):
+                await call(kinesis, "create_stream", StreamName="huge", ShardCount=count)
+        with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
+            await call(kinesis, "describe_stream_summary", StreamName="huge")
         await call(
             kinesis,
             "create_stream",

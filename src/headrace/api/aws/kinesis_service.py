@@ -26,6 +26,7 @@ from headrace.config.resources import StreamConfig
 from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import (
     InvalidArgumentException,
+    LimitExceededException,
     ResourceInUseException,
     ValidationException,
 )
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 # On-demand streams start with four shards, as Kinesis's do.
 ON_DEMAND_SHARDS = 4
+# Kinesis's default shard quota of an account in us-east-1 (a stream's ShardCount can not
+# pass it); headrace checks each CreateStream alone, not the account's total.
+SHARD_LIMIT = 500
 # Page sizes: the model's ranges and Kinesis's defaults.
 DESCRIBE_STREAM_LIMIT = (1, 10_000, 100)
 LIST_STREAMS_LIMIT = (1, 10_000, 100)
@@ -73,6 +77,13 @@ class KinesisService(AwsService):
                 )
             count = ON_DEMAND_SHARDS
         _check_range(count, "shardCount", 1, None)
+        if int(count) > SHARD_LIMIT:
+            raise LimitExceededException(
+                f"This request would exceed the shard limit for the account "
+                f"{self._app.config.account} in {self._app.config.region}. Limit: {SHARD_LIMIT}. "
+                f"Number of additional shards that would have resulted from this request: "
+                f"{int(count)}."
+            )
         storage = await self._storage()
         if name in await storage.list_streams():
             raise ResourceInUseException(
