@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from dogfood_support import aws_environment, reader_project  # noqa: F401 (a fixture)
 from endpoint_support import call, running_headrace
-from tests.conftest import MOTO_ENVIRONMENT, MOTO_UNSET
 
 from headrace.app import App, RunOptions
 from headrace.config.load import load_config
@@ -29,43 +28,6 @@ def handle(event, context):
 """
 
 
-def reader_project(root: Path, endpoint: str, stream_arn: str) -> Path:
-    """A project whose only mapping reads ``stream_arn`` through AWS at ``endpoint``."""
-    root.mkdir()
-    (root / "src").mkdir()
-    (root / "src" / "h.py").write_text(HANDLER)
-    data = {
-        "region": "us-east-1",
-        # Another account than the server's: the ARN names no embedded stream here.
-        "account": "111111111111",
-        "data_dir": ".headrace",
-        "aws": {"endpoint_url": endpoint},
-        "functions": {
-            "fn": {
-                "Handler": "h.handle",
-                "CodeUri": "./src",
-                "Timeout": 5,
-                "Environment": {"Variables": {"LOG": str(root / "log.jsonl")}},
-            }
-        },
-        "event_source_mappings": [
-            {"FunctionName": "fn", "EventSourceArn": stream_arn, "StartingPosition": "TRIM_HORIZON"}
-        ],
-    }
-    path = root / "headrace.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-@pytest.fixture
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dummy credentials and nothing of the developer's, as the moto tests have them."""
-    for name, value in MOTO_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    for name in MOTO_UNSET:
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.usefixtures("aws_environment")
 async def test_the_kinesis_source_reads_a_stream_served_by_headrace(tmp_path: Path) -> None:
     """Records put through one headrace's Kinesis API reach a function of another headrace
@@ -81,7 +43,9 @@ async def test_the_kinesis_source_reads_a_stream_served_by_headrace(tmp_path: Pa
             )
         summary = await call(kinesis, "describe_stream_summary", StreamName="feed")
         arn = summary["StreamDescriptionSummary"]["StreamARN"]
-        reader = App(load_config(reader_project(tmp_path / "reader", server.url, arn)))
+        mapping = {"EventSourceArn": arn, "StartingPosition": "TRIM_HORIZON"}
+        project = reader_project(tmp_path / "reader", server.url, HANDLER, mapping)
+        reader = App(load_config(project))
         options = RunOptions(until_drained=True, port=None, timeout=RUN_TIMEOUT)
         result = await asyncio.wait_for(reader.run(options), RUN_TIMEOUT + 15)
     assert result.drained

@@ -47,7 +47,9 @@ async def test_create_describe_list_and_delete_a_stream(tmp_path: Path) -> None:
 
 async def test_create_stream_errors(tmp_path: Path) -> None:
     """A stream that exists: ResourceInUseException; a bad name or shard count:
-    ValidationException; on-demand mode needs no ShardCount (four shards)."""
+    ValidationException; a shard count past the account's quota (500):
+    LimitExceededException, not a 500 (a huge one was, found by the endpoint
+    fuzz); on-demand mode needs no ShardCount (four shards)."""
     async with running_headrace(tmp_path, STREAMS) as running:
         kinesis = running.client("kinesis")
         with pytest.raises(kinesis.exceptions.ResourceInUseException, match="already exists"):
@@ -57,6 +59,11 @@ async def test_create_stream_errors(tmp_path: Path) -> None:
         unchecked = running.client("kinesis", parameter_validation=False)
         with pytest.raises(kinesis.exceptions.ValidationException, match="shardCount"):
             await call(unchecked, "create_stream", StreamName="zero", ShardCount=0)
+        for count in (501, 10**30):
+            with pytest.raises(kinesis.exceptions.LimitExceededException, match="shard limit"):
+                await call(kinesis, "create_stream", StreamName="huge", ShardCount=count)
+        with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
+            await call(kinesis, "describe_stream_summary", StreamName="huge")
         await call(
             kinesis,
             "create_stream",
@@ -253,6 +260,30 @@ async def test_get_records_errors(tmp_path: Path) -> None:
         unchecked = running.client("kinesis", parameter_validation=False)
         with pytest.raises(kinesis.exceptions.ValidationException, match="partitionKey"):
             await call(unchecked, "put_record", StreamName="one", Data=b"x", PartitionKey="")
+
+
+async def test_a_record_without_partition_key_is_a_validation_error(tmp_path: Path) -> None:
+    """PutRecord and PutRecords without a PartitionKey (required by AWS; botocore's model no
+    longer marks it required, so boto3 sends such a request) are ValidationException, not
+    a 500 (found by tests/endpoint/test_endpoint_fuzz.py)."""
+    async with running_headrace(tmp_path, {"streams": {"one": {}}}) as running:
+        kinesis = running.client("kinesis")
+        with pytest.raises(kinesis.exceptions.ValidationException, match="'partitionKey'"):
+            await call(kinesis, "put_record", StreamName="one", Data=b"x")
+        records = [{"Data": b"x", "PartitionKey": "k"}, {"Data": b"y"}]
+        with pytest.raises(
+            kinesis.exceptions.ValidationException, match=r"records\.1\.partitionKey"
+        ):
+            await call(kinesis, "put_records", StreamName="one", Records=records)
+        iterator = await call(
+            kinesis,
+            "get_shard_iterator",
+            StreamName="one",
+            ShardId="shardId-000000000000",
+            ShardIteratorType="TRIM_HORIZON",
+        )
+        got = await call(kinesis, "get_records", ShardIterator=iterator["ShardIterator"])
+        assert got["Records"] == []  # the refused batch put nothing
 
 
 async def test_api_streams_survive_a_restart_and_work_with_the_cli(tmp_path: Path) -> None:

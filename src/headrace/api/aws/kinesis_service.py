@@ -26,6 +26,7 @@ from headrace.config.resources import StreamConfig
 from headrace.config.validate_streams import STREAM_NAME
 from headrace.errors import (
     InvalidArgumentException,
+    LimitExceededException,
     ResourceInUseException,
     ValidationException,
 )
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 # On-demand streams start with four shards, as Kinesis's do.
 ON_DEMAND_SHARDS = 4
+# Kinesis's default shard quota of an account in us-east-1 (a stream's ShardCount can not
+# pass it); headrace checks each CreateStream alone, not the account's total.
+SHARD_LIMIT = 500
 # Page sizes: the model's ranges and Kinesis's defaults.
 DESCRIBE_STREAM_LIMIT = (1, 10_000, 100)
 LIST_STREAMS_LIMIT = (1, 10_000, 100)
@@ -73,6 +77,13 @@ class KinesisService(AwsService):
                 )
             count = ON_DEMAND_SHARDS
         _check_range(count, "shardCount", 1, None)
+        if int(count) > SHARD_LIMIT:
+            raise LimitExceededException(
+                f"This request would exceed the shard limit for the account "
+                f"{self._app.config.account} in {self._app.config.region}. Limit: {SHARD_LIMIT}. "
+                f"Number of additional shards that would have resulted from this request: "
+                f"{int(count)}."
+            )
         storage = await self._storage()
         if name in await storage.list_streams():
             raise ResourceInUseException(
@@ -175,7 +186,7 @@ class KinesisService(AwsService):
         result = await storage.put_record(
             self._stream(params),
             params["Data"],
-            params["PartitionKey"],
+            self._partition_key(params, "PartitionKey"),
             explicit_hash_key=params.get("ExplicitHashKey"),
             sequence_number_for_ordering=params.get("SequenceNumberForOrdering"),
         )
@@ -186,14 +197,22 @@ class KinesisService(AwsService):
         entries = [
             PutRecordsEntry(
                 data=entry["Data"],
-                partition_key=entry["PartitionKey"],
+                partition_key=self._partition_key(entry, f"Records.{n}.PartitionKey"),
                 explicit_hash_key=entry.get("ExplicitHashKey"),
             )
-            for entry in params["Records"]
+            for n, entry in enumerate(params["Records"])
         ]
         storage = await self._storage()
         result = await storage.put_records(self._stream(params), entries)
         return {**result.to_aws(), **_NONE}
+
+    def _partition_key(self, params: dict[str, Any], path: str) -> str:
+        """The record's PartitionKey. Required by AWS, though botocore's model (which the
+        wire layer checks required members against) no longer marks it so."""
+        key = params.get("PartitionKey")
+        if key is None:
+            raise self.missing_parameter(path)
+        return str(key)
 
     async def get_shard_iterator(self, call: AwsCall) -> dict[str, Any]:
         params = call.params
