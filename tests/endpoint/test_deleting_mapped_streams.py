@@ -1,4 +1,5 @@
-"""DeleteStream and DeleteTable under a mapping (issue 10).
+"""DeleteStream and DeleteTable under a mapping, `headrace status` and API-made mappings,
+and the function pool an API-made mapping adds to (issue 10).
 
 Deleting the stream (or the table whose change stream) a mapping reads does not end the run:
 the mapping shows §1.6.12's ``Stream not found`` as its LastProcessingResult (as the real
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
+from click.testing import CliRunner
 from endpoint_support import ACCOUNT, REGION, running_headrace
 from lambda_support import (
+    QUEUE_ARN,
     STREAM_ARN,
     TABLE_ARN,
     call,
@@ -26,9 +30,12 @@ from lambda_support import (
     wait_for,
 )
 
+from headrace.cli import main
+
 pytestmark = pytest.mark.timeout(180)
 
 OTHER_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/other"
+MADE_QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:made"
 
 
 def kinesis_data(root: Path) -> list[str]:
@@ -144,3 +151,30 @@ async def test_deleting_the_table_a_mapping_reads(tmp_path: Path) -> None:
         await call(kinesis.put_record, StreamName="clicks", Data=b"c1", PartitionKey="k")
         await wait_for(lambda: kinesis_data(tmp_path) == ["c1"], "the other mapping's record")
         assert (await call(lam.get_event_source_mapping, UUID=users))["State"] == "Enabled"
+
+
+async def test_status_lists_mappings_made_through_the_lambda_api(tmp_path: Path) -> None:
+    """design.md: ``status`` shows every mapping whichever way it was made: one made by
+    CreateEventSourceMapping is in ``headrace status --json`` beside the file's, with its
+    queue's depth (the queue made by CreateQueue)."""
+    mappings = [{"FunctionName": "fn", "EventSourceArn": QUEUE_ARN}]
+    async with running_headrace(tmp_path, project(tmp_path, mappings)) as running:
+        sqs, lam = running.client("sqs"), running.client("lambda")
+        await call(sqs.create_queue, QueueName="made")
+        made = await call(
+            lam.create_event_source_mapping, FunctionName="fn2", EventSourceArn=MADE_QUEUE_ARN
+        )
+        await settled(lam, made["UUID"])
+        shown = await asyncio.to_thread(
+            CliRunner().invoke, main, ["status", "--json", "-c", str(tmp_path / "headrace.yaml")]
+        )
+    assert shown.exit_code == 0, shown.output
+    listed = json.loads(shown.output)["EventSourceMappings"]
+    assert [(m["FunctionName"], m["EventSourceArn"]) for m in listed] == [
+        ("fn", QUEUE_ARN),
+        ("fn2", MADE_QUEUE_ARN),
+    ]
+    entry = listed[1]
+    assert entry["UUID"] == made["UUID"]
+    assert entry["State"] == "Enabled"
+    assert entry["Queue"] == {"Visible": 0, "InFlight": 0, "Delayed": 0}
