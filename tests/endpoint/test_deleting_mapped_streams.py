@@ -178,3 +178,26 @@ async def test_status_lists_mappings_made_through_the_lambda_api(tmp_path: Path)
     assert entry["UUID"] == made["UUID"]
     assert entry["State"] == "Enabled"
     assert entry["Queue"] == {"Visible": 0, "InFlight": 0, "Delayed": 0}
+
+
+async def test_an_api_made_queue_mapping_grows_its_functions_pool(tmp_path: Path) -> None:
+    """§5.6: a queue mapping starts with five concurrent batches, so its function's pool
+    is sized five per queue mapping: the file's mapping makes it five, and one made through
+    the Lambda API on the same function grows it to ten (default_concurrency is 1)."""
+    mappings = [{"FunctionName": "fn", "EventSourceArn": QUEUE_ARN}]
+    config = {**project(tmp_path, mappings), "default_concurrency": 1}
+    async with running_headrace(tmp_path, config) as running:
+        sqs, lam = running.client("sqs"), running.client("lambda")
+        before = limits(running.app)["fn"]
+        await call(sqs.create_queue, QueueName="made")
+        made = await call(
+            lam.create_event_source_mapping, FunctionName="fn", EventSourceArn=MADE_QUEUE_ARN
+        )
+        await settled(lam, made["UUID"])
+        after = limits(running.app)["fn"]
+    assert (before, after) == (5, 10)
+
+
+def limits(app: Any) -> dict[str, int]:
+    """Each function's concurrency limit, as /status shows it."""
+    return {s.function_name: s.concurrency_limit for s in app.function_statistics()}
