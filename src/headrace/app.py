@@ -96,6 +96,8 @@ class App:
             clock=self.clock,
         )
         self.runtimes: dict[str, FunctionRuntime] = {}
+        # Every mapping the engine has built, by UUID (the pools are sized for them).
+        self._bound: dict[str, EventSourceMappingConfig] = {}
         self.engine: Engine | None = None
         # The mapping control plane (the Lambda API's), once the engine is built.
         self.control: MappingControl | None = None
@@ -112,15 +114,25 @@ class App:
         self._force_asked = False
 
     def _runtime(self, name: str) -> FunctionRuntime:
+        """The function's pool, sized for every mapping bound so far (the file's and those
+        made at run time): a new mapping grows it, a deleted one does not shrink it."""
+        concurrency = self._concurrency(name)
         if name not in self.runtimes:
             function = self.config.functions[name]
             settings = RuntimeSettings(
-                concurrency=self.config.function_concurrency(name),
+                concurrency=concurrency,
                 region=self.config.region,
                 account=self.config.account,
             )
             self.runtimes[name] = kind_for_function(function).build(function, settings)
+        self.runtimes[name].grow(concurrency)
         return self.runtimes[name]
+
+    def _concurrency(self, name: str) -> int:
+        """Config.function_concurrency over the file's mappings and every one bound."""
+        mappings = {m.uuid: m for m in self.config.event_source_mappings}
+        mappings.update(self._bound)
+        return self.config.function_concurrency(name, mappings.values())
 
     async def _build_engine(self) -> Engine:
         """An engine whose first mappings are the file's (each a ``create`` call, which
@@ -132,6 +144,7 @@ class App:
 
     def _binding(self, mapping: EventSourceMappingConfig, record: MappingRecord) -> Binding:
         """The engine's :class:`BindingFactory`: the parts for one mapping's config."""
+        self._bound[mapping.uuid] = mapping
         opened = self.sources.get(mapping.uuid)
         if opened is None or opened.source is None:
             raise InvalidParameterValueException(
@@ -157,7 +170,7 @@ class App:
             clock=self.clock,
             shape=opened.shape,
             function_timeout=function.timeout,
-            function_concurrency=self.config.function_concurrency(mapping.function_name),
+            function_concurrency=self._concurrency(mapping.function_name),
             record=record,
         )
         return MappingBinding(built, source)

@@ -1,10 +1,12 @@
-"""`headrace status`: mappings from the running engine's snapshot, depths from the broker."""
+"""`headrace status`: mappings (the file's and those made through the Lambda API) from the
+running engine's snapshot, depths from the broker."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,13 @@ from headrace.cli.common import (
 )
 from headrace.cli.streams import stream_status, table_status
 from headrace.config.kinds import kind_for
-from headrace.config.model import Config
+from headrace.config.model import Config, EventSourceMappingConfig
 from headrace.esm.lifecycle import MappingState
 from headrace.sources.kinds.sqs_family import depth_fields
 from headrace.state.schema import STATE_FILE_NAME
-from headrace.state.sqlite_state import SqliteStatus
+from headrace.state.sqlite_state import SqliteStatus, open_sqlite_mappings
 from headrace.state.state_seam import EngineRecord
+from headrace.state.state_seam import MappingRecord as StoredMapping
 from headrace.statistics import MappingStatistics, ShardStatistics
 
 
@@ -42,7 +45,7 @@ def _alive(pid: int) -> bool:
 def collect_status(config: Config) -> dict[str, Any]:
     """Every mapping's state and counters, every queue's depth and its DLQ's depth, and
     every Kinesis stream and DynamoDB table (declared or made through the endpoint)."""
-    engine, snapshots = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
+    engine, snapshots, registered = asyncio.run(_published(config.data_dir / STATE_FILE_NAME))
     running = engine is not None and _alive(engine.pid)
     by_uuid = {s.uuid: s for s in snapshots}
     broker = open_queue_broker(config)
@@ -51,7 +54,7 @@ def collect_status(config: Config) -> dict[str, Any]:
     finally:
         broker.close()
     mappings = []
-    for mapping in config.event_source_mappings:
+    for mapping in _every_mapping(config, registered):
         snapshot = by_uuid.get(mapping.uuid)
         entry: dict[str, Any] = {
             "UUID": mapping.uuid,
@@ -78,13 +81,35 @@ def collect_status(config: Config) -> dict[str, Any]:
     }
 
 
-async def _published(path: Path) -> tuple[EngineRecord | None, list[MappingStatistics]]:
-    """What the running (or last) engine published to the state file at ``path``."""
+def _every_mapping(
+    config: Config, registered: Sequence[StoredMapping]
+) -> list[EventSourceMappingConfig]:
+    """The file's mappings, then those made through the Lambda API (the mapping registry;
+    a stored one with a file mapping's UUID is the file's)."""
+    from_file = {m.uuid for m in config.event_source_mappings}
+    made = [
+        EventSourceMappingConfig.from_aws(stored.config)
+        for stored in registered
+        if stored.uuid not in from_file
+    ]
+    return [*config.event_source_mappings, *made]
+
+
+async def _published(
+    path: Path,
+) -> tuple[EngineRecord | None, list[MappingStatistics], tuple[StoredMapping, ...]]:
+    """What the running (or last) engine published to the state file at ``path``, and the
+    mappings made through the Lambda API that it keeps."""
     store = SqliteStatus(path)
     try:
-        return await store.read()
+        engine, snapshots = await store.read()
     finally:
         await store.aclose()
+    registry = await asyncio.to_thread(open_sqlite_mappings, path)
+    try:
+        return engine, snapshots, await registry.list()
+    finally:
+        await registry.aclose()
 
 
 def _state(enabled: bool, published: str | None, running: bool) -> str:

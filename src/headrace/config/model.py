@@ -9,7 +9,7 @@ reports every problem at once with AWS's exception names and messages.
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -364,17 +364,21 @@ class Config:
             return None
         return self.tables.get(parsed.resource_name)
 
-    def function_concurrency(self, name: str) -> int:
+    def function_concurrency(
+        self, name: str, mappings: Iterable[EventSourceMappingConfig] | None = None
+    ) -> int:
         """How many workers a function may run at once (its ReservedConcurrentExecutions).
 
         Without a reservation: ``default_concurrency``, raised so every mapping of the
         function can run at once — five batches per queue mapping (§5.6) and one lane per
-        shard and ParallelizationFactor for embedded streams and tables (§5.2).
+        shard and ParallelizationFactor for embedded streams and tables (§5.2). The
+        mappings counted are ``mappings`` (a run's live ones), by default the file's.
         """
         function = self.functions[name]
         if function.reserved_concurrent_executions is not None:
             return function.reserved_concurrent_executions
-        wanted = sum(self._lanes(m) for m in self.event_source_mappings if m.function_name == name)
+        counted = self.event_source_mappings if mappings is None else mappings
+        wanted = sum(self._lanes(m) for m in counted if m.function_name == name)
         return max(self.default_concurrency, wanted)
 
     def _lanes(self, mapping: EventSourceMappingConfig) -> int:

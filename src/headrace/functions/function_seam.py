@@ -91,6 +91,11 @@ class FunctionRuntime(Protocol):
 
     def statistics(self) -> FunctionStatistics: ...
 
+    def grow(self, concurrency: int) -> None:
+        """Raise the concurrency limit to ``concurrency`` (never lowers it): a mapping made
+        at run time adds its batches to the function's pool."""
+        ...
+
     async def aclose(self) -> None:
         """Stop every worker; invocations still running are killed."""
         ...

@@ -36,6 +36,17 @@ class ConcurrencyLimiter:
         """Callers waiting in ``acquire``."""
         return sum(1 for waiter in self._waiters if not waiter.done())
 
+    def grow(self, limit: int) -> None:
+        """Raise the limit to ``limit`` (a lower one changes nothing); waiters get the new
+        units at once."""
+        while self._limit < limit:
+            self._limit += 1
+            for waiter in self._waiters:
+                if not waiter.done():
+                    self._in_use += 1
+                    waiter.set_result(None)
+                    break
+
     def try_acquire(self) -> bool:
         """Take a unit if one is free and nobody waits ahead; never blocks."""
         if self._in_use < self._limit and not self.waiting:

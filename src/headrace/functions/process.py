@@ -85,6 +85,10 @@ class ProcessFunctionRuntime:
         """Wait for a free unit of the function's concurrency; hold it for the block."""
         return self._held(acquired=False)
 
+    def grow(self, concurrency: int) -> None:
+        """Raise the concurrency limit to ``concurrency``; a lower one changes nothing."""
+        self._limiter.grow(concurrency)
+
     def try_reserve(self) -> AbstractAsyncContextManager[ProcessSlot] | None:
         """A slot if one is free now, else None (counted as a throttle).
 

@@ -9,15 +9,24 @@ table's DynamoDB stream ARN), in this process directly and from other processes 
 wake-up socket the queue broker listens on. Iterators never expire here (``iterator_ttl``
 None): a shard blocked by retries keeps its read position as long as it needs.
 
+A stream deleted while a mapping reads it (DeleteStream, or DeleteTable of a table whose
+change stream it reads) is not an error of the engine: like the real sources
+(:mod:`headrace.sources.aws_problems`), the source tells its listeners ``Stream not found:
+<arn>`` (§1.6.12), which the mapping shows as its LastProcessingResult, and waits until the
+stream is there again (CreateStream under the name wakes it; it also looks again every
+:data:`~headrace.sources.aws_streams.PROBLEM_RETRY_SECONDS`). A stream made again under the
+name is a new stream: its shards are read from their first record (the old iterators and
+checkpoints name the old stream's records), and a shard the new stream does not have ends.
+
 :class:`EmbeddedQueueDestination` delivers on-failure records to an embedded queue.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from headrace.broker.streams import STREAMS_FILE_NAME, StreamBroker
 from headrace.broker.streams.stream_storage_thread import ThreadedStreamStorage
@@ -27,45 +36,81 @@ from headrace.broker.thread import BrokerThread
 from headrace.broker.wake import Waker
 from headrace.clock import Clock
 from headrace.config.resources import StreamConfig, TableConfig
-from headrace.errors import BrokerError
+from headrace.errors import BrokerError, InvalidArgumentException, ResourceNotFoundException
+from headrace.sources.aws_problems import ProblemListener, ProblemReport
+from headrace.sources.aws_streams import PROBLEM_RETRY_SECONDS
 from headrace.sources.source_seam import ShardRecords, StreamShard, StreamStart
 
 if TYPE_CHECKING:
     from headrace.broker.embedded import EmbeddedBroker
     from headrace.broker.streams.stream_seam import StreamStorage
 
+T = TypeVar("T")
+
 
 class EmbeddedStreamSource:
     """One stream of a :class:`~headrace.broker.streams.stream_seam.StreamStorage` (``name``
-    in the storage) as a StreamSource under ``arn``."""
+    in the storage) as a StreamSource under ``arn``; a deleted stream is a problem it shows
+    and waits out (see the module doc)."""
 
     def __init__(self, storage: StreamStorage, name: str, arn: str) -> None:
         self._storage = storage
         self._name = name
         self._arn = arn
+        self._report = ProblemReport()
+        # The shard of each iterator handed out and not yet read: a stream made again
+        # voids its iterators, and the read opens the shard of the new stream instead.
+        self._shards: dict[str, str] = {}
 
     @property
     def arn(self) -> str:
         return self._arn
 
+    @property
+    def problem(self) -> str | None:
+        """The problem shown now (``Stream not found: <arn>``), or None."""
+        return self._report.shown
+
+    def report_to(self, listener: ProblemListener) -> None:
+        """Tell ``listener`` when the stream goes missing, and when it is back."""
+        if listener not in self._report.listeners:  # a rebuilt mapping hands the same one
+            self._report.listeners.append(listener)
+
     async def list_shards(self) -> list[StreamShard]:
-        shards = await self._storage.list_shards(self._name)
+        shards = await self._call(lambda: self._storage.list_shards(self._name))
         return [StreamShard(s.shard_id, s.parent_shard_ids, s.closed) for s in shards]
 
     async def iterator(self, shard_id: str, start: StreamStart) -> str:
-        return await self._storage.get_shard_iterator(
-            self._name,
-            shard_id,
-            start.kind,
-            starting_sequence_number=start.sequence_number,
-            timestamp=start.timestamp,
+        token = await self._call(
+            lambda: self._storage.get_shard_iterator(
+                self._name,
+                shard_id,
+                start.kind,
+                starting_sequence_number=start.sequence_number,
+                timestamp=start.timestamp,
+            )
         )
+        self._shards[token] = shard_id
+        return token
 
     async def get_records(self, iterator: str, limit: int) -> ShardRecords:
-        read = await self._storage.read_shard(self._name, iterator, limit)
-        return ShardRecords(
-            read.records, read.next_shard_iterator, read.millis_behind_latest, read.at_tip
-        )
+        shard_id = self._shards.pop(iterator, None)
+        try:
+            read = await self._call(lambda: self._storage.read_shard(self._name, iterator, limit))
+        except (InvalidArgumentException, ResourceNotFoundException):
+            if shard_id is None:
+                raise
+            # The stream was deleted and made again: the iterator names the old one.
+            try:
+                iterator = await self.iterator(shard_id, StreamStart("TRIM_HORIZON"))
+            except ResourceNotFoundException:
+                return ShardRecords((), None, 0, True)  # the new stream has no such shard
+            self._shards.pop(iterator, None)
+            read = await self._call(lambda: self._storage.read_shard(self._name, iterator, limit))
+        following = read.next_shard_iterator
+        if following is not None and shard_id is not None:
+            self._shards[following] = shard_id
+        return ShardRecords(read.records, following, read.millis_behind_latest, read.at_tip)
 
     def version(self) -> int:
         return self._storage.change_version(self._arn)
@@ -74,13 +119,45 @@ class EmbeddedStreamSource:
         return await self._storage.wait_for_change(self._arn, version, timeout)
 
     async def latest_sequence_number(self, shard_id: str) -> str | None:
-        return (await self._storage.shard_tip(self._name, shard_id)).latest_sequence_number
+        tip = await self._call(lambda: self._storage.shard_tip(self._name, shard_id))
+        return tip.latest_sequence_number
 
     async def has_records_after(self, shard_id: str, sequence_number: str | None) -> bool:
-        return await self._storage.has_records_after(self._name, shard_id, sequence_number)
+        """Whether the shard holds records after ``sequence_number``; True when that is a
+        number of a deleted stream of the name (the read that follows starts over)."""
+        try:
+            return await self._call(
+                lambda: self._storage.has_records_after(self._name, shard_id, sequence_number)
+            )
+        except InvalidArgumentException:
+            return True
 
     async def aclose(self) -> None:
         """Nothing to release: :class:`EmbeddedStreams` owns the storage."""
+        self._shards.clear()
+
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Await ``fn()``; while the stream is missing, show it (§1.6.12) and wait for it
+        to be made again. A missing shard of a stream that is there is raised."""
+        while True:
+            version = self._storage.change_version(self._arn)
+            try:
+                result = await fn()
+            except ResourceNotFoundException:
+                if await self._exists():
+                    raise
+                self._report.show(f"Stream not found: {self._arn}")
+                await self._storage.wait_for_change(self._arn, version, PROBLEM_RETRY_SECONDS)
+                continue
+            self._report.show(None)
+            return result
+
+    async def _exists(self) -> bool:
+        try:
+            await self._storage.list_shards(self._name)
+        except ResourceNotFoundException:
+            return False
+        return True
 
 
 class EmbeddedStreams:

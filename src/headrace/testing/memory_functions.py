@@ -102,6 +102,10 @@ class InMemoryFunctionRuntime:
         """Wait for a free unit of concurrency; hold it for the ``async with`` block."""
         return self._held(acquired=False)
 
+    def grow(self, concurrency: int) -> None:
+        """Raise the concurrency limit to ``concurrency``; a lower one changes nothing."""
+        self._limiter.grow(concurrency)
+
     def try_reserve(self) -> AbstractAsyncContextManager[InMemorySlot] | None:
         """A slot if one is free now (enter it at once), else None, counted as a throttle."""
         if not self._limiter.try_acquire():

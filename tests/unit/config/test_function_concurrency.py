@@ -9,6 +9,7 @@ import yaml
 
 from headrace.config import Config
 from headrace.config.load import load_config
+from headrace.config.model import EventSourceMappingConfig
 
 QUEUE = "arn:aws:sqs:us-east-1:000000000000:q"
 STREAM = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
@@ -64,3 +65,23 @@ def test_default_leaves_room_for_every_shard_lane(tmp_path: Path) -> None:
         {"EventSourceArn": TABLE, "StartingPosition": "TRIM_HORIZON", "ParallelizationFactor": 3},
     ]
     assert config(tmp_path, mappings).function_concurrency("f") == 4 * 5 + 2 * 3
+
+
+def test_the_mappings_counted_can_be_a_runs_live_ones(tmp_path: Path) -> None:
+    """§5.6 / §5.2 over the mappings given (a run's, API-made ones included) instead of the
+    file's: two queue mappings and the 4-shard stream's with ParallelizationFactor 2."""
+    cfg = config(tmp_path, [{"EventSourceArn": QUEUE}])
+    live = [
+        *cfg.event_source_mappings,
+        EventSourceMappingConfig.from_aws({"FunctionName": "f", "EventSourceArn": QUEUE + "2"}),
+        EventSourceMappingConfig.from_aws(
+            {
+                "FunctionName": "f",
+                "EventSourceArn": STREAM,
+                "StartingPosition": "LATEST",
+                "ParallelizationFactor": 2,
+            }
+        ),
+    ]
+    assert cfg.function_concurrency("f") == 10
+    assert cfg.function_concurrency("f", live) == 5 + 5 + 4 * 2

@@ -90,3 +90,19 @@ def test_limit_must_be_positive():
     """A limit below one would never run anything."""
     with pytest.raises(ValueError, match="at least 1"):
         ConcurrencyLimiter(0)
+
+
+async def test_grow_raises_the_limit_and_serves_waiters_at_once():
+    """A mapping made at run time grows the pool: the new units go to waiters first, and a
+    lower limit changes nothing."""
+    limiter = ConcurrencyLimiter(1)
+    await limiter.acquire()
+    waiter = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    limiter.grow(3)
+    await asyncio.wait_for(waiter, 1.0)
+    assert (limiter.limit, limiter.in_use) == (3, 2)
+    assert limiter.try_acquire()
+    assert not limiter.try_acquire()
+    limiter.grow(2)
+    assert limiter.limit == 3

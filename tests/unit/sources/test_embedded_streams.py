@@ -35,6 +35,7 @@ ACCOUNT = "000000000000"
 STREAM_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
 FAILURES_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:failures"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn"
+START = StreamStart("TRIM_HORIZON")
 # Bound on a run that must drain: a hang fails the test instead of blocking the suite.
 RUN_TIMEOUT = 20.0
 USERS = TableConfig(
@@ -216,3 +217,92 @@ async def test_on_failure_records_go_to_an_embedded_queue(
     assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert body["KinesisBatchInfo"]["streamArn"] == STREAM_ARN
     assert built.statistics().on_failure_delivered == 1
+
+
+class Problems:
+    """A ProblemListener that keeps what it was told and wakes a test waiting for it."""
+
+    def __init__(self) -> None:
+        self.told: list[str | None] = []
+        self.changed = asyncio.Event()
+
+    def problem(self, text: str | None) -> None:
+        self.told.append(text)
+        self.changed.set()
+
+
+async def told(problems: Problems, text: str | None) -> None:
+    """Wait until ``problems`` was last told ``text``."""
+    while not problems.told or problems.told[-1] != text:
+        problems.changed.clear()
+        await asyncio.wait_for(problems.changed.wait(), RUN_TIMEOUT)
+
+
+async def test_a_deleted_stream_is_a_problem_until_it_is_made_again(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """§1.6.12: a read of a deleted stream does not raise: the source tells its listener
+    ``Stream not found: <arn>`` and waits; CreateStream under the name wakes it, the problem
+    ends, and the new stream's shard is read from its first record (the old iterator named
+    the old stream); a shard the new stream does not have ends."""
+    _, streams = parts
+    source = streams.stream_source("clicks")
+    problems = Problems()
+    source.report_to(problems)
+    core = streams.storage.core
+    core.put_record("clicks", b"old", "k", explicit_hash_key="0")
+    first = await source.get_records(await source.iterator("shardId-000000000000", START), 10)
+    last = await source.iterator("shardId-000000000001", START)
+    assert [r.data for r in first.records] == [b"old"]
+    assert first.next_iterator is not None
+    await streams.storage.delete_stream("clicks")
+    reading = asyncio.create_task(source.get_records(first.next_iterator, 10))
+    await told(problems, f"Stream not found: {STREAM_ARN}")
+    assert not reading.done()
+
+    def make_again() -> None:  # on the broker thread: no read of the source in between
+        core.create_stream("clicks", StreamConfig(name="clicks", shard_count=1))
+        core.put_record("clicks", b"new", "k")
+
+    await streams.thread.call(make_again)
+    read = await asyncio.wait_for(reading, RUN_TIMEOUT)
+    assert [r.data for r in read.records] == [b"new"]
+    assert problems.told == [f"Stream not found: {STREAM_ARN}", None]
+    ended = await source.get_records(last, 10)
+    assert (ended.records, ended.next_iterator) == ((), None)
+
+
+async def test_listing_a_deleted_stream_waits_for_it(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """A mapping that lists the shards of a deleted stream waits, showing the problem,
+    instead of failing (a real source retries a missing stream the same way)."""
+    _, streams = parts
+    source = streams.stream_source("clicks")
+    problems = Problems()
+    source.report_to(problems)
+    await streams.storage.delete_stream("clicks")
+    listing = asyncio.create_task(source.list_shards())
+    await told(problems, f"Stream not found: {STREAM_ARN}")
+    await streams.storage.create_stream("clicks", StreamConfig(name="clicks", shard_count=3))
+    assert len(await asyncio.wait_for(listing, RUN_TIMEOUT)) == 3
+    assert problems.told[-1] is None
+
+
+async def test_a_deleted_tables_change_stream_is_a_problem(
+    parts: tuple[EmbeddedBroker, EmbeddedStreams],
+) -> None:
+    """DeleteTable under a table-stream mapping: the read waits and shows ``Stream not
+    found: <stream arn>`` (§1.6.12) instead of raising."""
+    _, streams = parts
+    source = await streams.table_source("users")
+    problems = Problems()
+    source.report_to(problems)
+    shard = (await source.list_shards())[0].shard_id
+    iterator = await source.iterator(shard, START)
+    await streams.tables.delete_table("users")
+    reading = asyncio.create_task(source.get_records(iterator, 10))
+    await told(problems, f"Stream not found: {source.arn}")
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading

@@ -93,13 +93,15 @@ class StreamBroker(ShardReader):
     def create_stream(self, name: str, config: StreamConfig) -> StreamSummary:
         """CreateStream at run time: ``config.shard_count`` even shards; the stream's summary.
 
-        A stream already declared is returned as it is. The stream is kept in the file until
-        :meth:`delete_stream`: every broker opened on the file later declares it too (one
-        already open elsewhere does not see it until it reopens).
+        A stream already declared is returned as it is; waiters on the stream's ARN are
+        woken (a mapping that read a deleted stream of the name). The stream is kept in the
+        file until :meth:`delete_stream`: every broker opened on the file later declares it
+        too (one already open elsewhere does not see it until it reopens).
         """
         stream_validation.check_stream_name(name)
         with self._db.write() as conn:
             self._catalog.declare(conn, name, config, self._now())
+        self._notify(self._catalog.get(name).arn)  # wakes a mapping waiting for it to exist
         return self.stream_summary(name)
 
     def attach_stream(self, config: StreamConfig) -> None:

@@ -46,11 +46,16 @@ class _Routing:
 
 
 class Writer:
-    """Puts records into a stream's open shards; keeps each stream's routing cached."""
+    """Puts records into a stream's open shards; keeps each stream's routing cached.
+
+    The cache is keyed by the stream's row and creation time: SQLite may give a stream made
+    again under a deleted one's name (DeleteStream, CreateStream) the same row id, with
+    other shards, and its generation starts over.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._routing: dict[int, _Routing] = {}
+        self._routing: dict[tuple[int, int], _Routing] = {}
 
     def put(self, stream: Stream, records: list[Outgoing], now: int) -> list[PutResult]:
         """Store ``records`` in one transaction, arriving at ``now`` (epoch ms), in order."""
@@ -68,7 +73,7 @@ class Writer:
         counter, generation = conn.execute(
             "SELECT counter, generation FROM streams WHERE id = ?", (stream.id,)
         ).fetchone()
-        router = self._router(conn, stream.id, generation)
+        router = self._router(conn, stream, generation)
         rows = []
         results = []
         for record in records:
@@ -82,10 +87,11 @@ class Writer:
         conn.execute("UPDATE streams SET counter = ? WHERE id = ?", (counter, stream.id))
         return results
 
-    def _router(self, conn: sqlite3.Connection, stream_id: int, generation: int) -> Router:
-        cached = self._routing.get(stream_id)
+    def _router(self, conn: sqlite3.Connection, stream: Stream, generation: int) -> Router:
+        key = (stream.id, stream.created_at)
+        cached = self._routing.get(key)
         if cached is None or cached.generation != generation:
-            open_shards = shards.load_open(conn, stream_id)
+            open_shards = shards.load_open(conn, stream.id)
             router = Router([(shard.index, shard.hash_range) for shard in open_shards])
-            cached = self._routing[stream_id] = _Routing(generation, router)
+            cached = self._routing[key] = _Routing(generation, router)
         return cached.router

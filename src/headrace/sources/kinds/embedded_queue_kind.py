@@ -47,8 +47,9 @@ class EmbeddedQueueKind(sqs.QueueKindBase):
     ) -> dict[str, Any]:
         """The queue's depth and its dead-letter queue's, from the broker file."""
         queue = config.queue_by_arn(mapping.event_source_arn)
-        if queue is None:
-            return {}
+        if queue is None:  # made through the endpoint (CreateQueue), or deleted
+            name = mapping.event_source_arn.rsplit(":", 1)[-1]
+            return {"Queue": sqs.depth_fields(depths[name])} if name in depths else {}
         entry: dict[str, Any] = {"Queue": sqs.depth_fields(depths[queue.name])}
         if queue.redrive_policy is not None:
             dlq = config.queue_by_arn(queue.redrive_policy.dead_letter_target_arn)

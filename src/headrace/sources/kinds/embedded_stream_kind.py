@@ -37,7 +37,7 @@ class EmbeddedStreamKind(family.KinesisKindBase):
         assert stream is not None  # validated
         source = (await ctx.embedded_streams()).stream_source(stream.name)
         shape = family.kinesis_shape(ctx.config, source.arn, mapping.function_name)
-        return OpenedSource(source, shape)
+        return OpenedSource(source, shape, source.report_to)
 
 
 EMBEDDED_STREAM = EmbeddedStreamKind()

@@ -42,7 +42,8 @@ class EmbeddedTableKind(family.DynamoDBKindBase):
         table = ctx.config.table_by_arn(mapping.event_source_arn)
         assert table is not None  # validated
         source = await (await ctx.embedded_streams()).table_source(table.name)
-        return OpenedSource(source, DynamoDBShape(decode=dynamodb_event_record))
+        shape = DynamoDBShape(decode=dynamodb_event_record)
+        return OpenedSource(source, shape, source.report_to)
 
 
 EMBEDDED_TABLE_STREAM = EmbeddedTableKind()
