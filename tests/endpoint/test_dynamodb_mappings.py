@@ -81,15 +81,22 @@ table.update_item(
 )
 with table.batch_writer() as batch:
     batch.delete_item(Key={"id": "o4"})
+sqs = boto3.client("sqs", region_name="us-east-1")
+url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
+sqs.send_message_batch(
+    QueueUrl=url,
+    Entries=[{"Id": str(n), "MessageBody": f"order o{n} placed"} for n in range(5)],
+)
 print("produced")
 """
 
 
 async def test_an_existing_boto3_app_feeds_a_file_mapping(tmp_path: Path) -> None:
-    """Issue 10's existing app: a producer using only boto3's resource API, pointed at the
-    endpoint by AWS_ENDPOINT_URL, writes a table the file declares; the file's mapping on
-    the table's stream delivers every change to the handler in order (§3.3: INSERTs, the
-    MODIFY with the new attribute, the REMOVE)."""
+    """Issue 10's existing app: a producer using only boto3 (DynamoDB's resource API and
+    SQS's client), pointed at the endpoint by AWS_ENDPOINT_URL, writes a table and sends to
+    a queue the file declares; the file's mapping on the table's stream delivers every
+    change to the handler in order (§3.3: INSERTs, the MODIFY with the new attribute, the
+    REMOVE), and its mapping on the queue delivers every message and deletes it."""
     config = project(tmp_path)
     config["tables"]["orders"] = {
         key: value for key, value in STREAMED.items() if key != "StreamSpecification"
@@ -99,7 +106,11 @@ async def test_an_existing_boto3_app_feeds_a_file_mapping(tmp_path: Path) -> Non
             "FunctionName": "fn",
             "EventSourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/orders",
             "StartingPosition": "TRIM_HORIZON",
-        }
+        },
+        {
+            "FunctionName": "fn",
+            "EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:orders",
+        },
     ]
     (tmp_path / "producer.py").write_text(PRODUCER)
     async with running_headrace(tmp_path, config) as running:
@@ -127,7 +138,25 @@ async def test_an_existing_boto3_app_feeds_a_file_mapping(tmp_path: Path) -> Non
                 if isinstance(r, dict) and "eventName" in r
             ]
 
+        def bodies() -> list[str]:
+            return sorted(r for r in logged(tmp_path) if isinstance(r, str))
+
         await wait_for(lambda: len(events()) == 7, "seven change records")
+        await wait_for(lambda: len(bodies()) == 5, "five queue messages")
+        sqs = running.client("sqs")
+
+        def left() -> dict[str, str]:
+            url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
+            names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+
+        empty = {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+        for _ in range(500):
+            if await asyncio.to_thread(left) == empty:
+                break
+            await asyncio.sleep(0.02)
+        assert await asyncio.to_thread(left) == empty
+    assert bodies() == [f"order o{n} placed" for n in range(5)]
     assert events() == [
         *[("INSERT", f"o{number}") for number in range(5)],
         ("MODIFY", "o0"),
