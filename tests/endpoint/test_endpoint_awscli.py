@@ -1,4 +1,5 @@
-"""The AWS CLI (``awscli`` from PyPI) against a running headrace, as users type it."""
+"""The AWS CLI (``awscli`` from PyPI) against a running headrace, as users type it: SQS in
+depth, one or more commands of every other served service."""
 
 from __future__ import annotations
 
@@ -86,3 +87,57 @@ async def test_aws_cli_creates_sends_and_receives(tmp_path: Path) -> None:
         assert attributes["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
         listed = await aws("sqs", "list-queues", "--queue-name-prefix", "cli", *endpoint)
         assert listed["QueueUrls"] == [url]
+
+
+async def test_aws_cli_reaches_every_other_service(tmp_path: Path) -> None:
+    """One command per other served service, as users type them: `aws kinesis
+    create-stream` / `list-streams`, `aws dynamodb create-table` / `put-item` / `get-item`,
+    `aws dynamodbstreams list-streams`, and `aws lambda list-functions` /
+    `create-event-source-mapping` / `list-event-source-mappings`."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "h.py").write_text("def handle(event, context):\n    return None\n")
+    config = {**SQS_CONFIG, "functions": {"fn": {"Handler": "h.handle", "CodeUri": "./src"}}}
+    async with running_headrace(tmp_path, config) as running:
+        endpoint = ["--endpoint-url", running.url]
+        await aws(
+            "kinesis", "create-stream", "--stream-name", "cli", "--shard-count", "1", *endpoint
+        )
+        assert "cli" in (await aws("kinesis", "list-streams", *endpoint))["StreamNames"]
+        await aws(
+            "dynamodb",
+            "create-table",
+            "--table-name",
+            "cli",
+            "--attribute-definitions",
+            "AttributeName=id,AttributeType=S",
+            "--key-schema",
+            "AttributeName=id,KeyType=HASH",
+            "--billing-mode",
+            "PAY_PER_REQUEST",
+            "--stream-specification",
+            "StreamEnabled=true,StreamViewType=NEW_IMAGE",
+            *endpoint,
+        )
+        item = json.dumps({"id": {"S": "a"}, "n": {"N": "1"}})
+        await aws("dynamodb", "put-item", "--table-name", "cli", "--item", item, *endpoint)
+        key = json.dumps({"id": {"S": "a"}})
+        got = await aws("dynamodb", "get-item", "--table-name", "cli", "--key", key, *endpoint)
+        assert got["Item"] == {"id": {"S": "a"}, "n": {"N": "1"}}
+        streams = await aws("dynamodbstreams", "list-streams", "--table-name", "cli", *endpoint)
+        assert len(streams["Streams"]) == 1
+        functions = await aws("lambda", "list-functions", *endpoint)
+        assert [f["FunctionName"] for f in functions["Functions"]] == ["fn"]
+        queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{next(iter(SQS_CONFIG['queues']))}"
+        made = await aws(
+            "lambda",
+            "create-event-source-mapping",
+            "--function-name",
+            "fn",
+            "--event-source-arn",
+            queue_arn,
+            "--batch-size",
+            "5",
+            *endpoint,
+        )
+        listed = await aws("lambda", "list-event-source-mappings", *endpoint)
+        assert [m["UUID"] for m in listed["EventSourceMappings"]] == [made["UUID"]]
