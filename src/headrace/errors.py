@@ -29,8 +29,10 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   ├── DataDirInUse             another `headrace run` holds the data_dir (``pid``)
     │   ├── DataDirChanged           data_dir or one of its files was deleted, replaced or
     │   │                            truncated under a running engine
-    │   └── StateSchemaTooNew        state.sqlite3 was written by a newer headrace (``path``,
-    │                                ``found``, ``known``)
+    │   ├── StateSchemaTooNew        state.sqlite3 was written by a newer headrace (``path``,
+    │   │                            ``found``, ``known``)
+    │   └── StorageSchemaTooNew      a PostgreSQL storage schema was made by a newer headrace
+    │                                (``component``, ``found``, ``known``)
     ├── LeaseLost                   a write carried a lease token that is no longer current
     │                                (``resource``, ``token``): the holder was fenced off
     ├── SourceUnavailable           a real AWS source could not be read (missing, denied,
@@ -279,6 +281,22 @@ class StateSchemaTooNew(BrokerError):
             f"{path} has schema version {found}, newer than {known}, the newest this "
             "headrace knows: it was written by a newer headrace; upgrade headrace or use "
             "another data_dir (the file is left as it is)"
+        )
+
+
+class StorageSchemaTooNew(BrokerError):
+    """A PostgreSQL storage database holds a ``component``'s tables (``state``…) at a schema
+    version newer than this headrace knows: refused, nothing read or changed (``found``,
+    ``known``)."""
+
+    def __init__(self, component: str, *, found: int, known: int) -> None:
+        self.component = component
+        self.found = found
+        self.known = known
+        super().__init__(
+            f"the storage database's {component} tables have schema version {found}, newer "
+            f"than {known}, the newest this headrace knows: a newer headrace migrated them; "
+            "upgrade headrace or point storage at another database (nothing was changed)"
         )
 
 

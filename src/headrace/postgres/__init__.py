@@ -1,0 +1,1 @@
+"""PostgreSQL storage (the ``postgres`` extra): many `headrace run` processes share one database."""
