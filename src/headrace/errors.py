@@ -31,7 +31,7 @@ Every error headrace raises on purpose derives from :class:`HeadraceError`::
     │   │                            truncated under a running engine
     │   ├── StateSchemaTooNew        state.sqlite3 was written by a newer headrace (``path``,
     │   │                            ``found``, ``known``)
-    │   └── StorageSchemaTooNew      a PostgreSQL schema was made by a newer headrace
+    │   └── StorageSchemaTooNew      a PostgreSQL storage schema was made by a newer headrace
     │                                (``component``, ``found``, ``known``)
     ├── LeaseLost                   a write carried a lease token that is no longer current
     │                                (``resource``, ``token``): the holder was fenced off
@@ -285,17 +285,18 @@ class StateSchemaTooNew(BrokerError):
 
 
 class StorageSchemaTooNew(BrokerError):
-    """A PostgreSQL storage schema (one ``component``: queue, stream, ...) has a version newer
-    than this headrace knows: it is refused and left untouched."""
+    """A PostgreSQL storage database holds a ``component``'s tables (``state``…) at a schema
+    version newer than this headrace knows: refused, nothing read or changed (``found``,
+    ``known``)."""
 
     def __init__(self, component: str, *, found: int, known: int) -> None:
         self.component = component
         self.found = found
         self.known = known
         super().__init__(
-            f"the PostgreSQL {component} schema has version {found}, newer than {known}, the "
-            "newest this headrace knows: it was made by a newer headrace; upgrade headrace "
-            "(the database is left as it is)"
+            f"the storage database's {component} tables have schema version {found}, newer "
+            f"than {known}, the newest this headrace knows: a newer headrace migrated them; "
+            "upgrade headrace or point storage at another database (nothing was changed)"
         )
 
 

@@ -17,12 +17,18 @@ from headrace.errors import StorageSchemaTooNew
 if TYPE_CHECKING:
     import psycopg
 
-# The advisory lock key every migration takes (any constant: 'hr' 'mi' 'gr').
-_MIGRATION_LOCK = 0x6872_6D69_6772
-
-_VERSION_TABLE = (
+# The advisory lock key every migration takes, whatever its component and whether it runs
+# on a synchronous (queue) or an async (state) connection: one migrator at a time.
+MIGRATION_LOCK = 0x6872_6D69_6772
+# The version table and its two statements, shared by every component's migrations.
+VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS hr_schema_version "
     "(component text PRIMARY KEY, version integer NOT NULL)"
+)
+READ_VERSION = "SELECT version FROM hr_schema_version WHERE component = %s"
+WRITE_VERSION = (
+    "INSERT INTO hr_schema_version (component, version) VALUES (%s, %s) "
+    "ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version"
 )
 
 
@@ -33,11 +39,9 @@ def migrate(
     ``i + 1``. Returns the version found before. Runs in its own transaction."""
     known = len(steps)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(_VERSION_TABLE)
-        row = conn.execute(
-            "SELECT version FROM hr_schema_version WHERE component = %s", (component,)
-        ).fetchone()
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(VERSION_TABLE)
+        row = conn.execute(READ_VERSION, (component,)).fetchone()
         found = 0 if row is None else int(str(row[0]))
         if found > known:
             raise StorageSchemaTooNew(component, found=found, known=known)
@@ -45,9 +49,5 @@ def migrate(
             for statement in step:
                 conn.execute(statement.encode())
         if found < known:
-            conn.execute(
-                "INSERT INTO hr_schema_version (component, version) VALUES (%s, %s) "
-                "ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                (component, known),
-            )
+            conn.execute(WRITE_VERSION, (component, known))
     return found
