@@ -18,10 +18,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from headrace.broker.datadir import KnownFiles, attempts
 from headrace.errors import BrokerError
+
+T = TypeVar("T")
 
 # A SQLite database file starts with a 100-byte header; anything shorter was cut.
 SQLITE_HEADER_BYTES = 100
@@ -103,3 +107,22 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def read_if_present(
+    path: Path, table: str, load: Callable[[sqlite3.Connection], T], missing: T
+) -> T:
+    """``load`` over a read-only connection to ``path``, or ``missing`` if the file or its
+    ``table`` does not exist. Reads only: the file may be a running broker's, mid-write (WAL
+    readers wait for nothing)."""
+    if not path.exists():
+        return missing
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return load(conn) if found is not None else missing
+    finally:
+        conn.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from headrace.broker.sqlite_open import read_if_present
 from headrace.config.resources import StreamConfig
 
 # The catalog's table: one row per stream CreateStream made, declared again at every open
@@ -37,14 +38,4 @@ def read_created_streams(path: Path) -> dict[str, StreamConfig]:
     """The created streams of the streams file at ``path``; none if it or the table is
     missing. Reads only (the running stream broker may be writing: WAL readers wait for
     nothing)."""
-    if not path.exists():
-        return {}
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'created_streams'"
-        ).fetchone()
-        return load_created_streams(conn) if found is not None else {}
-    finally:
-        conn.close()
+    return read_if_present(path, "created_streams", load_created_streams, {})

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from headrace.broker.sqlite_open import read_if_present
 from headrace.config.resources import TableConfig
 
 # The catalog's table: one row per table CreateTable made, its CreateTable fields as JSON.
@@ -31,14 +32,4 @@ def read_created_tables(path: Path) -> dict[str, TableConfig]:
     """The created tables of the streams file at ``path``; none if it or the table is
     missing. Reads only (the file may be another process's, mid-write: WAL readers wait
     for nothing)."""
-    if not path.exists():
-        return {}
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'created_tables'"
-        ).fetchone()
-        return load_created_tables(conn) if found is not None else {}
-    finally:
-        conn.close()
+    return read_if_present(path, "created_tables", load_created_tables, {})
